@@ -1,0 +1,70 @@
+"""Real actions after the files are written: record answers, chmod, git init."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+ANSWERS: dict = json.loads(r'''{{ cookiecutter | jsonify }}''')
+
+# Keys cookiecutter fills with paths of the machine that baked the project:
+# recording them would leak those paths into every generated repository.
+MACHINE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_extensions", "__prompts__"}
+EXECUTABLES = ("tools/*.py",)
+
+
+def record_answers(project: Path) -> None:
+    """Write .cookiecutter.json so the project can be re-baked or updated (cruft)."""
+    kept = {key: value for key, value in ANSWERS.items() if key not in MACHINE_KEYS}
+    text = json.dumps(kept, indent=2, sort_keys=True) + "\n"
+    (project / ".cookiecutter.json").write_text(text, encoding="utf-8")
+
+
+def make_executable(project: Path) -> None:
+    for pattern in EXECUTABLES:
+        for path in project.glob(pattern):
+            mode = path.stat().st_mode
+            path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def inside_work_tree(project: Path) -> bool:
+    probe = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=project.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.returncode == 0 and probe.stdout.strip() == "true"
+
+
+def git_init(project: Path) -> None:
+    """Start history with one commit; the author's answers stand in for a missing identity."""
+    if shutil.which("git") is None or inside_work_tree(project):
+        return
+    identity = [
+        "-c", f"user.name={ANSWERS['author_name']}",
+        "-c", f"user.email={ANSWERS['author_email']}",
+    ]  # fmt: skip
+    has_identity = subprocess.run(
+        ["git", "config", "user.email"], cwd=project, capture_output=True, check=False
+    ).returncode == 0
+    commands = [
+        ["git", "init", "--quiet", "--initial-branch=main"],
+        ["git", "add", "--all"],
+        ["git", *([] if has_identity else identity), "-c", "commit.gpgsign=false",
+         "commit", "--quiet", "--no-verify",
+         "-m", "Initial commit from repro-template"],
+    ]  # fmt: skip
+    for command in commands:
+        subprocess.run(command, cwd=project, check=True, capture_output=True)
+
+
+if __name__ == "__main__":
+    here = Path.cwd()
+    record_answers(here)
+    make_executable(here)
+    git_init(here)

@@ -1,0 +1,49 @@
+"""nox sessions: throwaway envs built from the same locks as `make env`.
+
+`nox -s check_env` proves the locks install and match; `nox -s tests` runs
+the tests in such an env; `nox -s lock` re-locks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PYTHON_VERSION = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
+PYTHON = ".".join(PYTHON_VERSION.split(".")[:2])
+LOCK_ARGS = ("-r", "requirements.txt", "-r", "requirements-dev.txt")
+
+nox.options.sessions = ["check_env", "tests"]
+nox.options.error_on_missing_interpreters = True
+{%- if cookiecutter.lock_tool == "uv" %}
+nox.options.default_venv_backend = "uv"
+{%- endif %}
+
+
+def install_locked(session: nox.Session) -> None:
+    """Install the locks hash-checked, then the project without deps or a fetched backend."""
+    session.install("--require-hashes", *LOCK_ARGS)
+    session.install("--no-deps", "--no-build-isolation", "--no-index", "--editable", ".")
+
+
+@nox.session(python=PYTHON)
+def check_env(session: nox.Session) -> None:
+    """Build a fresh env from the locks and check it strictly."""
+    install_locked(session)
+    session.run("python", "tools/check_env.py", "--strict", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the tests in a fresh env built from the locks."""
+    install_locked(session)
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=False, default=False)
+def lock(session: nox.Session) -> None:
+    """Re-lock requirements*.txt from the .in files (`-- --upgrade` to upgrade)."""
+    session.run(sys.executable, "tools/lock.py", *session.posargs)

@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Check that the running environment matches the project's locks: `invoke check-env`.
+
+Checks: isolated, python, locked, extras, consistent, fresh, imports.
+Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 unexpected error,
+130 interrupted. Stdlib only (packaging is used when importable), and
+nothing heavy is imported unless the `imports` check runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import lockfile
+from project import (
+    DISTRIBUTION,
+    EXIT_FAILED,
+    EXIT_OK,
+    LOCKS,
+    ROOT,
+    ToolError,
+    version_matches,
+    wanted_python,
+)
+
+REBUILD = "rebuild the env from the locks: `invoke env --force` (in nox: `nox -s check_env`)"
+# Installers seed these into new envs; they only count when a lock names them.
+SEEDS = {"pip", "setuptools", "wheel"}
+
+
+@dataclass
+class Problem:
+    subject: str
+    expected: str
+    found: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: expected {self.expected}, found {self.found}; fix: {self.fix}"
+
+
+@dataclass
+class Result:
+    name: str
+    status: str = "ok"  # ok | FAIL | warn | skip
+    detail: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    locks: list[Path]
+    strict: bool
+    installed: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"]
+            if name:
+                self.installed.setdefault(lockfile.canonical(name), dist.version)
+
+    def pins(self) -> dict[str, tuple[str, str]]:
+        """canonical name -> (version, lock file) for every entry that applies here."""
+        pins: dict[str, tuple[str, str]] = {}
+        for lock in self.locks:
+            for entry in lockfile.read_lock(lock):
+                if entry.pinned_version and marker_applies(entry.marker):
+                    pins.setdefault(entry.name, (entry.pinned_version, lock.name))
+        return pins
+
+
+def _packaging():  # -> the `packaging` module, pip's vendored copy, or None
+    for module in ("packaging", "pip._vendor.packaging"):
+        try:
+            importlib.import_module(f"{module}.requirements")
+            return importlib.import_module(module)
+        except ImportError:
+            continue
+    return None
+
+
+def marker_applies(marker: str) -> bool:
+    packaging = _packaging() if marker else None
+    if packaging is None:
+        return True  # without an evaluator, assume the line applies
+    return packaging.markers.Marker(marker).evaluate()
+
+
+def check_isolated(ctx: Context) -> Result:
+    if sys.prefix != sys.base_prefix:
+        return Result("isolated", detail=f"virtual environment {sys.prefix}")
+    return Result(
+        "isolated",
+        "FAIL",
+        problems=[
+            Problem(
+                sys.executable,
+                "the project's environment (.venv or a nox/image env)",
+                "an interpreter outside any virtual environment",
+                "run `invoke check-env`, or `.venv/bin/python tools/check_env.py`",
+            )
+        ],
+    )
+
+
+def check_python(ctx: Context) -> Result:
+    found, wanted = platform.python_version(), wanted_python()
+    if version_matches(found, wanted):
+        return Result("python", detail=f"{found} matches .python-version ({wanted})")
+    return Result(
+        "python",
+        "FAIL",
+        problems=[
+            Problem(
+                "Python",
+                f"{wanted} (.python-version)",
+                found,
+                f"rebuild the env with Python {wanted}: `invoke env --force`",
+            )
+        ],
+    )
+
+
+def check_locked(ctx: Context) -> Result:
+    problems = []
+    for name, (version, lock) in sorted(ctx.pins().items()):
+        found = ctx.installed.get(name)
+        if found != version:
+            problems.append(Problem(name, f"{version} ({lock})", found or "not installed", REBUILD))
+    detail = f"{len(ctx.pins())} pins from {', '.join(lock.name for lock in ctx.locks)}"
+    return Result("locked", "FAIL" if problems else "ok", detail, problems)
+
+
+def check_extras(ctx: Context) -> Result:
+    known = set(ctx.pins()) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
+    extras = sorted(set(ctx.installed) - known)
+    problems = [
+        Problem(
+            name,
+            "only locked packages",
+            f"{name} {ctx.installed[name]}",
+            f"add it to requirements.in and run `invoke lock`, or {REBUILD}",
+        )
+        for name in extras
+    ]
+    status = ("FAIL" if ctx.strict else "warn") if problems else "ok"
+    return Result("extras", status, "" if problems else "nothing outside the locks", problems)
+
+
+def check_consistent(ctx: Context) -> Result:
+    packaging = _packaging()
+    if packaging is None:
+        return Result("consistent", "skip", "packaging is not importable here")
+    problems = []
+    for dist in metadata.distributions():
+        for text in dist.requires or []:
+            requirement = packaging.requirements.Requirement(text)
+            if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            found = ctx.installed.get(lockfile.canonical(requirement.name))
+            if found is None or not requirement.specifier.contains(found, prereleases=True):
+                problems.append(
+                    Problem(
+                        f"{dist.metadata['Name']} needs {requirement}",
+                        str(requirement),
+                        found or "not installed",
+                        REBUILD,
+                    )
+                )
+    return Result(
+        "consistent",
+        "FAIL" if problems else "ok",
+        "" if problems else "every installed requirement is satisfied",
+        problems,
+    )
+
+
+def check_fresh(ctx: Context) -> Result:
+    problems, checked = [], 0
+    for lock in ctx.locks:
+        in_file = lock.with_suffix(".in")
+        if not in_file.exists():
+            continue
+        checked += 1
+        recorded = lockfile.recorded_sha256(lock)
+        if recorded != lockfile.input_sha256(in_file):
+            problems.append(
+                Problem(
+                    lock.name,
+                    f"the input hash of the current {in_file.name}",
+                    "no input hash" if recorded is None else f"a lock of an older {in_file.name}",
+                    "run `invoke lock`, then `make env`",
+                )
+            )
+    if not checked:
+        return Result("fresh", "skip", "no .in files next to the locks")
+    return Result(
+        "fresh",
+        "FAIL" if problems else "ok",
+        "" if problems else "every lock matches its input",
+        problems,
+    )
+
+
+def _import_names() -> list[str]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: tomli is there when pytest is
+        import tomli as tomllib
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return list(data.get("tool", {}).get("repro", {}).get("check-imports", []))
+
+
+def check_imports(ctx: Context) -> Result:
+    try:
+        names = _import_names()
+    except (ImportError, OSError) as error:
+        return Result("imports", "skip", f"cannot read pyproject.toml here ({error})")
+    problems = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # noqa: BLE001 - any import failure is the finding
+            problems.append(
+                Problem(name, "importable", f"{type(error).__name__}: {error}", REBUILD)
+            )
+    return Result(
+        "imports",
+        "FAIL" if problems else "ok",
+        "" if problems else f"{len(names)} modules import",
+        problems,
+    )
+
+
+CHECKS: dict[str, Callable[[Context], Result]] = {
+    "isolated": check_isolated,
+    "python": check_python,
+    "locked": check_locked,
+    "extras": check_extras,
+    "consistent": check_consistent,
+    "fresh": check_fresh,
+    "imports": check_imports,
+}
+
+
+def render_table(results: list[Result]) -> str:
+    lines = [
+        f"check-env: {sys.prefix} (Python {platform.python_version()})",
+        f"{'CHECK':<11} {'RESULT':<6} DETAIL",
+    ]
+    for result in results:
+        lines.append(f"{result.name:<11} {result.status:<6} {result.detail}".rstrip())
+        lines += [f"  - {problem}" for problem in result.problems]
+    failed = [result.name for result in results if result.status == "FAIL"]
+    lines.append(
+        f"result: {len(failed)} check(s) failed ({', '.join(failed)})" if failed else "result: ok"
+    )
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="check-env", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument("--strict", action="store_true", help="fail on unlocked extras too")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(CHECKS),
+        metavar="CHECK",
+        help=f"run only this check (repeatable): {', '.join(CHECKS)}",
+    )
+    parser.add_argument(
+        "--lock",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="lock file to check against (repeatable; default: all locks)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    locks = args.lock or [ROOT / lock for lock, _ in LOCKS]
+    missing = [str(lock) for lock in locks if not lock.exists()]
+    if missing:
+        raise ToolError(f"lock file {', '.join(missing)} not found; run `invoke lock`")
+    ctx = Context([lock.resolve() for lock in locks], args.strict)
+    results = [CHECKS[name](ctx) for name in (args.only or CHECKS)]
+    if args.json:
+        ok = all(result.status != "FAIL" for result in results)
+        print(json.dumps({"ok": ok, "checks": [asdict(result) for result in results]}, indent=2))
+    else:
+        print(render_table(results))
+    return EXIT_FAILED if any(result.status == "FAIL" for result in results) else EXIT_OK
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)

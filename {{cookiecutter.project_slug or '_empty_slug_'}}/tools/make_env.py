@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Create or sync `.venv` from the locks: `make env`, `invoke env`.
+
+Installs the locks hash-checked into a fresh venv, then the project itself
+without dependencies. A run with nothing changed is a no-op. A failed or
+interrupted build puts the previous `.venv` back: venvs cannot be moved
+(their scripts carry absolute paths), so the old one waits beside the new
+one under its own name and is renamed back, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import lockfile
+from find_python import find_python
+from lock import lock, tool_executable
+from project import (
+    EXIT_OK,
+    LOCK_TOOL,
+    LOCKS,
+    PYTHON_VERSION_FILE,
+    ROOT,
+    VENV,
+    ToolError,
+    venv_python,
+    version_matches,
+    wanted_python,
+)
+
+PREVIOUS = VENV.with_name(".venv.previous")
+STAMP = ".repro-stamp"
+
+
+def env_stamp() -> str:
+    """Hash of everything the env is built from; equal stamps mean nothing to do."""
+    digest = hashlib.sha256(LOCK_TOOL.encode())
+    for name in (
+        PYTHON_VERSION_FILE.name,
+        "pyproject.toml",
+        *(lock_name for lock_name, _ in LOCKS),
+    ):
+        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def venv_version(venv: Path) -> str | None:
+    """The Python version recorded in pyvenv.cfg (venv writes `version`, uv `version_info`)."""
+    try:
+        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            return value.strip()
+    return None
+
+
+def is_current(stamp: str) -> bool:
+    stamp_file = VENV / STAMP
+    version = venv_version(VENV)
+    return (
+        stamp_file.exists()
+        and stamp_file.read_text(encoding="utf-8") == stamp
+        and venv_python().exists()
+        and version is not None
+        and version_matches(version, wanted_python())
+    )
+
+
+def recover_interrupted_build() -> None:
+    """A build killed hard leaves `.venv.previous`: keep whichever env is complete."""
+    if not PREVIOUS.exists():
+        return
+    if (VENV / STAMP).exists():
+        shutil.rmtree(PREVIOUS)
+        return
+    print("env: restoring the previous .venv left by an interrupted build", flush=True)
+    shutil.rmtree(VENV, ignore_errors=True)
+    PREVIOUS.rename(VENV)
+
+
+def ensure_locks() -> None:
+    missing = [lock_name for lock_name, _ in LOCKS if not (ROOT / lock_name).exists()]
+    if missing:
+        print(f"env: {', '.join(missing)} missing; locking first (invoke lock)", flush=True)
+        lock()
+    for lock_name, in_name in LOCKS:
+        if lockfile.recorded_sha256(ROOT / lock_name) != lockfile.input_sha256(ROOT / in_name):
+            raise ToolError(
+                f"{lock_name} is stale: {in_name} changed since it was locked; "
+                "run `invoke lock`, then `make env` again"
+            )
+
+
+@contextmanager
+def swapped_in(venv: Path) -> Iterator[None]:
+    """Build at the final path; on any failure, put the previous env back."""
+    if venv.exists():
+        venv.rename(PREVIOUS)
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(venv, ignore_errors=True)
+        if PREVIOUS.exists():
+            PREVIOUS.rename(venv)
+            print("env: build failed; the previous .venv is back in place", flush=True)
+        raise
+    shutil.rmtree(PREVIOUS, ignore_errors=True)
+
+
+def install_commands(python: str) -> list[list[str]]:
+    target = str(venv_python())
+    lock_args = [arg for lock_name, _ in LOCKS for arg in ("-r", lock_name)]
+    # No build isolation and no index: the locked build backend builds the
+    # project, so no unpinned backend is fetched.
+    project_args = ["--no-deps", "--no-build-isolation", "--no-index", "--editable", "."]
+    if LOCK_TOOL == "uv":
+        uv = str(tool_executable())
+        pip = [uv, "pip", "install", "--python", target]
+        return [
+            [uv, "venv", "--quiet", "--python", python, str(VENV)],
+            [*pip, "--require-hashes", *lock_args],
+            [*pip, *project_args],
+        ]
+    pip = [target, "-m", "pip", "install", "--disable-pip-version-check"]
+    return [
+        [python, "-m", "venv", str(VENV)],
+        [*pip, "--require-hashes", *lock_args],
+        [*pip, *project_args],
+    ]
+
+
+def build(python: str) -> None:
+    for command in install_commands(python):
+        print(
+            "env: $ " + " ".join(Path(part).name if os.sep in part else part for part in command),
+            flush=True,
+        )
+        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
+            raise ToolError(
+                "installing the locks into .venv failed (see the installer's "
+                "message above); fix the lock with `invoke lock` or check the "
+                "network, then run `make env` again"
+            )
+
+
+def sync(force: bool = False) -> None:
+    wanted = wanted_python()
+    recover_interrupted_build()
+    ensure_locks()
+    stamp = env_stamp()
+    if not force and is_current(stamp):
+        print("env: .venv is up to date with the locks; nothing to do", flush=True)
+        return
+    python = find_python(wanted)
+    started = time.monotonic()
+    print(f"env: building .venv with Python {wanted} ({python}) from the locks", flush=True)
+    with swapped_in(VENV):
+        build(python)
+        (VENV / STAMP).write_text(stamp, encoding="utf-8")
+    print(
+        f"env: .venv ready in {time.monotonic() - started:.0f}s; check it with `invoke check-env`",
+        flush=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="invoke env", description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    sync(parser.parse_args(argv).force)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)

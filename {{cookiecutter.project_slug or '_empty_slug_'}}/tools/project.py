@@ -1,0 +1,76 @@
+"""Facts about this project that every tool shares, and the error contract.
+
+Stdlib only: these tools run before anything is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "{{ cookiecutter.package_name }}"
+DISTRIBUTION = "{{ cookiecutter.project_slug }}"
+LOCK_TOOL = "{{ cookiecutter.lock_tool }}"
+ENV_MANAGER = "{{ cookiecutter.env_manager }}"
+# The lock tool version a fresh clone bootstraps before requirements-dev.txt
+# exists; once it does, the version pinned there wins.
+LOCK_TOOL_VERSION = "{{ cookiecutter.__pip_tools_version if cookiecutter.lock_tool == 'pip-tools' else cookiecutter.__uv_version }}"
+
+# (lock, input) pairs, in the order they are locked: the dev input is
+# constrained by the runtime lock, so the runtime lock comes first.
+LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
+VENV = ROOT / ".venv"
+PYTHON_VERSION_FILE = ROOT / ".python-version"
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class ToolError(Exception):
+    """An expected failure: the message says what failed and how to fix it."""
+
+
+def venv_python(venv: Path = VENV) -> Path:
+    if os.name == "nt":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def wanted_python() -> str:
+    """The version in .python-version (X.Y or X.Y.Z)."""
+    try:
+        version = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ToolError(
+            ".python-version is missing; write the project's Python (e.g. 3.11) into it"
+        ) from None
+    parts = version.split(".")
+    if not (2 <= len(parts) <= 3 and all(part.isdigit() for part in parts)):
+        raise ToolError(f".python-version holds '{version}', not X.Y or X.Y.Z; write e.g. 3.11")
+    return version
+
+
+def version_matches(found: str, wanted: str) -> bool:
+    """'3.11.7' matches a wanted '3.11' or '3.11.7', not '3.12' or '3.11.8'."""
+    return found.split(".")[: len(wanted.split("."))] == wanted.split(".")
+
+
+def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
+    """Map the outcome of a tool's main() to the documented exit codes."""
+    try:
+        code = main(None)
+    except ToolError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        code = EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        print(
+            f"unexpected error: {error!r}; please report it with the command you ran",
+            file=sys.stderr,
+        )
+        code = EXIT_UNEXPECTED
+    raise SystemExit(code)
