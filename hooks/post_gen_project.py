@@ -8,7 +8,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-ANSWERS: dict = json.loads(r'''{{ cookiecutter | jsonify }}''')
+ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 # Keys cookiecutter fills with paths of the machine that baked the project:
 # recording them would leak those paths into every generated repository.
@@ -49,9 +49,12 @@ def git_init(project: Path) -> None:
         "-c", f"user.name={ANSWERS['author_name']}",
         "-c", f"user.email={ANSWERS['author_email']}",
     ]  # fmt: skip
-    has_identity = subprocess.run(
-        ["git", "config", "user.email"], cwd=project, capture_output=True, check=False
-    ).returncode == 0
+    has_identity = (
+        subprocess.run(
+            ["git", "config", "user.email"], cwd=project, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     commands = [
         ["git", "init", "--quiet", "--initial-branch=main"],
         ["git", "add", "--all"],

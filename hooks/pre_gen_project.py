@@ -17,11 +17,11 @@ SUPPORTED_CUDA = ("11.8", "12.1", "12.4", "12.6", "12.8", "12.9", "13.0")
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
-PYTHON_RE = re.compile(r"^3\.\d+(?:\.\d+)?$")
+PYTHON_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
 CUDA_RE = re.compile(r"^\d+\.\d+$")
 
 # Raw string: answers may contain backslashes; JSON literals need json.loads.
-ANSWERS: dict[str, str] = json.loads(r'''{{ cookiecutter | jsonify }}''')
+ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 
 class AnswerError(Exception):
@@ -55,9 +55,7 @@ def check_package(name: str) -> None:
         raise AnswerError("package_name", "is a Python keyword", fix)
     # `test` is the CPython test suite: not in stdlib_module_names, still shadowed.
     if name in sys.stdlib_module_names or name in {"test", "tests", "site"}:
-        raise AnswerError(
-            "package_name", "shadows a standard-library module", f"{fix} (prefix it)"
-        )
+        raise AnswerError("package_name", "shadows a standard-library module", f"{fix} (prefix it)")
 
 
 def check_email(email: str) -> None:

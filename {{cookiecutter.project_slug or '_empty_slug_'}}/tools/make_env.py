@@ -96,8 +96,9 @@ def ensure_locks() -> None:
         lock()
     for lock_name, in_name in LOCKS:
         if lockfile.recorded_sha256(ROOT / lock_name) != lockfile.input_sha256(ROOT / in_name):
+            inputs = " + ".join(path.name for path in lockfile.input_files(ROOT / in_name))
             raise ToolError(
-                f"{lock_name} is stale: {in_name} changed since it was locked; "
+                f"{lock_name} is stale: {inputs} changed since it was locked; "
                 "run `invoke lock`, then `make env` again"
             )
 

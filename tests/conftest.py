@@ -1,0 +1,121 @@
+"""Shared fixtures: bake projects with cookiecutter's API, run their commands.
+
+Every test runs with HOME, git identity and pip settings isolated, so that
+what passes here passes on a fresh machine (this machine's pip config adds
+local find-links and index URLs that must not reach a lock).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+# REPRO_TEMPLATE_DIR bakes from another checkout (e.g. a snapshot of this one).
+TEMPLATE = Path(os.environ.get("REPRO_TEMPLATE_DIR") or Path(__file__).resolve().parent.parent)
+OPTIONS: dict = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+DEFAULT_SLUG = "my-ml-project"
+TOOLS_BIN = Path(sys.executable).parent  # invoke, nox, pre-commit of the template's venv
+KEPT_PIP = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_DISABLE_PIP_VERSION_CHECK"}
+
+
+def choices(option: str) -> list[str]:
+    """The allowed answers of a choice option, read from cookiecutter.json."""
+    return list(OPTIONS[option])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A fresh HOME, a fixed git identity, no pip configuration of this machine."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate(monkeypatch, tmp_path_factory)
+        yield
+
+
+def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    real_home = Path.home()
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    # Keep the download caches: they make the slow tier fast, not different.
+    monkeypatch.setenv("PIP_CACHE_DIR", str(real_home / ".cache" / "pip"))
+    monkeypatch.setenv("UV_CACHE_DIR", str(real_home / ".cache" / "uv"))
+    monkeypatch.setenv("PYENV_ROOT", os.environ.get("PYENV_ROOT", str(real_home / ".pyenv")))
+    for name in list(os.environ):
+        if name.startswith("PIP_") and name not in KEPT_PIP | {"PIP_CACHE_DIR"}:
+            monkeypatch.delenv(name)
+        if name.startswith(("UV_", "VIRTUAL_ENV", "CONDA_")) and name != "UV_CACHE_DIR":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for key, value in {"NAME": "Test Baker", "EMAIL": "baker@example.org"}.items():
+        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+    monkeypatch.setenv("PATH", f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}")
+
+
+def bake_into(output_dir: Path, **overrides: str) -> Path:
+    """Bake the template with these answers; return the project folder."""
+    project = cookiecutter(
+        str(TEMPLATE), no_input=True, extra_context=overrides, output_dir=str(output_dir)
+    )
+    return Path(project)
+
+
+@pytest.fixture
+def bake(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: bake(**overrides) -> project path, in this test's tmp folder."""
+    return lambda **overrides: bake_into(tmp_path, **overrides)
+
+
+def run(
+    command: list[str] | str, cwd: Path, check: bool = True, **kwargs
+) -> subprocess.CompletedProcess[str]:
+    """Run a baked project's command; on an unexpected exit, show its output."""
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, shell=isinstance(command, str), **kwargs
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"{command} exited {result.returncode}\n--- stdout\n{result.stdout}\n"
+            f"--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def venv_python(project: Path) -> Path:
+    return project / ".venv" / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("projects")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One pre-commit cache per session: hook envs are built once, not per test."""
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PRE_COMMIT_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(scope="session")
+def locked_project(session_tmp: Path) -> Path:
+    """A baked project with its locks written and .venv built (`make env`), all staged in git.
+
+    uv makes it in seconds; what the pin checks and CI steps look at does not
+    depend on the lock tool. Tests that change files work on a copy.
+    """
+    project = bake_into(session_tmp / "locked", lock_tool="uv")
+    run(["make", "env"], cwd=project)
+    run(["git", "add", "--all"], cwd=project)
+    return project

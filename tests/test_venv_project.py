@@ -1,0 +1,243 @@
+"""Slow tier: a baked project's own commands, run for real with pip-tools and with uv.
+
+Each lock tool gets one project, baked, locked with `invoke lock` and built
+with `make env` once per module; tests that break something work on a copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from conftest import bake_into, run, venv_python
+
+pytestmark = pytest.mark.slow
+LOCK_TOOLS = ["pip-tools", "uv"]
+MACHINE_LINES = re.compile(r"^\s*--(index-url|extra-index-url|find-links|trusted-host)|file://")
+
+
+@pytest.fixture(scope="module", params=LOCK_TOOLS)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default project (with this lock tool) after `invoke lock` and `make env`."""
+    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
+    run(["invoke", "lock"], cwd=project)
+    run(["make", "env"], cwd=project)
+    return project
+
+
+@pytest.fixture
+def copy_of(tmp_path: Path):
+    """Factory: a copy of a built project (its .venv works from the new path for python -m)."""
+
+    def make(project: Path) -> Path:
+        target = tmp_path / project.name
+        shutil.copytree(project, target, symlinks=True)
+        return target
+
+    return make
+
+
+def logical_lines(text: str) -> list[str]:
+    """Requirement lines with their `\\` continuations joined, comments dropped."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    return [line.strip() for line in joined.splitlines() if line.strip()[:1].isalnum()]
+
+
+def pins(lock: Path) -> dict[str, str]:
+    found = re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock.read_text(), flags=re.MULTILINE)
+    return {name.lower(): version for name, version in found}
+
+
+def check_env(project: Path, *args: str, python: Path | None = None):
+    command = [str(python or venv_python(project)), "tools/check_env.py", *args]
+    return run(command, cwd=project, check=False)
+
+
+def install_into(project: Path, *args: str) -> None:
+    """Change the project's .venv behind the locks' back, with the installer it was built with."""
+    if (project / ".venv" / "bin" / "pip").exists():
+        run([str(venv_python(project)), "-m", "pip", *args], cwd=project)
+    else:
+        run(["uv", "pip", *args, "--python", str(venv_python(project))], cwd=project)
+
+
+def test_locks_are_hashed_stamped_and_portable(project: Path) -> None:
+    """Lock lines are ==-pinned with hashes, the header records the input, no machine lines."""
+    for lock_name, in_name in (("requirements.txt", "requirements.in"),
+                               ("requirements-dev.txt", "requirements-dev.in")):  # fmt: skip
+        text = (project / lock_name).read_text()
+        first = text.splitlines()[0]
+        assert first.startswith("# input-sha256: ") and in_name in first
+        assert "invoke lock" in text
+        assert not [line for line in text.splitlines() if MACHINE_LINES.search(line)]
+        assert str(Path.home()) not in text and "/tmp" not in text
+        requirements = logical_lines(text)
+        assert requirements, lock_name
+        for line in requirements:
+            spec, _, hashes = line.partition(" --hash=")
+            (operator,) = {s.operator for s in Requirement(spec).specifier}
+            assert operator == "==", line
+            assert hashes.startswith("sha256:"), line
+    assert {"numpy", "rich"} <= set(pins(project / "requirements.txt"))
+
+
+def test_env_then_check_env_pass(project: Path) -> None:
+    """After `make env`, `invoke check-env` passes every check."""
+    result = run(["invoke", "check-env", "--strict"], cwd=project)
+    assert "result: ok" in result.stdout
+
+
+def test_second_make_env_is_a_no_op(project: Path) -> None:
+    """A second `make env` with unchanged locks changes nothing."""
+    stamp = project / ".venv" / ".repro-stamp"
+    before = (stamp.stat().st_mtime_ns, (project / ".venv").stat().st_ino)
+    result = run(["make", "env"], cwd=project)
+    assert "nothing to do" in result.stdout
+    assert (stamp.stat().st_mtime_ns, (project / ".venv").stat().st_ino) == before
+
+
+def test_project_make_test_passes(project: Path) -> None:
+    """The baked project's own `make test` passes in its .venv."""
+    result = run(["make", "test"], cwd=project)
+    assert " passed" in result.stdout
+
+
+def test_nox_check_env_passes(project: Path) -> None:
+    """`nox -s check_env` builds a fresh env from the locks and check-env --strict passes in it."""
+    result = run(["nox", "-s", "check_env"], cwd=project)
+    assert "result: ok" in result.stdout + result.stderr
+
+
+def test_upgrade_package_passes_through(project: Path, copy_of) -> None:
+    """`invoke lock` keeps an older pin; `--upgrade-package rich` moves it."""
+    copy = copy_of(project)
+    lock = copy / "requirements.txt"
+    newest = pins(lock)["rich"]
+    old = "13.7.1"
+    in_file = copy / "requirements.in"
+    in_file.write_text(in_file.read_text().replace("rich>=13", "rich>=13,<=" + old))
+    run(["invoke", "lock"], cwd=copy)
+    assert pins(lock)["rich"] == old
+    in_file.write_text(in_file.read_text().replace(",<=" + old, ""))
+    run(["invoke", "lock"], cwd=copy)
+    assert pins(lock)["rich"] == old, "a plain re-lock keeps the existing pin"
+    run(["invoke", "lock", "--upgrade-package", "rich"], cwd=copy)
+    assert pins(lock)["rich"] == newest
+
+
+@pytest.mark.parametrize("lock_tool", ["pip-tools"])
+class TestBreakagesAreCaught:
+    """Each way an env can drift from its locks fails check-env with exit 1 and names it."""
+
+    @pytest.fixture
+    def broken(self, project: Path, copy_of, lock_tool: str) -> Path:
+        if project.parent.name.rstrip("0123456789") != lock_tool:
+            pytest.skip(f"breakages are exercised on the {lock_tool} project")
+        return copy_of(project)
+
+    def test_other_version_installed(self, broken: Path) -> None:
+        """A locked package at another version is reported with both versions."""
+        locked = pins(broken / "requirements.txt")["rich"]
+        install_into(broken, "install", "--quiet", "--no-deps", "rich==13.7.1")
+        result = check_env(broken)
+        assert result.returncode == 1
+        assert f"rich: expected {locked} (requirements.txt), found 13.7.1" in result.stdout
+
+    def test_locked_package_uninstalled(self, broken: Path) -> None:
+        """A locked package that is missing is reported as not installed."""
+        locked = pins(broken / "requirements.txt")["mdurl"]
+        install_into(broken, "uninstall", "--yes", "mdurl")
+        result = check_env(broken)
+        assert result.returncode == 1
+        assert f"mdurl: expected {locked} (requirements.txt), found not installed" in result.stdout
+
+    def test_extra_package_fails_only_when_strict(self, broken: Path) -> None:
+        """An unlocked package is a warning, and a failure with --strict."""
+        install_into(broken, "install", "--quiet", "--no-deps", "six==1.16.0")
+        assert check_env(broken).returncode == 0
+        result = check_env(broken, "--strict")
+        assert result.returncode == 1
+        assert "six: expected only locked packages, found six 1.16.0" in result.stdout
+
+    def test_edited_input_makes_lock_stale(self, broken: Path) -> None:
+        """requirements.in edited without re-locking fails `fresh`, and `make env` refuses."""
+        in_file = broken / "requirements.in"
+        in_file.write_text(in_file.read_text() + "scipy\n")
+        result = check_env(broken, "--only", "fresh")
+        assert result.returncode == 1
+        assert "requirements.txt: expected the input hash of the current requirements.in" in (
+            result.stdout
+        )
+        env = run(["make", "env"], cwd=broken, check=False)
+        assert env.returncode != 0
+        assert "requirements.txt is stale" in env.stderr
+
+    def test_interpreter_outside_venv(self, broken: Path) -> None:
+        """check-env run by an interpreter outside .venv fails `isolated`."""
+        base = Path(getattr(sys, "_base_executable", sys.executable))
+        result = check_env(broken, "--only", "isolated", python=base)
+        assert result.returncode == 1
+        assert "outside any virtual environment" in result.stdout
+
+
+@pytest.fixture
+def built_copy(project: Path, copy_of) -> Path:
+    """A copy whose .venv is known to pass check-env."""
+    copy = copy_of(project)
+    assert check_env(copy, "--strict").returncode == 0
+    return copy
+
+
+def venv_identity(project: Path) -> tuple[int, str]:
+    venv = project / ".venv"
+    return venv.stat().st_ino, (venv / ".repro-stamp").read_text()
+
+
+def test_absent_python_is_refused_and_venv_untouched(built_copy: Path) -> None:
+    """A .python-version naming an absent Python: `make env` refuses, .venv stays as it was."""
+    before = venv_identity(built_copy)
+    (built_copy / ".python-version").write_text("3.12.99\n")
+    result = run(["make", "env"], cwd=built_copy, check=False)
+    assert result.returncode != 0
+    assert "Python 3.12.99 (named by .python-version) is not installed" in result.stderr
+    assert venv_identity(built_copy) == before
+
+
+def test_bad_pin_keeps_previous_venv(built_copy: Path) -> None:
+    """A lock with a pin that cannot install: `make env` fails, the previous .venv still passes."""
+    lock = built_copy / "requirements-dev.txt"
+    good = lock.read_text()
+    lock.write_text(re.sub(r"^invoke==\S+", "invoke==99.0.0", good, flags=re.MULTILINE))
+    result = run(["make", "env"], cwd=built_copy, check=False)
+    assert result.returncode != 0
+    assert "installing the locks into .venv failed" in result.stderr
+    assert not (built_copy / ".venv.previous").exists()
+    lock.write_text(good)
+    assert check_env(built_copy, "--strict").returncode == 0
+
+
+def test_interrupted_build_restores_previous_venv(built_copy: Path) -> None:
+    """Ctrl-C during a rebuild exits 130 and puts the previous .venv back."""
+    before = venv_identity(built_copy)
+    build = subprocess.Popen(
+        [sys.executable, "tools/make_env.py", "--force"], cwd=built_copy,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (built_copy / ".venv.previous").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(build.pid, signal.SIGINT)
+    output, _ = build.communicate(timeout=120)
+    assert build.returncode == 130, output
+    assert venv_identity(built_copy) == before
+    assert check_env(built_copy, "--strict").returncode == 0
