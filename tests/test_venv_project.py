@@ -117,6 +117,15 @@ def test_nox_check_env_passes(project: Path) -> None:
     assert "result: ok" in result.stdout + result.stderr
 
 
+def test_nox_lock_writes_the_same_locks(project: Path, copy_of) -> None:
+    """`nox -s lock` is the same door as `invoke lock`: re-locking changes nothing."""
+    copy = copy_of(project)
+    before = {name: (copy / name).read_text() for name in ("requirements.txt",
+                                                           "requirements-dev.txt")}  # fmt: skip
+    run(["nox", "-s", "lock"], cwd=copy)
+    assert {name: (copy / name).read_text() for name in before} == before
+
+
 def test_upgrade_package_passes_through(project: Path, copy_of) -> None:
     """`invoke lock` keeps an older pin; `--upgrade-package rich` moves it."""
     copy = copy_of(project)
