@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,20 @@ ALWAYS = [
     "noxfile.py", "pyproject.toml", "requirements.in", "requirements-dev.in", "tasks.py",
     "tools/check_env.py", "tools/make_env.py", "tools/lock.py", "tests/test_package.py",
 ]  # fmt: skip
+
+
+# Files present exactly when the predicate on the answers holds.
+OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
+    "Dockerfile": lambda a: a["docker"] == "yes",
+    ".dockerignore": lambda a: a["docker"] == "yes",
+    "tools/container.py": lambda a: a["docker"] == "yes",
+    "requirements-gpu.in": lambda a: a["docker"] == "yes" and a["gpu"] == "yes",
+    ".github/workflows/ci.yml": lambda a: a["ci"] == "github",
+    "EXERCISES.md": lambda a: a["exercises"] == "yes",
+    "tools/check_exercises.py": lambda a: a["exercises"] == "yes",
+    "environment.yml": lambda a: True,
+    ".pre-commit-config.yaml": lambda a: True,
+}
 
 
 def project_files(project: Path) -> list[Path]:
@@ -66,6 +81,15 @@ def test_expected_files_present(baked) -> None:
         path.name == ".cookiecutter.json" and "_output_dir" in path.read_text()
         for path in [project / ".cookiecutter.json"]
     )
+
+
+def test_optional_files_follow_the_answers(baked) -> None:
+    """Each optional file is there exactly when its option asks for it."""
+    project, _ = baked
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    wrong = {name: wanted(answers) for name, wanted in OPTIONAL.items()
+             if (project / name).is_file() != wanted(answers)}  # fmt: skip
+    assert wrong == {}, "file -> expected presence"
 
 
 def test_structured_files_parse(baked) -> None:
