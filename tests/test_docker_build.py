@@ -1,0 +1,227 @@
+"""Real image builds of baked projects, through the project's own invoke tasks.
+
+Run when a container engine answers (`.ci/run` starts one); otherwise
+skipped with the reason. Extra engine arguments reach the engine through
+CONTAINER_BUILD_ARGS / CONTAINER_RUN_ARGS, as they would for a user
+(`--network host` by default: the engines of these CI machines have no bridge).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import bake_into, run
+
+pytestmark = [pytest.mark.slow, pytest.mark.container]
+
+STAND_IN_BASE = "python:3.11-slim"  # made locally by shared/ci/container-engine-up.sh
+# Files the default .dockerignore keeps out, planted before the build.
+IGNORED = (".env", "src/{package}/.env", "src/{package}/__pycache__/planted.pyc", "key.pem")
+
+
+def _engine() -> str:
+    for name in filter(None, (os.environ.get("CONTAINER_ENGINE"), "docker", "podman")):
+        path = shutil.which(name)
+        if path:
+            probe = subprocess.run([path, "info"], capture_output=True, timeout=60, check=False)
+            if probe.returncode == 0:
+                return path
+    pytest.skip(
+        "no container engine answers (docker/podman `info` failed or none on PATH); "
+        'start one, e.g. `eval "$(../shared/ci/container-engine-up.sh)"`'
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> str:
+    return _engine()
+
+
+def engine_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CONTAINER_BUILD_ARGS": os.environ.get("CONTAINER_BUILD_ARGS", "--network host"),
+        "CONTAINER_RUN_ARGS": os.environ.get("CONTAINER_RUN_ARGS", "--network host"),
+        **extra,
+    }
+
+
+def invoke(project: Path, *args: str, check: bool = True, **env: str):
+    return run(["invoke", *args], cwd=project, check=check, env=engine_env(**env))
+
+
+def lock(project: Path) -> None:
+    """Lock with the project's own command (it writes the GPU lock too when there is one)."""
+    run(["make", "lock"], cwd=project)
+    if (project / "requirements-gpu.in").exists():
+        assert (project / "requirements-gpu.txt").exists()
+
+
+def remove_images(engine: str, slug: str) -> None:
+    listed = run([engine, "images", "--format", "{{.Repository}}:{{.Tag}}", slug], cwd=Path.cwd())
+    tags = listed.stdout.split()
+    if tags:
+        run([engine, "rmi", "--force", *tags], cwd=Path.cwd(), check=False)
+
+
+@pytest.fixture(scope="module")
+def cpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A default bake (own slug, so parallel runs do not share tags), locked, cpu image built."""
+    project = bake_into(
+        tmp_path_factory.mktemp("image"), project_name="Image Probe", lock_tool="uv"
+    )
+    lock(project)
+    for name in IGNORED:
+        planted = project / name.format(package="image_probe")
+        planted.parent.mkdir(parents=True, exist_ok=True)
+        planted.write_text("must not reach the image\n", encoding="utf-8")
+    invoke(project, "docker-build", "--target", "cpu")
+    yield project
+    remove_images(engine, "image-probe")
+
+
+def test_cpu_image_has_both_tags_and_labels(engine: str, cpu_project: Path) -> None:
+    """The build tags <slug>:cpu and <slug>:cpu-<lock hash 12> and labels the lock hash."""
+    recorded = (cpu_project / "requirements.txt").read_text(encoding="utf-8").split()[2]
+    for tag in ("image-probe:cpu", f"image-probe:cpu-{recorded[:12]}"):
+        run([engine, "image", "inspect", tag], cwd=cpu_project)
+    labels = run(
+        [engine, "image", "inspect", "--format", "{{json .Config.Labels}}", "image-probe:cpu"],
+        cwd=cpu_project,
+    ).stdout
+    assert f'"io.repro.lock-sha256":"{recorded}"' in labels
+    assert re.search(r'"org.opencontainers.image.revision":"[0-9a-f]{40}', labels), labels
+    assert re.search(r'"org.opencontainers.image.created":"\d{4}-\d\d-\d\dT', labels), labels
+
+
+def test_docker_check_passes_in_the_built_image(cpu_project: Path) -> None:
+    """check-env --strict inside the image finds it equal to requirements.txt."""
+    result = invoke(cpu_project, "docker-check")
+    assert "result: ok" in result.stdout
+    assert "--strict --lock requirements.txt" in result.stdout
+
+
+def test_container_runs_as_non_root(cpu_project: Path) -> None:
+    """The image's user is the numeric, non-root UID 10001."""
+    result = invoke(cpu_project, "docker-run", "--command", "id -u")
+    assert result.stdout.strip().splitlines()[-1] == "10001"
+
+
+def test_package_runs_in_the_image(cpu_project: Path) -> None:
+    """`python -m <package>` (the image's default command) runs in the image's venv."""
+    result = invoke(cpu_project, "docker-run")
+    assert "image_probe: Python 3.11" in result.stdout and "venv /opt/venv" in result.stdout
+    assert "seeded numpy example (seed 0):" in result.stdout
+    explicit = invoke(cpu_project, "docker-run", "--command", "python -m image_probe")
+    assert "seeded numpy example" in explicit.stdout
+
+
+def test_dockerignored_files_are_absent(cpu_project: Path) -> None:
+    """Planted secrets and caches stay out of the image; the source next to them is in."""
+    listing = invoke(cpu_project, "docker-run", "--command", "find /app").stdout.splitlines()
+    assert "/app/src/image_probe/__main__.py" in listing
+    for name in IGNORED:
+        assert f"/app/{name.format(package='image_probe')}" not in listing, name
+    assert not [path for path in listing if "__pycache__" in path or path.endswith(".env")]
+
+
+def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
+    """After a change to a source file only, the install step is CACHED and src is copied anew."""
+    init = cpu_project / "src" / "image_probe" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "CHANGED = True\n", encoding="utf-8")
+    result = invoke(cpu_project, "docker-build", "--target", "cpu")
+    output = result.stdout + result.stderr
+    steps = dict(re.findall(r"^(#\d+) \[([^\]]+)\]", output, flags=re.MULTILINE))
+    install = [step for step, line in re.findall(r"^(#\d+) \[[^\]]+\] (.*)$", output, re.M)
+               if "pip install --require-hashes" in line]  # fmt: skip
+    copy_src = [step for step, line in re.findall(r"^(#\d+) \[[^\]]+\] (.*)$", output, re.M)
+                if line.startswith("COPY src/")]  # fmt: skip
+    assert install and copy_src, output
+    assert f"{install[0]} CACHED" in output, f"the install step ({steps}) was redone:\n{output}"
+    assert f"{copy_src[0]} CACHED" not in output
+    check = invoke(
+        cpu_project,
+        "docker-run",
+        "--command",
+        "python -c 'import image_probe as p; print(p.CHANGED)'",
+    )
+    assert check.stdout.strip().endswith("True")
+
+
+def test_drifted_image_fails_docker_check(engine: str, cpu_project: Path, tmp_path: Path) -> None:
+    """A derived image with another version of a locked package fails docker-check with exit 1."""
+    pins = dict(
+        re.findall(r"^([a-z0-9-]+)==(\S+)", (cpu_project / "requirements.txt").read_text(), re.M)
+    )
+    drifted = "0.1.1" if pins["mdurl"] != "0.1.1" else "0.1.2"
+    (tmp_path / "Dockerfile").write_text(
+        "FROM image-probe:cpu\nUSER root\n"
+        f"RUN python -m pip install --no-cache-dir --no-deps mdurl=={drifted}\nUSER 10001\n",
+        encoding="utf-8",
+    )
+    run(
+        [engine, "build", "--network", "host", "--tag", "image-probe:drifted", str(tmp_path)],
+        cwd=tmp_path,
+    )
+    result = invoke(cpu_project, "docker-check", "--image", "image-probe:drifted", check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"mdurl: expected {pins['mdurl']} (requirements.txt), found {drifted}" in result.stdout
+    assert "image image-probe:drifted does not match its locks" in result.stderr
+
+
+def test_missing_image_is_one_line(cpu_project: Path) -> None:
+    """With the engine answering, checking an image that was never built says how to build it."""
+    result = invoke(cpu_project, "docker-check", "--image", "image-probe:never-built", check=False)
+    assert result.returncode == 1
+    assert "image image-probe:never-built not found; build it" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def gpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    project = bake_into(
+        tmp_path_factory.mktemp("gpu-image"),
+        project_name="Gpu Probe",
+        lock_tool="uv",
+        gpu="yes",
+    )
+    lock(project)
+    yield project
+    remove_images(engine, "gpu-probe")
+
+
+def test_gpu_stage_builds_on_a_stand_in_base(engine: str, gpu_project: Path) -> None:
+    """With GPU_BASE_IMAGE overridden, the gpu stage assembles and passes docker-check."""
+    build_args = f"--network host --build-arg GPU_BASE_IMAGE={STAND_IN_BASE}"
+    invoke(gpu_project, "docker-build", "--target", "gpu", CONTAINER_BUILD_ARGS=build_args)
+    recorded = (gpu_project / "requirements-gpu.txt").read_text(encoding="utf-8").split()[2]
+    run([engine, "image", "inspect", f"gpu-probe:gpu-{recorded[:12]}"], cwd=gpu_project)
+    check = invoke(gpu_project, "docker-check", "--target", "gpu")
+    assert "--lock requirements.txt --lock requirements-gpu.txt" in check.stdout
+    assert "result: ok" in check.stdout
+    env = invoke(gpu_project, "docker-run", "--target", "gpu", "--command", "env").stdout
+    assert (
+        "NVIDIA_VISIBLE_DEVICES=all" in env and "NVIDIA_DRIVER_CAPABILITIES=compute,utility" in env
+    )
+    assert "NVIDIA_REQUIRE_CUDA=cuda>=12.4" in env
+
+
+def test_gpu_base_with_another_python_is_refused(gpu_project: Path) -> None:
+    """A base whose Python is not the project's stops the build with the reason."""
+    build_args = (
+        f"--network host --build-arg GPU_BASE_IMAGE={STAND_IN_BASE} --build-arg PYTHON_VERSION=3.12"
+    )
+    result = invoke(
+        gpu_project, "docker-build", "--target", "gpu", check=False, CONTAINER_BUILD_ARGS=build_args
+    )
+    assert result.returncode == 1
+    assert (
+        "the project needs 3.12: choose a matching GPU_BASE_IMAGE" in result.stdout + result.stderr
+    )
+    assert "ERROR: the gpu image did not build" in result.stderr
