@@ -30,6 +30,13 @@ def make_executable(project: Path) -> None:
             path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
+def remove_empty_folders(project: Path) -> None:
+    """Optional files are chosen by file name; a folder left with none of them goes."""
+    for folder in sorted(project.rglob("*"), key=lambda path: len(path.parts), reverse=True):
+        if folder.is_dir() and ".git" not in folder.parts and not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def inside_work_tree(project: Path) -> bool:
     probe = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"],
@@ -70,4 +77,5 @@ if __name__ == "__main__":
     here = Path.cwd()
     record_answers(here)
     make_executable(here)
+    remove_empty_folders(here)
     git_init(here)

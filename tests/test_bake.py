@@ -92,6 +92,14 @@ def test_optional_files_follow_the_answers(baked) -> None:
     assert wrong == {}, "file -> expected presence"
 
 
+def test_no_empty_folders(baked) -> None:
+    """A folder whose optional files were all left out is not left behind empty."""
+    project, _ = baked
+    empty = [str(path.relative_to(project)) for path in project.rglob("*")
+             if path.is_dir() and ".git" not in path.parts and not any(path.iterdir())]  # fmt: skip
+    assert empty == []
+
+
 def test_structured_files_parse(baked) -> None:
     """Every YAML, TOML, JSON and Python file of the project parses."""
     project, _ = baked

@@ -47,3 +47,10 @@ def tests(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Re-lock requirements*.txt from the .in files (`-- --upgrade` to upgrade)."""
     session.run(sys.executable, "tools/lock.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Run every pre-commit hook on every file, with pre-commit from the dev lock."""
+    session.install("--require-hashes", "-r", "requirements-dev.txt")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)

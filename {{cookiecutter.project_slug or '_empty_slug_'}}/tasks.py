@@ -14,12 +14,13 @@ from invoke import Context, Exit, task
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-from project import VENV, venv_python  # noqa: E402 - tools/ is not a package
+from conda_meta import conda_python  # noqa: E402 - tools/ is not a package
+from project import ENV_MANAGER, VENV, venv_python  # noqa: E402
 
 
 def _project_python() -> str:
-    """The project's .venv interpreter, or the running one (a nox or image env)."""
-    python = venv_python(VENV)
+    """The project's env interpreter (.venv or .conda-env), or the running one (nox, image)."""
+    python = conda_python() if ENV_MANAGER == "conda" else venv_python(VENV)
     return str(python) if python.exists() else sys.executable
 
 
@@ -29,9 +30,9 @@ def _run(c: Context, *command: str) -> None:
         raise Exit(code=result.exited if result else 1)
 
 
-@task(help={"force": "rebuild .venv even when it is up to date"})
+@task(help={"force": "rebuild the env even when it is up to date"})
 def env(c: Context, force: bool = False) -> None:
-    """Create or sync .venv from the locks (hash-checked; a no-op when nothing changed)."""
+    """Create or sync the project env from the locks (.venv, or .conda-env for conda projects)."""
     _run(c, sys.executable, "tools/make_env.py", *(["--force"] if force else []))
 
 
@@ -40,13 +41,21 @@ def env(c: Context, force: bool = False) -> None:
     help={
         "upgrade": "re-resolve every pin to the newest allowed version",
         "upgrade_package": "re-resolve only this package (repeatable)",
+        "conda": "also write conda-lock.yml from environment.yml"
+        + (" (default here; --no-conda skips it)" if ENV_MANAGER == "conda" else ""),
     },
 )
-def lock(c: Context, upgrade: bool = False, upgrade_package: list[str] | None = None) -> None:
-    """Write requirements.txt and requirements-dev.txt, hashed, from the .in files."""
+def lock(
+    c: Context,
+    upgrade: bool = False,
+    upgrade_package: list[str] | None = None,
+    conda: bool = ENV_MANAGER == "conda",
+) -> None:
+    """Write requirements.txt and requirements-dev.txt (and conda-lock.yml), hashed."""
     args = ["--upgrade"] if upgrade else []
     for name in upgrade_package or []:
         args += ["--upgrade-package", name]
+    args.append("--conda" if conda else "--no-conda")
     _run(c, sys.executable, "tools/lock.py", *args)
 
 
@@ -66,3 +75,77 @@ def check_env(c: Context, strict: bool = False, json: bool = False) -> None:
 def test(c: Context, args: str = "") -> None:
     """Run the project's tests in .venv."""
     _run(c, _project_python(), "-m", "pytest", *shlex.split(args))
+
+
+PIN_CHECKS = ("lock_fresh", "pins_exact", "python_agrees", "hooks_agree", "conda_agrees")
+
+
+@task(help={"pins": "run only the pin checks (offline, instant), not every pre-commit hook"})
+def lint(c: Context, pins: bool = False) -> None:
+    """Run every pre-commit hook on every file: ruff, file hygiene and the pin checks."""
+    if pins:
+        # Every check runs, so one call lists every problem; then fail if any did.
+        failed = [
+            check
+            for check in PIN_CHECKS
+            if c.run(shlex.join([sys.executable, f"tools/{check}.py"]), warn=True, pty=False).exited
+        ]
+        if failed:
+            raise Exit(f"pin checks failed: {', '.join(failed)}; fix the lines above", code=1)
+        return
+    _run(c, _project_python(), "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure")
+{%- if cookiecutter.docker == "yes" %}
+
+
+def _container(c: Context, action: str, target: str, args: str, *rest: str) -> None:
+    """One door into tools/container.py (engine choice, tags, labels, error lines)."""
+    _run(
+        c,
+        sys.executable,
+        "tools/container.py",
+        action,
+        f"--target={target}",
+        f"--args={args}",
+        *rest,
+    )
+
+
+CONTAINER_ARGS_HELP = (
+    "extra engine arguments, added after $CONTAINER_{}_ARGS (e.g. '--network host')"
+)
+
+
+@task(
+    help={
+        "target": "image stage: cpu{{ ' or gpu' if cookiecutter.gpu == 'yes' else '' }}",
+        "args": CONTAINER_ARGS_HELP.format("BUILD"),
+    }
+)
+def docker_build(c: Context, target: str = "cpu", args: str = "") -> None:
+    """Build the image from the locks; tags <slug>:<target> and <slug>:<target>-<lock hash>."""
+    _container(c, "build", target, args)
+
+
+@task(
+    help={
+        "target": "image stage to run",
+        "command": "command to run in the image (default: python -m <package>)",
+        "args": CONTAINER_ARGS_HELP.format("RUN") + "; '--gpus all' for the gpu image",
+    }
+)
+def docker_run(c: Context, target: str = "cpu", command: str = "", args: str = "") -> None:
+    """Run the built image (its default command, or --command)."""
+    _container(c, "run", target, args, "--", *shlex.split(command))
+
+
+@task(
+    help={
+        "target": "image stage to check",
+        "image": "check this image instead of <slug>:<target>",
+        "args": CONTAINER_ARGS_HELP.format("RUN"),
+    }
+)
+def docker_check(c: Context, target: str = "cpu", image: str = "", args: str = "") -> None:
+    """Run check-env --strict inside the image against its locks; fails on drift."""
+    _container(c, "check", target, args, *([f"--image={image}"] if image else []))
+{%- endif %}

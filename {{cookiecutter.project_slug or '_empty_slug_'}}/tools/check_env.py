@@ -2,6 +2,8 @@
 """Check that the running environment matches the project's locks: `invoke check-env`.
 
 Checks: isolated, python, locked, extras, consistent, fresh, imports.
+In a conda env (its prefix has conda-meta/), `isolated`, `locked`, `extras`
+and `fresh` also read conda-meta/*.json and conda-lock.yml (see conda_meta.py).
 Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 unexpected error,
 130 interrupted. Stdlib only (packaging is used when importable), and
 nothing heavy is imported unless the `imports` check runs.
@@ -19,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import conda_meta
 import lockfile
 from project import (
     DISTRIBUTION,
@@ -60,6 +63,7 @@ class Context:
     locks: list[Path]
     strict: bool
     installed: dict[str, str] = field(default_factory=dict)
+    conda: conda_meta.CondaState | None = None  # set when running in a conda env
 
     def __post_init__(self) -> None:
         for dist in metadata.distributions():
@@ -73,7 +77,15 @@ class Context:
         for lock in self.locks:
             for entry in lockfile.read_lock(lock):
                 if entry.pinned_version and marker_applies(entry.marker):
+                    if self.conda and entry.name in self.conda.python_names:
+                        continue  # conda-lock.yml provides it; its version is checked there
                     pins.setdefault(entry.name, (entry.pinned_version, lock.name))
+        if self.conda:
+            for package in self.conda.locked:
+                if package.manager == "pip":
+                    pins.setdefault(
+                        lockfile.canonical(package.name), (package.version, self.conda.lock.name)
+                    )
         return pins
 
 
@@ -95,6 +107,8 @@ def marker_applies(marker: str) -> bool:
 
 
 def check_isolated(ctx: Context) -> Result:
+    if ctx.conda:
+        return _conda_isolated(ctx.conda)
     if sys.prefix != sys.base_prefix:
         return Result("isolated", detail=f"virtual environment {sys.prefix}")
     return Result(
@@ -136,13 +150,19 @@ def check_locked(ctx: Context) -> Result:
         if found != version:
             problems.append(Problem(name, f"{version} ({lock})", found or "not installed", REBUILD))
     detail = f"{len(ctx.pins())} pins from {', '.join(lock.name for lock in ctx.locks)}"
+    if ctx.conda:
+        problems += _conda_locked(ctx, ctx.conda)
+        detail = f"{len(ctx.conda.locked)} conda-lock.yml entries ({ctx.conda.subdir}); " + detail
     return Result("locked", "FAIL" if problems else "ok", detail, problems)
 
 
 def check_extras(ctx: Context) -> Result:
     known = set(ctx.pins()) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
+    if ctx.conda:
+        known |= ctx.conda.python_names
     extras = sorted(set(ctx.installed) - known)
-    problems = [
+    problems = _conda_extras(ctx.conda) if ctx.conda else []
+    problems += [
         Problem(
             name,
             "only locked packages",
@@ -200,6 +220,9 @@ def check_fresh(ctx: Context) -> Result:
                     "run `invoke lock`, then `make env`",
                 )
             )
+    if ctx.conda:
+        checked += 1
+        problems += _conda_fresh(ctx.conda)
     if not checked:
         return Result("fresh", "skip", "no .in files next to the locks")
     return Result(
@@ -238,6 +261,81 @@ def check_imports(ctx: Context) -> Result:
         "" if problems else f"{len(names)} modules import",
         problems,
     )
+
+
+def _conda_isolated(conda: conda_meta.CondaState) -> Result:
+    if not conda_meta.is_base_install(conda.prefix):
+        return Result("isolated", detail=f"conda environment {conda.prefix}")
+    return Result(
+        "isolated",
+        "FAIL",
+        problems=[
+            Problem(
+                str(conda.prefix),
+                "the project's conda env (.conda-env or a named env)",
+                "the base install of conda/mamba",
+                "run `make env`, then `invoke check-env` (it uses .conda-env/)",
+            )
+        ],
+    )
+
+
+def _conda_locked(ctx: Context, conda: conda_meta.CondaState) -> list[Problem]:
+    """Each conda entry of the lock against conda-meta/, and against what pip put over it."""
+    problems = []
+    for package in conda.locked:
+        if package.manager != "conda":
+            continue
+        wanted = f"{package.version} {package.build_string}".strip()
+        record = conda.records.get(package.name)
+        found = f"{record.version} {record.build}".strip() if record else "not installed"
+        builds = {record.build, package.build_string} if record else set()
+        if record is None or record.version != package.version or len(builds - {""}) > 1:
+            problems.append(Problem(package.name, f"{wanted} (conda-lock.yml)", found, REBUILD))
+            continue
+        name = lockfile.canonical(conda_meta.PIP_NAMES.get(package.name, package.name))
+        python_version = ctx.installed.get(name)
+        if python_version is not None and python_version != package.version:
+            problems.append(
+                Problem(
+                    name,
+                    f"{package.version} from conda (conda-lock.yml)",
+                    f"{python_version}, put over it by pip",
+                    REBUILD,
+                )
+            )
+    return problems
+
+
+def _conda_extras(conda: conda_meta.CondaState) -> list[Problem]:
+    locked = {package.name for package in conda.locked if package.manager == "conda"}
+    return [
+        Problem(
+            name,
+            "only conda packages that conda-lock.yml names",
+            f"{record.version} {record.build} (conda-meta)",
+            f"add it to environment.yml and run `invoke lock --conda`, or {REBUILD}",
+        )
+        for name, record in sorted(conda.records.items())
+        if name not in locked
+    ]
+
+
+def _conda_fresh(conda: conda_meta.CondaState) -> list[Problem]:
+    source = conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
+    if not source.exists():
+        return []
+    recorded = lockfile.recorded_sha256(conda.lock)
+    if recorded == lockfile.input_sha256(source):
+        return []
+    return [
+        Problem(
+            conda.lock.name,
+            f"the input hash of the current {source.name}",
+            "no input hash" if recorded is None else f"a lock of an older {source.name}",
+            "run `invoke lock --conda`, then `make env`",
+        )
+    ]
 
 
 CHECKS: dict[str, Callable[[Context], Result]] = {
@@ -289,11 +387,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    locks = args.lock or [ROOT / lock for lock, _ in LOCKS]
-    missing = [str(lock) for lock in locks if not lock.exists()]
+    prefix = Path(sys.prefix)
+    in_conda = conda_meta.is_conda_prefix(prefix)
+    # A conda env takes its runtime from conda-lock.yml and only the dev tools
+    # from the pip locks (tools/conda_env.py installs it that way).
+    default = [lock for lock, _ in LOCKS if not in_conda or lock != "requirements.txt"]
+    given = args.lock or [ROOT / lock for lock in default]
+    # `--lock conda-lock.yml` names the conda lock (alone: check the conda side only).
+    conda_locks = [lock for lock in given if lock.name.endswith("conda-lock.yml")]
+    locks = [lock for lock in given if lock not in conda_locks]
+    missing = [str(lock) for lock in given if not lock.exists()]
     if missing:
         raise ToolError(f"lock file {', '.join(missing)} not found; run `invoke lock`")
-    ctx = Context([lock.resolve() for lock in locks], args.strict)
+    conda = None
+    if in_conda:
+        conda = conda_meta.CondaState.load(prefix, *(lock.resolve() for lock in conda_locks[:1]))
+    ctx = Context([lock.resolve() for lock in locks], args.strict, conda=conda)
     results = [CHECKS[name](ctx) for name in (args.only or CHECKS)]
     if args.json:
         ok = all(result.status != "FAIL" for result in results)

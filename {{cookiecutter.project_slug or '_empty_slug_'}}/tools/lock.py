@@ -18,10 +18,11 @@ from pathlib import Path
 import lockfile
 from find_python import find_python
 from project import (
+    ALL_LOCKS,
+    ENV_MANAGER,
     EXIT_OK,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
-    LOCKS,
     ROOT,
     ToolError,
     venv_python,
@@ -129,7 +130,7 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         "CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
         "UV_CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
     }
-    for lock_name, in_name in LOCKS:
+    for lock_name, in_name in ALL_LOCKS:
         print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
         started = time.monotonic()
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
@@ -152,12 +153,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="re-resolve only NAME (repeatable)",
     )
+    parser.add_argument(
+        "--conda",
+        action=argparse.BooleanOptionalAction,
+        default=ENV_MANAGER == "conda",
+        help="also write conda-lock.yml from environment.yml (the default for conda projects)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.conda:
+        import conda_env
+
+        conda_env.find_solver()  # no solver: say so before re-locking anything
     lock(args.upgrade, args.upgrade_package)
+    if args.conda:
+        conda_env.lock(args.upgrade, args.upgrade_package)
     return EXIT_OK
 
 

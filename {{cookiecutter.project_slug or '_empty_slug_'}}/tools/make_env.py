@@ -24,6 +24,7 @@ import lockfile
 from find_python import find_python
 from lock import lock, tool_executable
 from project import (
+    ENV_MANAGER,
     EXIT_OK,
     LOCK_TOOL,
     LOCKS,
@@ -178,7 +179,21 @@ def sync(force: bool = False) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="invoke env", description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    sync(parser.parse_args(argv).force)
+    parser.add_argument(
+        "--venv",
+        action="store_true",
+        help="build the pip-locked .venv even in a conda project (lint, nox)",
+    )
+    args = parser.parse_args(argv)
+    force = args.force
+    if ENV_MANAGER == "conda" and not args.venv:
+        import conda_env
+
+        conda_env.find_solver()  # no solver: say so before locking anything
+        ensure_locks()  # the dev tools come from requirements-dev.txt
+        conda_env.sync(force)
+        return EXIT_OK
+    sync(force)
     return EXIT_OK
 
 

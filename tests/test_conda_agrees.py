@@ -1,0 +1,178 @@
+"""environment.yml of every combination, and the conda-agrees check of the baked project.
+
+The fast tier bakes each combination and runs `python tools/conda_agrees.py`
+as the project does; the slow tier seeds each kind of disagreement and
+expects exit 1 with a line for each side.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import bake_into, choices, run
+
+COMBINATIONS = [
+    {"env_manager": manager, "gpu": gpu, "cuda_version": cuda, "python_version": python}
+    for (manager, gpu), (cuda, python) in zip(
+        itertools.product(choices("env_manager"), choices("gpu")),
+        itertools.cycle([("12.4", "3.11"), ("11.8", "3.12"), ("13.0", "3.10.14")]),
+    )
+]
+LINE = r"^[^:\s]+:\d+: conda-agrees: .+; .+$"
+
+
+def ids(answers: dict[str, str]) -> str:
+    return "-".join(f"{key}={value}" for key, value in answers.items())
+
+
+@pytest.fixture(scope="module")
+def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake_into(tmp_path_factory.mktemp("conda"), **request.param)
+
+
+def conda_agrees(project: Path) -> tuple[int, str]:
+    result = run([sys.executable, "tools/conda_agrees.py"], cwd=project, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("baked", COMBINATIONS, ids=ids, indirect=True)
+def test_environment_yml_parses_and_agrees(baked: Path) -> None:
+    """environment.yml is YAML in conda's shape, and conda-agrees passes on it."""
+    env = yaml.safe_load((baked / "environment.yml").read_text(encoding="utf-8"))
+    assert env["name"] == baked.name
+    assert env["channels"][0] == "conda-forge" and "defaults" not in env["channels"]
+    assert env["platforms"] == ["linux-64", "osx-64", "osx-arm64", "win-64"]
+    python = (baked / ".python-version").read_text(encoding="utf-8").strip()
+    assert f"python={python}" in env["dependencies"]
+    assert "pip" in env["dependencies"]
+    assert not any(isinstance(dep, dict) for dep in env["dependencies"])  # no empty pip:
+    code, output = conda_agrees(baked)
+    assert code == 0, output
+    assert output.startswith("conda-agrees: ok")
+
+
+@pytest.mark.parametrize("baked", COMBINATIONS, ids=ids, indirect=True)
+def test_gpu_channel_and_cuda_pin(baked: Path, request: pytest.FixtureRequest) -> None:
+    """A GPU project adds the nvidia channel and pins cuda-version; a CPU one neither."""
+    answers = request.node.callspec.params["baked"]
+    env = yaml.safe_load((baked / "environment.yml").read_text(encoding="utf-8"))
+    cuda = [dep for dep in env["dependencies"] if str(dep).startswith("cuda-version")]
+    if answers["gpu"] == "yes":
+        assert "nvidia" in env["channels"]
+        assert cuda == [f"cuda-version={answers['cuda_version']}"]
+    else:
+        assert "nvidia" not in env["channels"] and cuda == []
+
+
+@pytest.fixture(scope="module")
+def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake_into(tmp_path_factory.mktemp("conda-default"), env_manager="conda")
+
+
+def seeded(project: Path, tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
+    import shutil
+
+    copy = Path(shutil.copytree(project, tmp_path / project.name))
+    for name, (old, new) in edits.items():
+        path = copy / name
+        text = path.read_text(encoding="utf-8")
+        assert re.search(old, text, re.MULTILINE), (old, name)
+        path.write_text(re.sub(old, new, text, count=1, flags=re.MULTILINE), encoding="utf-8")
+    return copy
+
+
+DISAGREEMENTS = {
+    "only-in-requirements": (
+        {"requirements.in": (r"^rich>=13$", "rich>=13\nscipy>=1.11")},
+        [r"^requirements\.in:\d+: conda-agrees: `scipy>=1\.11` is not in environment\.yml; add"],
+    ),
+    "only-in-environment": (
+        {"environment.yml": (r"^  - rich>=13$", "  - rich>=13\n  - pandas>=2")},
+        [r"^environment\.yml:\d+: conda-agrees: `pandas>=2` is not in requirements\.in; add"],
+    ),
+    "different-range": (
+        {"environment.yml": (r"^  - numpy>=1\.26$", "  - numpy>=1.26,<2")},
+        [
+            r"^requirements\.in:\d+: conda-agrees: numpy >=1\.26 here, but environment\.yml:\d+",
+            r"^environment\.yml:\d+: conda-agrees: numpy <2,>=1\.26 here, but requirements\.in:\d+",
+        ],
+    ),
+    "conda-pin-vs-range": (
+        {"environment.yml": (r"^  - rich>=13$", "  - rich=13.7")},
+        [r"^environment\.yml:\d+: conda-agrees: rich ==13\.7\.\* here, but requirements\.in"],
+    ),
+    "different-python": (
+        {"environment.yml": (r"^  - python=3\.11$", "  - python=3.12")},
+        [
+            r"^environment\.yml:\d+: conda-agrees: `python=3\.12` here, but \.python-version:1",
+            r"^\.python-version:1: conda-agrees: 3\.11 here, but environment\.yml:\d+",
+        ],
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", DISAGREEMENTS, ids=list(DISAGREEMENTS))
+def test_disagreement_fails_with_both_lines(
+    default_project: Path, tmp_path: Path, case: str
+) -> None:
+    """Each seeded disagreement exits 1 with the promised line(s) and a fix."""
+    edits, patterns = DISAGREEMENTS[case]
+    code, output = conda_agrees(seeded(default_project, tmp_path, edits))
+    assert code == 1, output
+    for pattern in patterns:
+        assert re.search(pattern, output, re.MULTILINE), f"{pattern!r} not in:\n{output}"
+    assert all(re.match(LINE, line) for line in output.splitlines()), output
+
+
+@pytest.mark.slow
+def test_conda_only_and_pip_section_agree(default_project: Path, tmp_path: Path) -> None:
+    """A `# conda-only` native library and a `pip:` package that requirements.in names pass."""
+    edits = {
+        "environment.yml": (
+            r"^  - rich>=13$",
+            "  - rich>=13\n  - mkl>=2023  # conda-only\n  - pip:\n    - tiny-pkg==1.0",
+        ),
+        "requirements.in": (r"^rich>=13$", "rich>=13\ntiny-pkg==1.0"),
+    }
+    code, output = conda_agrees(seeded(default_project, tmp_path, edits))
+    assert code == 0, output
+
+
+@pytest.mark.slow
+def test_unreadable_environment_yml_is_one_line(default_project: Path, tmp_path: Path) -> None:
+    """A flow-style list (not the documented shape) is refused with one line, exit 1."""
+    edits = {"environment.yml": (r"^channels:\n  - conda-forge$", "channels: [conda-forge]")}
+    code, output = conda_agrees(seeded(default_project, tmp_path, edits))
+    assert code == 1 and len(output.strip().splitlines()) == 1, output
+    assert "environment.yml:" in output and "block list" in output
+
+
+@pytest.mark.parametrize("manager", choices("env_manager"))
+def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
+    """The workflow validates and has a conda job exactly when env_manager is conda."""
+    project = bake_into(tmp_path, env_manager=manager, ci="github")
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    jobs = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]
+    assert ("conda" in jobs) == (manager == "conda")
+    if manager == "conda":
+        steps = jobs["conda"]["steps"]
+        assert [step.get("run") for step in steps if "run" in step] == [
+            "python tools/make_env.py",
+            ".conda-env/bin/invoke check-env",
+        ]
+        readme = (project / "README.md").read_text(encoding="utf-8")
+        assert all(step["run"] in readme for step in steps if "run" in step)
+        assert any(
+            step.get("uses", "").startswith("mamba-org/setup-micromamba@v") for step in steps
+        )
+    run(
+        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        cwd=project,
+    )

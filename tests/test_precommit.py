@@ -1,0 +1,137 @@
+"""pre-commit, in the generated project and in the template repository itself.
+
+Every hook installs from the package index at the version requirements-dev.txt
+pins (no hook repository is cloned); on a freshly baked and locked project,
+`pre-commit run --all-files` passes on the first run without touching a file.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import OPTIONS, TEMPLATE, TOOLS_BIN, bake_into, run
+
+PRE_COMMIT = str(TOOLS_BIN / "pre-commit")
+
+
+def dependency_pins(config: str, package: str) -> set[str]:
+    return set(re.findall(rf"\b{re.escape(package)}==([\w.]+)", config))
+
+
+def lock_pin(lock: Path, package: str) -> str:
+    match = re.search(rf"^{re.escape(package)}==(\S+)", lock.read_text(encoding="utf-8"), re.M)
+    assert match, f"{package} is not pinned in {lock}"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def fresh_project(session_tmp: Path) -> Path:
+    return bake_into(session_tmp / "precommit-fresh")
+
+
+def test_generated_config_validates(fresh_project: Path) -> None:
+    """The generated .pre-commit-config.yaml is a valid pre-commit config."""
+    run([PRE_COMMIT, "validate-config", ".pre-commit-config.yaml"], cwd=fresh_project)
+
+
+def test_generated_hooks_clone_nothing(fresh_project: Path) -> None:
+    """Every generated hook repository is `local`: hooks install from the package index."""
+    config = (fresh_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\s*-\s*repo:\s*(\S+)", config, re.M)) == {"local"}
+    languages = set(re.findall(r"^\s*language:\s*(\S+)", config, re.M))
+    assert languages == {"python"}
+
+
+def test_hook_versions_come_from_one_place(fresh_project: Path) -> None:
+    """ruff and pre-commit-hooks have one version, in the hooks and in requirements-dev.in."""
+    config = (fresh_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    dev_in = (fresh_project / "requirements-dev.in").read_text(encoding="utf-8")
+    for package, key in (
+        ("ruff", "__ruff_version"),
+        ("pre-commit-hooks", "__pre_commit_hooks_version"),
+    ):
+        assert dependency_pins(config, package) == {OPTIONS[key]}
+        assert dependency_pins(dev_in, package) == {OPTIONS[key]}
+
+
+def test_template_ruff_is_the_generated_ruff() -> None:
+    """The ruff that lints baked projects in these tests is the one they pin."""
+    assert OPTIONS["__ruff_version"] == lock_pin(TEMPLATE / "requirements-dev.txt", "ruff")
+
+
+def test_template_config_validates_and_pins_its_ruff() -> None:
+    """The template's own config is valid and its ruff is requirements-dev.txt's ruff."""
+    run([PRE_COMMIT, "validate-config", ".pre-commit-config.yaml"], cwd=TEMPLATE)
+    config = (TEMPLATE / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert dependency_pins(config, "ruff") == {lock_pin(TEMPLATE / "requirements-dev.txt", "ruff")}
+
+
+@pytest.mark.slow
+def test_pre_commit_passes_first_time(locked_project: Path) -> None:
+    """On a baked, locked project, every hook passes on the first run and changes no file."""
+    before = run(["git", "status", "--porcelain"], cwd=locked_project).stdout
+    result = run([PRE_COMMIT, "run", "--all-files"], cwd=locked_project)
+    for hook in ("ruff check", "check yaml", "lock-fresh", "pins-exact", "python-agrees"):
+        assert re.search(rf"^{re.escape(hook)}.*Passed$", result.stdout, re.M), result.stdout
+    run(["git", "diff", "--exit-code"], cwd=locked_project)
+    assert run(["git", "status", "--porcelain"], cwd=locked_project).stdout == before
+
+
+@pytest.mark.slow
+def test_invoke_lint_passes(locked_project: Path) -> None:
+    """`invoke lint` (pre-commit on every file) and `invoke lint --pins` pass."""
+    invoke = str(locked_project / ".venv" / "bin" / "invoke")
+    run([invoke, "lint"], cwd=locked_project)
+    pins = run([invoke, "lint", "--pins"], cwd=locked_project)
+    for check in ("lock-fresh", "pins-exact", "python-agrees", "hooks-agree"):
+        assert f"{check}: ok" in pins.stdout
+
+
+@pytest.mark.slow
+def test_nox_lint_passes(locked_project: Path) -> None:
+    """`nox -s lint` runs the hooks from a fresh env built from the dev lock."""
+    run([str(locked_project / ".venv" / "bin" / "nox"), "-s", "lint"], cwd=locked_project)
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_reports_a_stale_lock(locked_project: Path, tmp_path: Path) -> None:
+    """Through pre-commit too, a stale lock fails the lock-fresh hook with its line."""
+    project = Path(
+        shutil.copytree(locked_project, tmp_path / "p", ignore=shutil.ignore_patterns(".venv"))
+    )
+    with (project / "requirements.in").open("a", encoding="utf-8") as file:
+        file.write("packaging\n")
+    result = run([PRE_COMMIT, "run", "lock-fresh", "--all-files"], cwd=project, check=False)
+    assert result.returncode == 1, result.stdout
+    assert re.search(r"^requirements\.txt:1: lock-fresh: stale: ", result.stdout, re.M), (
+        result.stdout
+    )
+
+
+@pytest.mark.slow
+def test_pre_commit_fails_on_lock_line_without_pin(locked_project: Path, tmp_path: Path) -> None:
+    """Through `invoke lint --pins`, an unpinned lock line exits 1 with its line."""
+    project = Path(
+        shutil.copytree(locked_project, tmp_path / "p", ignore=shutil.ignore_patterns(".venv"))
+    )
+    lock = project / "requirements.txt"
+    lock.write_text(
+        re.sub(r"^numpy==", "numpy>=", lock.read_text(encoding="utf-8"), flags=re.M),
+        encoding="utf-8",
+    )
+    result = run([str(TOOLS_BIN / "invoke"), "lint", "--pins"], cwd=project, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"^requirements\.txt:\d+: pins-exact: `numpy>=", result.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_template_repository_passes_its_own_hooks() -> None:
+    """The template repository's own hooks pass on its tracked files (what `make test` runs)."""
+    result = run(
+        [PRE_COMMIT, "run", "--all-files", "--show-diff-on-failure"], cwd=TEMPLATE, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

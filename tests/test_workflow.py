@@ -1,0 +1,145 @@
+"""The generated GitHub Actions workflow: valid, pinned, and running what people run.
+
+Fast tier: the workflow validates against GitHub's schema (check-jsonschema's
+vendored copy, offline), pins every action, and every `run:` step is a
+command of the generated README. Slow tier: the `run:` steps of the lint,
+test and re-lock jobs, executed in order in a baked project on this machine.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TOOLS_BIN, bake_into, run
+
+WORKFLOW = Path(".github/workflows/ci.yml")
+PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})")
+
+
+@pytest.fixture(scope="module")
+def project(session_tmp: Path) -> Path:
+    return bake_into(session_tmp / "workflow")
+
+
+@pytest.fixture(scope="module")
+def workflow(project: Path) -> dict:
+    return yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
+
+
+def steps(workflow: dict, job: str) -> list[dict]:
+    return workflow["jobs"][job]["steps"]
+
+
+def test_workflow_validates_against_the_github_schema(project: Path) -> None:
+    """check-jsonschema's vendored GitHub workflow schema accepts the workflow (offline)."""
+    command = [str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+    run([*command, str(WORKFLOW)], cwd=project)
+
+
+def test_every_action_is_pinned(workflow: dict) -> None:
+    """Every `uses:` names a release tag or a full commit SHA."""
+    used = [
+        step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
+    ]
+    assert used
+    assert [uses for uses in used if not PINNED.fullmatch(uses)] == []
+
+
+def test_github_expressions_survive_rendering(project: Path) -> None:
+    """`${{ }}` expressions reach the workflow; no Jinja is left in it."""
+    text = (project / WORKFLOW).read_text(encoding="utf-8")
+    assert "${{ matrix.os }}" in text and "hashFiles(" in text
+    assert "{%" not in text and "{#" not in text
+
+
+def test_workflow_is_safe_and_bounded(workflow: dict) -> None:
+    """Read-only token, superseded runs cancelled, a timeout on every job."""
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    for name, job in workflow["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int), name
+
+
+def test_python_and_caches_come_from_the_project_files(workflow: dict) -> None:
+    """setup-python reads .python-version; caches are keyed on the lock files."""
+    for name, job in workflow["jobs"].items():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/setup-python@"):
+                assert step["with"] == {"python-version-file": ".python-version"}, name
+            if step.get("uses", "").startswith("actions/cache@"):
+                key = step["with"]["key"]
+                assert "hashFiles(" in key and "requirements.txt" in key, name
+                assert "requirements-dev.txt" in key, name
+
+
+def test_jobs_lint_test_on_three_systems_and_relock_weekly(workflow: dict) -> None:
+    """lint, a test matrix on Linux, macOS and Windows, and a scheduled re-lock."""
+    assert {"lint", "test", "relock"} <= set(workflow["jobs"])
+    assert set(workflow["jobs"]["test"]["strategy"]["matrix"]["os"]) == {
+        "ubuntu-latest",
+        "macos-latest",
+        "windows-latest",
+    }
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as True
+    assert triggers["schedule"][0]["cron"]
+    assert "schedule" in workflow["jobs"]["relock"]["if"]
+
+
+def test_every_run_step_is_in_the_readme(project: Path, workflow: dict) -> None:
+    """CI runs only commands that the generated README documents."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    commands = [
+        step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
+    ]
+    assert commands
+    assert [command for command in commands if command.strip() not in readme] == []
+
+
+def test_no_workflow_without_ci(tmp_path: Path) -> None:
+    """With ci=none no workflow is generated."""
+    project = bake_into(tmp_path, ci="none")
+    assert not (project / WORKFLOW).exists()
+
+
+def runs_here(step: dict) -> bool:
+    """Whether a step runs on a Linux runner; a condition not known here fails the test."""
+    condition = step.get("if")
+    if condition is None:
+        return True
+    known = {"runner.os != 'Windows'": True, "runner.os == 'Windows'": False}
+    assert condition in known, f"teach this test the condition {condition!r}"
+    return known[condition]
+
+
+def run_job(workflow: dict, job: str, project: Path) -> list[str]:
+    """Run the job's `run:` steps in order, as a Linux runner would (bash -e).
+
+    `uses:` steps are what this machine already has: the checkout is the
+    project, setup-python is the Python on PATH, caches are the local ones.
+    """
+    ran = []
+    for step in steps(workflow, job):
+        if "run" not in step or not runs_here(step):
+            continue
+        run(["bash", "-e", "-c", step["run"]], cwd=project)
+        ran.append(step["run"])
+    return ran
+
+
+@pytest.mark.slow
+def test_ci_jobs_run_here(locked_project: Path, tmp_path: Path) -> None:
+    """The lint, test and re-lock jobs' steps pass in order on a checkout of a locked project."""
+    ignore = shutil.ignore_patterns(".venv", ".venv.previous", ".nox", ".cache")
+    checkout = Path(shutil.copytree(locked_project, tmp_path / "checkout", ignore=ignore))
+    run(["git", "commit", "--quiet", "--no-verify", "-m", "locks"], cwd=checkout)
+    assert shutil.which("python"), "setup-python's stand-in: a `python` on PATH"
+    workflow = yaml.safe_load((checkout / WORKFLOW).read_text(encoding="utf-8"))
+    ran = run_job(workflow, "test", checkout)
+    assert ran == ["python tools/make_env.py", ".venv/bin/nox -s check_env tests"]
+    assert run_job(workflow, "lint", checkout)[-1] == ".venv/bin/invoke lint"
+    assert run_job(workflow, "relock", checkout)[-1].startswith("git diff --exit-code")

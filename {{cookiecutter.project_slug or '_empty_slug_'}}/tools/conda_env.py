@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""The conda path: `lock` writes conda-lock.yml, `env` builds .conda-env from it.
+
+`lock` runs conda-lock on environment.yml for the platforms the file declares,
+with micromamba, mamba or conda from PATH as the solver; a platform whose
+inputs did not change is not re-solved (`--check-input-hash`). `env` installs
+conda-lock.yml into the project-local prefix `.conda-env/` with
+`conda-lock install` (explicit package URLs, no solve), then the dev tools of
+requirements-dev.txt that the conda lock does not provide (hash-checked, no
+dependencies) and the project itself without dependencies. A failed build
+puts the previous `.conda-env` back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import conda_meta
+import lockfile
+from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
+from project import EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError, venv_python
+
+# conda-lock has a large dependency tree: it lives in its own tool venv
+# (like pip-compile in tools/lock.py), not in requirements-dev.txt.
+CONDA_LOCK_VERSION = "4.0.3"
+TOOL_CACHE = ROOT / ".cache" / "lock-tools"
+SOLVERS = ("micromamba", "mamba", "conda")
+DEV_LOCK = ROOT / "requirements-dev.txt"
+PREVIOUS = CONDA_ENV.with_name(".conda-env.previous")
+STAMP = ".repro-stamp"
+NO_SOLVER = (
+    "no conda solver on PATH (looked for micromamba, mamba, conda); install micromamba "
+    "(https://mamba.readthedocs.io/en/latest/installation/micromamba-installation.html) "
+    "or Miniforge, then run the command again"
+)
+
+
+def find_solver() -> str:
+    """micromamba, then mamba, then conda from PATH; none is a ToolError."""
+    for name in SOLVERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ToolError(NO_SOLVER)
+
+
+def conda_lock_executable() -> Path:
+    """conda-lock at the pinned version, bootstrapped into a cache venv once."""
+    tool_venv = (
+        TOOL_CACHE
+        / f"conda-lock-{CONDA_LOCK_VERSION}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    )
+    executable = venv_python(tool_venv).with_name(
+        "conda-lock.exe" if os.name == "nt" else "conda-lock"
+    )
+    if executable.exists():
+        return executable
+    print(
+        f"conda: installing conda-lock=={CONDA_LOCK_VERSION} into {tool_venv.relative_to(ROOT)}",
+        flush=True,
+    )
+    for step in (
+        [sys.executable, "-m", "venv", str(tool_venv)],
+        [
+            str(venv_python(tool_venv)),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            f"conda-lock=={CONDA_LOCK_VERSION}",
+        ],
+    ):
+        if subprocess.run(step, check=False).returncode != 0:
+            shutil.rmtree(tool_venv, ignore_errors=True)
+            raise ToolError(
+                f"could not install conda-lock=={CONDA_LOCK_VERSION}; check the network "
+                "and the package index, then run the command again"
+            )
+    return executable
+
+
+def is_stale() -> bool:
+    return lockfile.recorded_sha256(CONDA_LOCK) != lockfile.input_sha256(ENVIRONMENT_YML)
+
+
+def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
+    """Write conda-lock.yml from environment.yml; unchanged inputs are not re-solved."""
+    solver = find_solver()
+    command = [
+        str(conda_lock_executable()),
+        "lock",
+        "--conda",
+        solver,
+        "--no-mamba",  # use the solver found above; never let conda-lock fetch one
+        "--file",
+        ENVIRONMENT_YML.name,
+        "--lockfile",
+        CONDA_LOCK.name,
+    ]
+    if not upgrade:
+        command.append("--check-input-hash")
+    for name in upgrade_packages:
+        command += ["--update", name]
+    print(f"conda: environment.yml -> conda-lock.yml ({Path(solver).name})", flush=True)
+    started = time.monotonic()
+    if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
+        raise ToolError(
+            "conda-lock could not lock environment.yml; read its message above, fix "
+            "environment.yml, then run `invoke lock --conda` again"
+        )
+    # Our own input hash, readable offline by check-env and make env.
+    lockfile.stamp(CONDA_LOCK, ENVIRONMENT_YML)
+    print(f"conda: wrote conda-lock.yml in {time.monotonic() - started:.1f}s", flush=True)
+
+
+def dev_requirements(provided: set[str]) -> str:
+    """requirements-dev.txt without the packages the conda lock provides (conda wins)."""
+    lines = []
+    for entry in lockfile.read_lock(DEV_LOCK):
+        if entry.name not in provided:
+            marker = f" ; {entry.marker}" if entry.marker else ""
+            hashes = " ".join(f"--hash={digest}" for digest in entry.hashes)
+            lines.append(f"{entry.requirement}{marker} {hashes}")
+    return "\n".join(lines) + "\n"
+
+
+def env_stamp() -> str:
+    digest = hashlib.sha256()
+    for path in (PYTHON_VERSION_FILE, ROOT / "pyproject.toml", CONDA_LOCK, DEV_LOCK):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build(solver: str, installer: Path) -> None:
+    subdir = conda_meta.current_platform()
+    provided = {
+        lockfile.canonical(package.name)
+        for package in conda_meta.for_platform(conda_meta.read_conda_lock(), subdir)
+    }
+    if not provided:
+        raise ToolError(
+            f"conda-lock.yml has no packages for {subdir}; add `  - {subdir}` under "
+            "`platforms:` in environment.yml, then `invoke lock --conda`"
+        )
+    python = str(conda_python())
+    with tempfile.TemporaryDirectory() as scratch:
+        dev = Path(scratch) / "requirements-dev.conda.txt"
+        dev.write_text(dev_requirements(provided), encoding="utf-8")
+        pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps"]
+        steps = [
+            [
+                str(installer),
+                "install",
+                "--conda",
+                solver,
+                "--no-mamba",
+                "--prefix",
+                str(CONDA_ENV),
+                CONDA_LOCK.name,
+            ],
+            [*pip, "--require-hashes", "-r", str(dev)],
+            [*pip, "--no-build-isolation", "--no-index", "--editable", "."],
+        ]
+        for step in steps:
+            print(
+                "conda: $ "
+                + " ".join(Path(part).name if os.sep in part else part for part in step),
+                flush=True,
+            )
+            if subprocess.run(step, cwd=ROOT, check=False).returncode != 0:
+                raise ToolError(
+                    "installing conda-lock.yml into .conda-env failed (see the message "
+                    "above); fix the lock with `invoke lock --conda` or check the network, "
+                    "then run `make env` again"
+                )
+
+
+def sync(force: bool = False) -> None:
+    """Create or update .conda-env from conda-lock.yml; keep the old env on failure."""
+    if PREVIOUS.exists():  # left by a build killed hard
+        if (CONDA_ENV / STAMP).exists():
+            shutil.rmtree(PREVIOUS)
+        else:
+            shutil.rmtree(CONDA_ENV, ignore_errors=True)
+            PREVIOUS.rename(CONDA_ENV)
+    if not CONDA_LOCK.exists():
+        print("conda: conda-lock.yml missing; locking first (invoke lock --conda)", flush=True)
+        lock()
+    if is_stale():
+        raise ToolError(
+            "conda-lock.yml is stale: environment.yml changed since it was locked; "
+            "run `invoke lock --conda`, then `make env` again"
+        )
+    stamp = env_stamp()
+    stamp_file = CONDA_ENV / STAMP
+    if not force and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
+        print("conda: .conda-env is up to date with the locks; nothing to do", flush=True)
+        return
+    solver, installer = find_solver(), conda_lock_executable()
+    started = time.monotonic()
+    if CONDA_ENV.exists():
+        CONDA_ENV.rename(PREVIOUS)
+    try:
+        build(solver, installer)
+        stamp_file.write_text(stamp, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(CONDA_ENV, ignore_errors=True)
+        if PREVIOUS.exists():
+            PREVIOUS.rename(CONDA_ENV)
+            print("conda: build failed; the previous .conda-env is back in place", flush=True)
+        raise
+    shutil.rmtree(PREVIOUS, ignore_errors=True)
+    print(
+        f"conda: .conda-env ready in {time.monotonic() - started:.0f}s; "
+        "check it with `invoke check-env`",
+        flush=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="conda_env.py", description=__doc__.splitlines()[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    lock_parser = verbs.add_parser("lock", help="write conda-lock.yml from environment.yml")
+    lock_parser.add_argument("--upgrade", action="store_true", help="re-solve every platform")
+    lock_parser.add_argument("--upgrade-package", action="append", default=[], metavar="NAME")
+    env_parser = verbs.add_parser("env", help="build .conda-env from conda-lock.yml")
+    env_parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    args = parser.parse_args(argv)
+    if args.verb == "lock":
+        lock(args.upgrade, args.upgrade_package)
+    else:
+        sync(args.force)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)

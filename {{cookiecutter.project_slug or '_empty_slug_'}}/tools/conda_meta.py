@@ -1,0 +1,266 @@
+"""Read the conda side of the project: environment.yml, conda-lock.yml, conda-meta/.
+
+Stdlib only, so it runs before anything is installed. environment.yml is read
+in the documented shape the template writes (top-level keys, one `  - spec`
+per line); conda-lock.yml in the shape conda-lock writes (version 1: PyYAML's
+block style, one `- name:` item per package). Anything else is refused with
+one line rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from project import ROOT, ToolError
+
+ENVIRONMENT_YML = ROOT / "environment.yml"
+CONDA_LOCK = ROOT / "conda-lock.yml"
+# The project's conda env: a prefix inside the project, like .venv.
+CONDA_ENV = ROOT / ".conda-env"
+CONDA_ONLY = "# conda-only"
+# PyPI name -> conda-forge name, where the two differ (extend when you need one).
+CONDA_NAMES = {
+    "torch": "pytorch",
+    "tables": "pytables",
+    "opencv-python": "py-opencv",
+    "opencv-python-headless": "py-opencv",
+    "msgpack": "msgpack-python",
+}
+PIP_NAMES = {conda: pip for pip, conda in CONDA_NAMES.items()}
+_KEY_RE = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
+_ITEM_RE = re.compile(r"^(\s+)-\s+(.*)$")
+
+
+def conda_python(prefix: Path = CONDA_ENV) -> Path:
+    return prefix / "python.exe" if os.name == "nt" else prefix / "bin" / "python"
+
+
+def current_platform() -> str:
+    """The conda subdir of this machine: linux-64, osx-arm64, win-64, ..."""
+    machine = platform.machine().lower()
+    arch = {"x86_64": "64", "amd64": "64", "arm64": "arm64", "aarch64": "aarch64"}.get(machine)
+    system = {"linux": "linux", "darwin": "osx", "win32": "win"}.get(sys.platform, sys.platform)
+    if system == "linux" and arch == "arm64":
+        arch = "aarch64"
+    if system == "osx" and arch == "aarch64":
+        arch = "arm64"
+    return f"{system}-{arch or machine}"
+
+
+def _scalar(text: str) -> str:
+    """A YAML plain or quoted scalar, with a trailing comment removed."""
+    text = text.strip()
+    quoted = re.match(r"'((?:[^']|'')*)'|\"([^\"]*)\"", text)
+    if quoted:
+        single, double = quoted.groups()
+        return single.replace("''", "'") if single is not None else double
+    return re.split(r"\s+#", text, maxsplit=1)[0].strip()
+
+
+@dataclass
+class Spec:
+    """One dependency line of environment.yml."""
+
+    text: str
+    line: int
+    pip: bool = False  # under the `pip:` section (pip syntax)
+    conda_only: bool = False  # marked `# conda-only`
+
+
+@dataclass
+class Environment:
+    path: Path
+    name: str = ""
+    channels: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    specs: list[Spec] = field(default_factory=list)
+
+
+def read_environment(path: Path = ENVIRONMENT_YML) -> Environment:
+    """environment.yml in the template's shape; an unknown line is a ToolError."""
+    env = Environment(path)
+    key, in_pip = "", False
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        top, item = _KEY_RE.match(raw), _ITEM_RE.match(raw)
+        if top:
+            key, value, in_pip = top.group(1), _scalar(top.group(2)), False
+            if key == "name":
+                env.name = value
+            elif value:
+                raise ToolError(
+                    f"{path.name}:{number}: write `{key}:` as a block list, one `  - item` "
+                    "per line (tools read environment.yml in that shape)"
+                )
+            continue
+        if item and key == "dependencies":
+            indent, text = len(item.group(1)), item.group(2)
+            if text.rstrip().rstrip(":") == "pip" and text.rstrip().endswith(":"):
+                in_pip = True
+                continue
+            in_pip = in_pip and indent > 2
+            conda_only = CONDA_ONLY in text
+            env.specs.append(Spec(_scalar(text), number, in_pip, conda_only))
+            continue
+        if item and key in ("channels", "platforms"):
+            getattr(env, key).append(_scalar(item.group(2)))
+            continue
+        if item and key:
+            continue  # a list under a key these tools do not read
+        raise ToolError(
+            f"{path.name}:{number}: cannot read `{raw.strip()}`; keep environment.yml "
+            "in its documented shape (top-level keys, one `  - spec` per line)"
+        )
+    return env
+
+
+@dataclass
+class LockedPackage:
+    """One `package:` entry of conda-lock.yml."""
+
+    name: str
+    version: str
+    manager: str  # conda | pip
+    platform: str
+    url: str = ""
+    build: str = ""
+    category: str = "main"
+    line: int = 0
+
+    @property
+    def build_string(self) -> str:
+        """The `build` field, else the build part of the file name in the url."""
+        if self.build or self.manager != "conda":
+            return self.build
+        filename = self.url.rsplit("/", 1)[-1]
+        stem = re.sub(r"(\.tar\.bz2|\.conda)$", "", filename)
+        prefix = f"{self.name}-{self.version}-"
+        return stem[len(prefix) :] if stem.startswith(prefix) else ""
+
+
+def read_conda_lock(path: Path = CONDA_LOCK) -> list[LockedPackage]:
+    """The packages of a version-1 conda-lock.yml, as conda-lock writes it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not any(re.match(r"^version:\s*1\s*$", line) for line in lines):
+        raise ToolError(
+            f"{path.name} is not a version-1 conda-lock file; re-create it: `invoke lock --conda`"
+        )
+    packages: list[LockedPackage] = []
+    fields: dict[str, str] = {}
+    start, inside = 0, False
+
+    def flush() -> None:
+        if fields:
+            packages.append(
+                LockedPackage(
+                    fields.get("name", ""),
+                    fields.get("version", ""),
+                    fields.get("manager", ""),
+                    fields.get("platform", ""),
+                    fields.get("url", ""),
+                    fields.get("build", ""),
+                    fields.get("category", "main"),
+                    start,
+                )
+            )
+            fields.clear()
+
+    for number, raw in enumerate(lines, start=1):
+        if raw.startswith("package:"):
+            inside = True
+            continue
+        if not inside or raw.lstrip().startswith("#"):
+            continue
+        if raw and not raw[0].isspace() and not raw.startswith("- "):
+            flush()
+            inside = False  # the next top-level key
+            continue
+        if raw.startswith("- "):
+            flush()
+            start, raw = number, "  " + raw[2:]
+        match = re.match(r"^  ([a-z_]+):\s*(.*)$", raw)  # the item's own keys only
+        if match:
+            fields[match.group(1)] = _scalar(match.group(2))
+    flush()
+    return packages
+
+
+def for_platform(packages: list[LockedPackage], subdir: str) -> list[LockedPackage]:
+    return [package for package in packages if package.platform == subdir]
+
+
+@dataclass
+class Record:
+    """An installed conda package, from `<prefix>/conda-meta/<name>-<version>-<build>.json`."""
+
+    name: str
+    version: str
+    build: str
+    path: Path
+
+
+def is_conda_prefix(prefix: Path) -> bool:
+    return (prefix / "conda-meta").is_dir()
+
+
+def is_base_install(prefix: Path) -> bool:
+    """The root of a conda/mamba installation (it holds `condabin/` or `envs/`)."""
+    return (prefix / "condabin").is_dir() or (prefix / "envs").is_dir()
+
+
+def installed_records(prefix: Path) -> dict[str, Record]:
+    records: dict[str, Record] = {}
+    for path in sorted((prefix / "conda-meta").glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ToolError(
+                f"cannot read {path} ({error}); repair the env: `invoke env --force`"
+            ) from None
+        if isinstance(data, dict) and "name" in data:
+            records[data["name"]] = Record(
+                data["name"], str(data.get("version", "")), str(data.get("build", "")), path
+            )
+    return records
+
+
+@dataclass
+class CondaState:
+    """What check-env needs to know about the running conda env and its lock."""
+
+    prefix: Path
+    lock: Path
+    subdir: str
+    records: dict[str, Record]
+    locked: list[LockedPackage]
+
+    @classmethod
+    def load(cls, prefix: Path, lock: Path = CONDA_LOCK) -> CondaState:
+        if not lock.exists():
+            raise ToolError(
+                f"{lock.name} not found, but this is a conda env; run `invoke lock --conda`"
+            )
+        subdir = current_platform()
+        return cls(
+            prefix,
+            lock,
+            subdir,
+            installed_records(prefix),
+            for_platform(read_conda_lock(lock), subdir),
+        )
+
+    @cached_property
+    def python_names(self) -> set[str]:
+        """Canonical PyPI names of every package the conda lock provides (conda wins)."""
+        return {
+            re.sub(r"[-_.]+", "-", PIP_NAMES.get(package.name, package.name)).lower()
+            for package in self.locked
+        }

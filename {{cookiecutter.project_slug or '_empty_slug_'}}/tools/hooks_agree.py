@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""hooks-agree: pre-commit hooks run the tool versions pinned in requirements-dev.txt.
+
+Every hook installs from the package index (`repo: local` with pinned
+`additional_dependencies`); no hook repository is cloned. Each pinned
+dependency must equal the pin of requirements-dev.txt, so `ruff` in a hook
+and `ruff` in `.venv` are the same ruff. Stdlib only: the config is read
+line by line, not with a YAML library. Exit 0 when they agree, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator, Sequence
+
+import lockfile
+from findings import Finding, report
+from project import ROOT
+
+CHECK = "hooks-agree"
+CONFIG = ROOT / ".pre-commit-config.yaml"
+DEV_LOCK = ROOT / "requirements-dev.txt"
+
+
+def hook_dependencies(text: str) -> Iterator[tuple[int, str]]:
+    """(line, requirement) for every item of every `additional_dependencies` list."""
+    inside, indent = False, 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.split(" #", 1)[0].strip()
+        current = len(line) - len(line.lstrip())
+        if inside and stripped.startswith("- ") and current >= indent:
+            yield number, stripped[2:].strip().strip("'\"")
+            continue
+        inside = False
+        key, colon, value = stripped.partition(":")
+        if colon and key.lstrip("- ").strip() == "additional_dependencies":
+            value = value.strip()
+            if value.startswith("["):
+                for item in value.strip("[]").split(","):
+                    if item.strip():
+                        yield number, item.strip().strip("'\"")
+            else:
+                inside, indent = True, current
+
+
+def remote_repos(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*-?\s*repo:\s*['\"]?([^'\"\s#]+)", line)
+        if match and match.group(1) not in ("local", "meta"):
+            yield number, match.group(1)
+
+
+def drift() -> Iterator[Finding]:
+    if not CONFIG.exists():
+        return
+    text = CONFIG.read_text(encoding="utf-8")
+    for number, repo in remote_repos(text):
+        yield Finding(
+            CONFIG,
+            number,
+            CHECK,
+            f"hook repository {repo} is cloned from the network",
+            "use `repo: local` with `language: python` and a pinned `additional_dependencies`",
+        )
+    if not DEV_LOCK.exists():
+        return  # lock-fresh reports the missing lock
+    pins = {e.name: e.pinned_version for e in lockfile.read_lock(DEV_LOCK) if e.pinned_version}
+    for number, requirement in hook_dependencies(text):
+        name = lockfile.canonical(re.split(r"[\[=<>!~;\s]", requirement, maxsplit=1)[0])
+        version = re.fullmatch(r"[^=<>!~]+==\s*([^\s;]+)", requirement.split(";")[0].strip())
+        if name not in pins:
+            yield Finding(
+                CONFIG,
+                number,
+                CHECK,
+                f"hook dependency `{requirement}` is not in requirements-dev.txt",
+                f"add {name} to requirements-dev.in, run `invoke lock`, pin the same version here",
+            )
+        elif version is None:
+            yield Finding(
+                CONFIG,
+                number,
+                CHECK,
+                f"hook dependency `{requirement}` is not pinned with ==",
+                f"write `{name}=={pins[name]}` (the version in requirements-dev.txt)",
+            )
+        elif version.group(1) != pins[name]:
+            yield Finding(
+                CONFIG,
+                number,
+                CHECK,
+                f"hook pins {name}=={version.group(1)}, requirements-dev.txt pins {pins[name]}",
+                f"write `{name}=={pins[name]}` here, or change requirements-dev.in and re-lock",
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="hooks_agree.py", description=__doc__.splitlines()[0]).parse_args(
+        argv
+    )
+    return report(drift(), f"{CHECK}: ok (hook versions equal requirements-dev.txt)")
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)

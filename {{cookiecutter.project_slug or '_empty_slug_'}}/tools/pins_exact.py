@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""pins-exact: locks, base images and CI actions name exact versions.
+
+- every requirement of every lock is `==`-pinned and carries a `--hash`;
+- every Dockerfile base image (resolved through its ARG defaults) names a
+  fixed tag, not `latest` and not none (a digest may follow the tag);
+- every `uses:` of `.github/workflows/*.yml` names a release tag (v4, v4.2,
+  v4.2.1) or a full 40-hex commit SHA, never a branch.
+Exit 0 when all are pinned, 1 with one line per loose pin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import dockerfile
+import lockfile
+from findings import Finding, report
+from project import ALL_LOCKS, ROOT
+
+CHECK = "pins-exact"
+RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
+FLOATING_TAGS = {"latest", "stable", "edge", "nightly", "rolling", "main", "master", "dev"}
+RELEASE_REF = re.compile(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}")
+USES_RE = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?([^'\"\s#]+)")
+
+
+def workflows(root: Path = ROOT) -> list[Path]:
+    folder = root / ".github" / "workflows"
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+
+
+def loose_lock_lines() -> Iterator[Finding]:
+    for lock_name, _ in ALL_LOCKS:
+        lock = ROOT / lock_name
+        if not lock.exists():
+            continue  # lock-fresh reports a missing lock
+        for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
+            if re.match(r"\s*(-e|--editable)\s", raw):
+                yield Finding(lock, number, CHECK, f"editable line `{raw.strip()}`", RELOCK)
+        for entry in lockfile.read_lock(lock):
+            if entry.pinned_version is None:
+                yield Finding(
+                    lock,
+                    entry.line_no,
+                    CHECK,
+                    f"`{entry.requirement}` is not pinned with ==",
+                    RELOCK,
+                )
+            elif not entry.hashes:
+                yield Finding(
+                    lock,
+                    entry.line_no,
+                    CHECK,
+                    f"`{entry.requirement}` has no --hash",
+                    RELOCK,
+                )
+
+
+def loose_base_images(root: Path = ROOT) -> Iterator[Finding]:
+    for path in dockerfile.dockerfiles(root):
+        seen: set[tuple[int, str | None]] = set()
+        for base in dockerfile.base_images(path):
+            if (base.source_line, base.image) in seen:
+                continue  # several stages built FROM one ARG: one finding, at the ARG
+            seen.add((base.source_line, base.image))
+            if base.image is None:
+                yield Finding(
+                    path,
+                    base.line,
+                    CHECK,
+                    f"base image `{base.written}` uses ARG {base.unresolved}, which has no default",
+                    f"give it a pinned default: `ARG {base.unresolved}=python:3.X-slim`",
+                )
+                continue
+            _, tag, digest = dockerfile.split_image(base.image)
+            where = "" if base.source_line == base.line else f" (used by FROM on line {base.line})"
+            if tag is None and digest is None:
+                problem = f"base image `{base.image}` has no tag, so it floats to latest{where}"
+            elif tag is not None and tag.lower() in FLOATING_TAGS:
+                problem = f"base image `{base.image}` uses the floating tag `{tag}`{where}"
+            else:
+                continue
+            yield Finding(
+                path,
+                base.source_line,
+                CHECK,
+                problem,
+                "name a fixed tag such as `python:3.11-slim` (a `@sha256:` digest may follow)",
+            )
+
+
+def loose_actions(root: Path = ROOT) -> Iterator[Finding]:
+    for path in workflows(root):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = USES_RE.match(line)
+            if not match or match.group(1).startswith(("./", "docker://")):
+                continue
+            action, _, ref = match.group(1).partition("@")
+            if RELEASE_REF.fullmatch(ref):
+                continue
+            problem = f"`{action}` has no ref" if not ref else f"`{action}@{ref}` is not a release"
+            yield Finding(
+                path,
+                number,
+                CHECK,
+                problem,
+                f"pin it to a release tag (`{action}@v4`) or a full commit SHA",
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="pins_exact.py", description=__doc__.splitlines()[0]).parse_args(
+        argv
+    )
+    findings = [*loose_lock_lines(), *loose_base_images(), *loose_actions()]
+    return report(findings, f"{CHECK}: ok (locks, base images and actions are pinned)")
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)

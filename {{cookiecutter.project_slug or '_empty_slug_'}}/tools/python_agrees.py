@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""python-agrees: every file that names the project's Python names the same X.Y.
+
+`.python-version` is the reference. Compared with it, when the file exists:
+`requires-python` of pyproject.toml, `python=` of environment.yml, the
+Dockerfile's default Python (`ARG PYTHON_VERSION=` or a `python:X.Y` base
+image), the CI workflows' `python-version` (`python-version-file:
+.python-version` agrees by construction) and versions hard-coded in
+noxfile.py. Exit 0 when all agree, 1 with one line per disagreement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import dockerfile
+from findings import Finding, line_of, major_minor, report
+from pins_exact import workflows
+from project import PYTHON_VERSION_FILE, ROOT
+
+CHECK = "python-agrees"
+ARG_NAMES = re.compile(r"(PYTHON|PY)_?VERSION", re.IGNORECASE)
+
+
+def _load_toml(text: str) -> dict | None:
+    """Parsed TOML, or None on Python 3.10 without tomli (the caller says so)."""
+    try:
+        import tomllib
+    except ImportError:
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            return None
+    return tomllib.loads(text)
+
+
+def _differs(
+    path: Path, line: int, found: str, wanted: str, what: str, fix: str
+) -> Iterator[Finding]:
+    if major_minor(found) != wanted:
+        yield Finding(
+            path,
+            line,
+            CHECK,
+            f"{what} names {found}, but .python-version says {wanted}",
+            fix.format(wanted=wanted),
+        )
+
+
+def pyproject(wanted: str) -> Iterator[Finding]:
+    path = ROOT / "pyproject.toml"
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = _load_toml(text)
+    except ValueError as error:  # tomllib.TOMLDecodeError
+        yield Finding(path, 1, CHECK, f"cannot read TOML ({error})", "fix the syntax")
+        return
+    if data is None:
+        print(f"{CHECK}: note: pyproject.toml skipped: reading TOML needs Python 3.11+ or tomli")
+        return
+    spec = data.get("project", {}).get("requires-python")
+    if spec is None:
+        return
+    line = line_of(text, r"^\s*requires-python\s*=")
+    lower = re.search(r"(?:>=|==|~=)\s*(\d+\.\d+)", spec)
+    found = lower.group(1) if lower else spec
+    fix = 'set `requires-python = ">={wanted}"`'
+    yield from _differs(path, line, found, wanted, f"requires-python `{spec}`", fix)
+
+
+def environment_yml(wanted: str) -> Iterator[Finding]:
+    for name in ("environment.yml", "environment.yaml"):
+        path = ROOT / name
+        if not path.exists():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.match(r"\s*-\s*['\"]?python\s*(?:[=<>!~]=?|\s)\s*([\d.*]+)", line)
+            if match:
+                fix = "write `- python={wanted}` (or change .python-version)"
+                yield from _differs(path, number, match.group(1), wanted, "python", fix)
+
+
+def dockerfiles(wanted: str) -> Iterator[Finding]:
+    for path in dockerfile.dockerfiles(ROOT):
+        arg_agrees = True
+        for arg in dockerfile.args(path):
+            if ARG_NAMES.fullmatch(arg.name) and arg.default and "$" not in arg.default:
+                fix = f"set `ARG {arg.name}=" + "{wanted}`"
+                found = list(_differs(path, arg.line, arg.default, wanted, f"ARG {arg.name}", fix))
+                arg_agrees = arg_agrees and not found
+                yield from found
+        if not arg_agrees:
+            continue  # base images built from that ARG would only repeat the finding
+        for base in dockerfile.base_images(path):
+            if base.image is None:
+                continue
+            repository, tag, _ = dockerfile.split_image(base.image)
+            if repository.rsplit("/", 1)[-1] == "python" and tag and major_minor(tag):
+                fix = "use a `python:{wanted}-...` base image"
+                what = f"base image `{base.image}`"
+                found = major_minor(tag) or tag
+                yield from _differs(path, base.source_line, found, wanted, what, fix)
+
+
+def ci_workflows(wanted: str) -> Iterator[Finding]:
+    for path in workflows(ROOT):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            file_match = re.match(r"\s*python-version-file:\s*['\"]?([^'\"\s#]+)", line)
+            if file_match and file_match.group(1) != ".python-version":
+                yield Finding(
+                    path,
+                    number,
+                    CHECK,
+                    f"python-version-file is {file_match.group(1)}, not .python-version",
+                    "write `python-version-file: .python-version`",
+                )
+            match = re.match(r"\s*python-version:\s*(.+?)\s*(#.*)?$", line)
+            if match and "${" not in match.group(1):
+                for version in re.findall(r"\d+\.\d+(?:\.\d+)?", match.group(1)):
+                    fix = "use `python-version-file: .python-version`"
+                    yield from _differs(path, number, version, wanted, "python-version", fix)
+
+
+def noxfile(wanted: str) -> Iterator[Finding]:
+    path = ROOT / "noxfile.py"
+    if not path.exists():
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if re.search(r"\bpython\s*=\s*[\[(]?\s*['\"]\d", line):
+            for version in re.findall(r"['\"](\d+\.\d+(?:\.\d+)?)['\"]", line):
+                fix = "read the version from .python-version instead of writing it"
+                yield from _differs(path, number, version, wanted, "a nox session's python", fix)
+
+
+def disagreements() -> Iterator[Finding]:
+    if not PYTHON_VERSION_FILE.exists():
+        yield Finding(
+            PYTHON_VERSION_FILE,
+            1,
+            CHECK,
+            ".python-version is missing",
+            "write X.Y (e.g. 3.11) into it",
+        )
+        return
+    text = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
+    wanted = major_minor(text)
+    if wanted is None or not re.fullmatch(r"\d+\.\d+(\.\d+)?", text):
+        yield Finding(
+            PYTHON_VERSION_FILE, 1, CHECK, f"'{text}' is not X.Y or X.Y.Z", "write e.g. 3.11"
+        )
+        return
+    for source in (pyproject, environment_yml, dockerfiles, ci_workflows, noxfile):
+        yield from source(wanted)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python_agrees.py", description=__doc__.splitlines()[0]
+    ).parse_args(argv)
+    return report(disagreements(), f"{CHECK}: ok (every file names .python-version's Python)")
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)
