@@ -17,12 +17,14 @@ import json
 import platform
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
+import check_conda
 import conda_meta
 import lockfile
+from env_state import REBUILD, SEEDS, Context, Problem, Result, packaging_module
 from project import (
     DISTRIBUTION,
     EXIT_FAILED,
@@ -30,85 +32,15 @@ from project import (
     LOCKS,
     ROOT,
     ToolError,
+    load_pyproject,
     version_matches,
     wanted_python,
 )
 
-REBUILD = "rebuild the env from the locks: `invoke env --force` (in nox: `nox -s check_env`)"
-# Installers seed these into new envs; they only count when a lock names them.
-SEEDS = {"pip", "setuptools", "wheel"}
-
-
-@dataclass
-class Problem:
-    subject: str
-    expected: str
-    found: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.subject}: expected {self.expected}, found {self.found}; fix: {self.fix}"
-
-
-@dataclass
-class Result:
-    name: str
-    status: str = "ok"  # ok | FAIL | warn | skip
-    detail: str = ""
-    problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass
-class Context:
-    locks: list[Path]
-    strict: bool
-    installed: dict[str, str] = field(default_factory=dict)
-    conda: conda_meta.CondaState | None = None  # set when running in a conda env
-
-    def __post_init__(self) -> None:
-        for dist in metadata.distributions():
-            name = dist.metadata["Name"]
-            if name:
-                self.installed.setdefault(lockfile.canonical(name), dist.version)
-
-    def pins(self) -> dict[str, tuple[str, str]]:
-        """canonical name -> (version, lock file) for every entry that applies here."""
-        pins: dict[str, tuple[str, str]] = {}
-        for lock in self.locks:
-            for entry in lockfile.read_lock(lock):
-                if entry.pinned_version and marker_applies(entry.marker):
-                    if self.conda and entry.name in self.conda.python_names:
-                        continue  # conda-lock.yml provides it; its version is checked there
-                    pins.setdefault(entry.name, (entry.pinned_version, lock.name))
-        if self.conda:
-            for package in self.conda.locked:
-                if package.manager == "pip":
-                    pins.setdefault(
-                        lockfile.canonical(package.name), (package.version, self.conda.lock.name)
-                    )
-        return pins
-
-
-def _packaging():  # -> the `packaging` module, pip's vendored copy, or None
-    for module in ("packaging", "pip._vendor.packaging"):
-        try:
-            importlib.import_module(f"{module}.requirements")
-            return importlib.import_module(module)
-        except ImportError:
-            continue
-    return None
-
-
-def marker_applies(marker: str) -> bool:
-    packaging = _packaging() if marker else None
-    if packaging is None:
-        return True  # without an evaluator, assume the line applies
-    return packaging.markers.Marker(marker).evaluate()
-
 
 def check_isolated(ctx: Context) -> Result:
     if ctx.conda:
-        return _conda_isolated(ctx.conda)
+        return check_conda.isolated(ctx.conda)
     if sys.prefix != sys.base_prefix:
         return Result("isolated", detail=f"virtual environment {sys.prefix}")
     return Result(
@@ -151,7 +83,7 @@ def check_locked(ctx: Context) -> Result:
             problems.append(Problem(name, f"{version} ({lock})", found or "not installed", REBUILD))
     detail = f"{len(ctx.pins())} pins from {', '.join(lock.name for lock in ctx.locks)}"
     if ctx.conda:
-        problems += _conda_locked(ctx, ctx.conda)
+        problems += check_conda.locked(ctx, ctx.conda)
         detail = f"{len(ctx.conda.locked)} conda-lock.yml entries ({ctx.conda.subdir}); " + detail
     return Result("locked", "FAIL" if problems else "ok", detail, problems)
 
@@ -161,7 +93,7 @@ def check_extras(ctx: Context) -> Result:
     if ctx.conda:
         known |= ctx.conda.python_names
     extras = sorted(set(ctx.installed) - known)
-    problems = _conda_extras(ctx.conda) if ctx.conda else []
+    problems = check_conda.extras(ctx.conda) if ctx.conda else []
     problems += [
         Problem(
             name,
@@ -176,7 +108,7 @@ def check_extras(ctx: Context) -> Result:
 
 
 def check_consistent(ctx: Context) -> Result:
-    packaging = _packaging()
+    packaging = packaging_module()
     if packaging is None:
         return Result("consistent", "skip", "packaging is not importable here")
     problems = []
@@ -210,8 +142,8 @@ def check_fresh(ctx: Context) -> Result:
         if not in_file.exists():
             continue
         checked += 1
-        recorded = lockfile.recorded_sha256(lock)
-        if recorded != lockfile.input_sha256(in_file):
+        if not lockfile.is_fresh(lock, in_file):
+            recorded = lockfile.recorded_sha256(lock)
             problems.append(
                 Problem(
                     lock.name,
@@ -222,7 +154,7 @@ def check_fresh(ctx: Context) -> Result:
             )
     if ctx.conda:
         checked += 1
-        problems += _conda_fresh(ctx.conda)
+        problems += check_conda.fresh(ctx.conda)
     if not checked:
         return Result("fresh", "skip", "no .in files next to the locks")
     return Result(
@@ -234,11 +166,9 @@ def check_fresh(ctx: Context) -> Result:
 
 
 def _import_names() -> list[str]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10: tomli is there when pytest is
-        import tomli as tomllib
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data = load_pyproject()
+    if data is None:
+        raise ImportError("reading TOML needs Python 3.11+ or tomli")
     return list(data.get("tool", {}).get("repro", {}).get("check-imports", []))
 
 
@@ -261,81 +191,6 @@ def check_imports(ctx: Context) -> Result:
         "" if problems else f"{len(names)} modules import",
         problems,
     )
-
-
-def _conda_isolated(conda: conda_meta.CondaState) -> Result:
-    if not conda_meta.is_base_install(conda.prefix):
-        return Result("isolated", detail=f"conda environment {conda.prefix}")
-    return Result(
-        "isolated",
-        "FAIL",
-        problems=[
-            Problem(
-                str(conda.prefix),
-                "the project's conda env (.conda-env or a named env)",
-                "the base install of conda/mamba",
-                "run `make env`, then `invoke check-env` (it uses .conda-env/)",
-            )
-        ],
-    )
-
-
-def _conda_locked(ctx: Context, conda: conda_meta.CondaState) -> list[Problem]:
-    """Each conda entry of the lock against conda-meta/, and against what pip put over it."""
-    problems = []
-    for package in conda.locked:
-        if package.manager != "conda":
-            continue
-        wanted = f"{package.version} {package.build_string}".strip()
-        record = conda.records.get(package.name)
-        found = f"{record.version} {record.build}".strip() if record else "not installed"
-        builds = {record.build, package.build_string} if record else set()
-        if record is None or record.version != package.version or len(builds - {""}) > 1:
-            problems.append(Problem(package.name, f"{wanted} (conda-lock.yml)", found, REBUILD))
-            continue
-        name = lockfile.canonical(conda_meta.PIP_NAMES.get(package.name, package.name))
-        python_version = ctx.installed.get(name)
-        if python_version is not None and python_version != package.version:
-            problems.append(
-                Problem(
-                    name,
-                    f"{package.version} from conda (conda-lock.yml)",
-                    f"{python_version}, put over it by pip",
-                    REBUILD,
-                )
-            )
-    return problems
-
-
-def _conda_extras(conda: conda_meta.CondaState) -> list[Problem]:
-    locked = {package.name for package in conda.locked if package.manager == "conda"}
-    return [
-        Problem(
-            name,
-            "only conda packages that conda-lock.yml names",
-            f"{record.version} {record.build} (conda-meta)",
-            f"add it to environment.yml and run `invoke lock --conda`, or {REBUILD}",
-        )
-        for name, record in sorted(conda.records.items())
-        if name not in locked
-    ]
-
-
-def _conda_fresh(conda: conda_meta.CondaState) -> list[Problem]:
-    source = conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
-    if not source.exists():
-        return []
-    recorded = lockfile.recorded_sha256(conda.lock)
-    if recorded == lockfile.input_sha256(source):
-        return []
-    return [
-        Problem(
-            conda.lock.name,
-            f"the input hash of the current {source.name}",
-            "no input hash" if recorded is None else f"a lock of an older {source.name}",
-            "run `invoke lock --conda`, then `make env`",
-        )
-    ]
 
 
 CHECKS: dict[str, Callable[[Context], Result]] = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from lockfile import canonical
 from project import ROOT, ToolError
 
 ENVIRONMENT_YML = ROOT / "environment.yml"
@@ -260,7 +261,4 @@ class CondaState:
     @cached_property
     def python_names(self) -> set[str]:
         """Canonical PyPI names of every package the conda lock provides (conda wins)."""
-        return {
-            re.sub(r"[-_.]+", "-", PIP_NAMES.get(package.name, package.name)).lower()
-            for package in self.locked
-        }
+        return {canonical(PIP_NAMES.get(package.name, package.name)) for package in self.locked}

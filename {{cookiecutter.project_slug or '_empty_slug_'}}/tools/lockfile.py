@@ -55,6 +55,19 @@ def recorded_sha256(lock: Path) -> str | None:
     return None
 
 
+def is_fresh(lock: Path, in_file: Path) -> bool:
+    """True when the lock records the hash of its current inputs."""
+    return recorded_sha256(lock) == input_sha256(in_file)
+
+
+def content_sha256(*locks: Path) -> str:
+    """Hash of the locks themselves: it changes whenever a pin does (an image's identity)."""
+    digest = hashlib.sha256()
+    for lock in locks:
+        digest.update(lock.name.encode() + b"\0" + _normalised_text(lock) + b"\0")
+    return digest.hexdigest()
+
+
 def stamp(lock: Path, in_file: Path) -> None:
     """Put the input hash in the lock's first line, replacing an older one."""
     lines = [

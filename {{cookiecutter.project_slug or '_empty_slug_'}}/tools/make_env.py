@@ -96,7 +96,7 @@ def ensure_locks() -> None:
         print(f"env: {', '.join(missing)} missing; locking first (invoke lock)", flush=True)
         lock()
     for lock_name, in_name in LOCKS:
-        if lockfile.recorded_sha256(ROOT / lock_name) != lockfile.input_sha256(ROOT / in_name):
+        if not lockfile.is_fresh(ROOT / lock_name, ROOT / in_name):
             inputs = " + ".join(path.name for path in lockfile.input_files(ROOT / in_name))
             raise ToolError(
                 f"{lock_name} is stale: {inputs} changed since it was locked; "

@@ -60,6 +60,23 @@ def wanted_python() -> str:
     return version
 
 
+def load_pyproject() -> dict | None:
+    """pyproject.toml parsed, or None where no TOML reader exists (3.10 without tomli)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: tomli is there when pytest is
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            return None
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def python_minor(version: str) -> str:
+    """'3.11.7' -> '3.11'."""
+    return ".".join(version.split(".")[:2])
+
+
 def version_matches(found: str, wanted: str) -> bool:
     """'3.11.7' matches a wanted '3.11' or '3.11.7', not '3.12' or '3.11.8'."""
     return found.split(".")[: len(wanted.split("."))] == wanted.split(".")

@@ -1,0 +1,86 @@
+"""What check-env reads once and every check shares: installed dists, pins, results.
+
+Stdlib only; `packaging` (or pip's vendored copy) evaluates markers when
+importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import lockfile
+from conda_meta import CondaState
+
+REBUILD = "rebuild the env from the locks: `invoke env --force` (in nox: `nox -s check_env`)"
+# Installers seed these into new envs; they only count when a lock names them.
+SEEDS = {"pip", "setuptools", "wheel"}
+
+
+@dataclass
+class Problem:
+    subject: str
+    expected: str
+    found: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: expected {self.expected}, found {self.found}; fix: {self.fix}"
+
+
+@dataclass
+class Result:
+    name: str
+    status: str = "ok"  # ok | FAIL | warn | skip
+    detail: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    locks: list[Path]
+    strict: bool
+    installed: dict[str, str] = field(default_factory=dict)
+    conda: CondaState | None = None  # set when running in a conda env
+
+    def __post_init__(self) -> None:
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"]
+            if name:
+                self.installed.setdefault(lockfile.canonical(name), dist.version)
+
+    def pins(self) -> dict[str, tuple[str, str]]:
+        """canonical name -> (version, lock file) for every entry that applies here."""
+        pins: dict[str, tuple[str, str]] = {}
+        for lock in self.locks:
+            for entry in lockfile.read_lock(lock):
+                if entry.pinned_version and marker_applies(entry.marker):
+                    if self.conda and entry.name in self.conda.python_names:
+                        continue  # conda-lock.yml provides it; its version is checked there
+                    pins.setdefault(entry.name, (entry.pinned_version, lock.name))
+        if self.conda:
+            for package in self.conda.locked:
+                if package.manager == "pip":
+                    pins.setdefault(
+                        lockfile.canonical(package.name), (package.version, self.conda.lock.name)
+                    )
+        return pins
+
+
+def packaging_module():  # -> the `packaging` module, pip's vendored copy, or None
+    for module in ("packaging", "pip._vendor.packaging"):
+        try:
+            importlib.import_module(f"{module}.requirements")
+            return importlib.import_module(module)
+        except ImportError:
+            continue
+    return None
+
+
+def marker_applies(marker: str) -> bool:
+    packaging = packaging_module() if marker else None
+    if packaging is None:
+        return True  # without an evaluator, assume the line applies
+    return packaging.markers.Marker(marker).evaluate()
