@@ -13,12 +13,19 @@ ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
 # Keys cookiecutter fills with paths of the machine that baked the project:
 # recording them would leak those paths into every generated repository.
 MACHINE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_extensions", "__prompts__"}
+REMOTE_PREFIXES = ("gh:", "gl:", "bb:", "https://", "http://", "git@", "git+", "ssh://")
 EXECUTABLES = ("tools/*.py",)
 
 
 def record_answers(project: Path) -> None:
-    """Write .cookiecutter.json so the project can be re-baked or updated (cruft)."""
+    """Write .cookiecutter.json so the project can be re-baked or updated (cruft).
+
+    `_template` is kept only when it names a remote repository: a local path
+    would record the baking machine's folders.
+    """
     kept = {key: value for key, value in ANSWERS.items() if key not in MACHINE_KEYS}
+    if not str(kept.get("_template", "")).startswith(REMOTE_PREFIXES):
+        kept.pop("_template", None)
     text = json.dumps(kept, indent=2, sort_keys=True) + "\n"
     (project / ".cookiecutter.json").write_text(text, encoding="utf-8")
 
@@ -49,28 +56,31 @@ def inside_work_tree(project: Path) -> bool:
 
 
 def git_init(project: Path) -> None:
-    """Start history with one commit; the author's answers stand in for a missing identity."""
+    """Start history with one commit; the author's answers stand in for a missing identity.
+
+    A git problem (old git, signing hooks...) must not cost the person their
+    project: it is reported, and the project stays.
+    """
     if shutil.which("git") is None or inside_work_tree(project):
         return
-    identity = [
-        "-c", f"user.name={ANSWERS['author_name']}",
-        "-c", f"user.email={ANSWERS['author_email']}",
-    ]  # fmt: skip
-    has_identity = (
-        subprocess.run(
-            ["git", "config", "user.email"], cwd=project, capture_output=True, check=False
-        ).returncode
-        == 0
-    )
+    identity = ["-c", f"user.name={ANSWERS['author_name']}"]
+    identity += ["-c", f"user.email={ANSWERS['author_email']}", "-c", "commit.gpgsign=false"]
+    message = "Initial commit from repro-template"
     commands = [
-        ["git", "init", "--quiet", "--initial-branch=main"],
+        ["git", "init", "--quiet"],
+        # `git init --initial-branch` needs git 2.28+; this works with any git.
+        ["git", "symbolic-ref", "HEAD", "refs/heads/main"],
         ["git", "add", "--all"],
-        ["git", *([] if has_identity else identity), "-c", "commit.gpgsign=false",
-         "commit", "--quiet", "--no-verify",
-         "-m", "Initial commit from repro-template"],
-    ]  # fmt: skip
+        ["git", *identity, "commit", "--quiet", "--no-verify", "-m", message],
+    ]
     for command in commands:
-        subprocess.run(command, cwd=project, check=True, capture_output=True)
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(
+                f"WARNING: `{' '.join(command[:2])}` failed ({result.stderr.strip()}); "
+                "the project is complete, run `git init` in it yourself"
+            )
+            return
 
 
 if __name__ == "__main__":

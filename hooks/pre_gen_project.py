@@ -15,6 +15,12 @@ import sys
 SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 SUPPORTED_CUDA = ("11.8", "12.1", "12.4", "12.6", "12.8", "12.9", "13.0")
 
+# Import names of the generated project's own dependencies and files: a
+# package of the same name under src/ would hide them.
+PROJECT_MODULES = {
+    "numpy", "rich", "pytest", "nox", "invoke", "ruff", "hatchling", "editables",
+    "pre_commit", "piptools", "uv", "tasks", "noxfile", "tools", "packaging",
+}  # fmt: skip
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
 PYTHON_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
@@ -42,8 +48,8 @@ def check_slug(slug: str) -> None:
         raise AnswerError(
             "project_slug",
             "is not a valid folder/distribution name",
-            "use lowercase letters, digits and single dashes, starting with a letter "
-            "(e.g. my-project)",
+            "use lowercase letters and digits, joined by single dashes or underscores, "
+            "starting with a letter (e.g. my-project)",
         )
 
 
@@ -56,6 +62,10 @@ def check_package(name: str) -> None:
     # `test` is the CPython test suite: not in stdlib_module_names, still shadowed.
     if name in sys.stdlib_module_names or name in {"test", "tests", "site"}:
         raise AnswerError("package_name", "shadows a standard-library module", f"{fix} (prefix it)")
+    if name in PROJECT_MODULES:
+        raise AnswerError(
+            "package_name", "shadows a module the project depends on", f"{fix} (prefix it)"
+        )
 
 
 def check_email(email: str) -> None:

@@ -8,6 +8,7 @@ one line and exit 1.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -93,8 +95,6 @@ def test_dockerfile_passes_pin_checks(bake: Callable[..., Path], overrides: dict
     """pins-exact and python-agrees accept the Dockerfile's base images and Python."""
     project = bake(**overrides)
     for check in ("pins_exact", "python_agrees"):
-        if not (project / "tools" / f"{check}.py").exists():
-            pytest.skip(f"tools/{check}.py is not in the template yet")
         run([sys.executable, f"tools/{check}.py"], cwd=project)
 
 
@@ -171,20 +171,35 @@ def test_engine_not_running_is_one_line(project: Path) -> None:
     assert_one_error_line(result, "docker is installed but its engine does not answer", "start it")
 
 
+def project_lockfile(project: Path) -> ModuleType:
+    """The baked project's own tools/lockfile.py."""
+    spec = importlib.util.spec_from_file_location(
+        "baked_lockfile", project / "tools" / "lockfile.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
+
+
+def write_lock(project: Path, pin: str) -> Path:
+    """A fresh requirements.txt (current input hash in its header) with this one pin."""
+    lock = project / "requirements.txt"
+    header = project_lockfile(project).header_line(project / "requirements.in")
+    lock.write_text(f"{header}\n{pin} \\\n    --hash=sha256:00\n", encoding="utf-8")
+    return lock
+
+
 def test_dry_run_shows_tags_labels_and_pass_through(project: Path) -> None:
     """A dry run prints the build command: both tags, the label args, the extra args last."""
     if shutil.which("docker") is None:
         pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
-    lock = project / "requirements.txt"
-    sys.path.insert(0, str(project / "tools"))
-    try:
-        import lockfile  # the baked project's own module
-
-        header = lockfile.header_line(project / "requirements.in")
-    finally:
-        sys.path.remove(str(project / "tools"))
-        sys.modules.pop("lockfile", None)
-    lock.write_text(header + "\nnumpy==2.0.0 \\\n    --hash=sha256:00\n", encoding="utf-8")
+    lock = write_lock(project, "numpy==2.0.0")
+    content = project_lockfile(project).content_sha256(lock)
     try:
         result = container_tool(
             project,
@@ -196,14 +211,46 @@ def test_dry_run_shows_tags_labels_and_pass_through(project: Path) -> None:
     finally:
         lock.unlink()
     assert result.returncode == 0, result.stderr
-    short = header.split()[2][:12]
     command = result.stdout
-    assert "--tag my-ml-project:cpu --tag my-ml-project:cpu-" + short in command
-    for name in ("SOURCE", "REVISION", "CREATED", "LOCK_SHA256"):
+    assert "--tag my-ml-project:cpu --tag my-ml-project:cpu-" + content[:12] in command
+    assert f"--build-arg LOCK_SHA256={content}" in command
+    for name in ("SOURCE", "REVISION", "CREATED"):
         assert f"--build-arg {name}=" in command or f"'{name}=" in command
     assert command.rstrip().endswith(
         "--network host --build-arg BASE_IMAGE=python:3.11-slim " + str(project)
     )
+
+
+def test_relock_with_unchanged_input_changes_the_tag(project: Path) -> None:
+    """New pins from the same requirements.in (`invoke lock --upgrade`) give a new tag and label."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
+    lockfile = project_lockfile(project)
+    commands = []
+    try:
+        for pin in ("numpy==2.0.0", "numpy==2.1.0"):
+            lock = write_lock(project, pin)
+            assert lockfile.is_fresh(lock, project / "requirements.in")
+            result = container_tool(
+                project, "build", "--dry-run", env={"CONTAINER_ENGINE": "docker"}
+            )
+            assert result.returncode == 0, result.stderr
+            commands.append((lockfile.content_sha256(lock), result.stdout))
+    finally:
+        (project / "requirements.txt").unlink()
+    (old, old_command), (new, new_command) = commands
+    assert old != new
+    assert f"my-ml-project:cpu-{new[:12]}" in new_command
+    assert f"LOCK_SHA256={new}" in new_command and old not in new_command
+
+
+def test_missing_lock_is_refused_before_building(project: Path) -> None:
+    """With no requirements.txt the build is refused with the fix."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
+    assert not (project / "requirements.txt").exists()
+    result = container_tool(project, "build", "--dry-run", env={"CONTAINER_ENGINE": "docker"})
+    assert_one_error_line(result, "requirements.txt not found", "invoke lock")
 
 
 def test_stale_lock_is_refused_before_building(project: Path) -> None:

@@ -1,7 +1,8 @@
 """Real image builds of baked projects, through the project's own invoke tasks.
 
 Run when a container engine answers (`.ci/run` starts one); otherwise
-skipped with the reason. Extra engine arguments reach the engine through
+skipped with the reason, or failed when REPRO_REQUIRE_CONTAINER is set
+(`.ci/run` sets it: there the engine must answer). Extra engine arguments reach the engine through
 CONTAINER_BUILD_ARGS / CONTAINER_RUN_ARGS, as they would for a user
 (`--network host` by default: the engines of these CI machines have no bridge).
 """
@@ -12,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +25,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.container]
 
 STAND_IN_BASE = "python:3.11-slim"  # made locally by shared/ci/container-engine-up.sh
 # Files the default .dockerignore keeps out, planted before the build.
-IGNORED = (".env", "src/{package}/.env", "src/{package}/__pycache__/planted.pyc", "key.pem")
+IGNORED = (
+    ".env",
+    "src/{package}/.env",
+    "src/{package}/__pycache__/planted.pyc",
+    "key.pem",
+    ".venv.previous/bin/python",
+    ".conda-env/bin/python",
+    ".conda-env.previous/bin/python",
+)
 
 
 def _engine() -> str:
@@ -33,10 +43,13 @@ def _engine() -> str:
             probe = subprocess.run([path, "info"], capture_output=True, timeout=60, check=False)
             if probe.returncode == 0:
                 return path
-    pytest.skip(
+    reason = (
         "no container engine answers (docker/podman `info` failed or none on PATH); "
         'start one, e.g. `eval "$(../shared/ci/container-engine-up.sh)"`'
     )
+    if os.environ.get("REPRO_REQUIRE_CONTAINER"):
+        pytest.fail(f"REPRO_REQUIRE_CONTAINER is set but {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +77,25 @@ def lock(project: Path) -> None:
         assert (project / "requirements-gpu.txt").exists()
 
 
+def lock_content_sha256(project: Path, *locks: str) -> str:
+    """The baked project's own hash of its locks' content (what tags and labels use)."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tools'); import lockfile; "
+        "print(lockfile.content_sha256(*map(Path, sys.argv[1:])))"
+    )
+    return run([sys.executable, "-c", code, *locks], cwd=project).stdout.strip()
+
+
+def image_label(engine: str, project: Path, image: str, label: str) -> str:
+    fmt = '{{index .Config.Labels "' + label + '"}}'
+    return run([engine, "image", "inspect", "--format", fmt, image], cwd=project).stdout.strip()
+
+
+def git(project: Path, *args: str) -> str:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    return run(["git", *identity, *args], cwd=project).stdout.strip()
+
+
 def remove_images(engine: str, slug: str) -> None:
     listed = run([engine, "images", "--format", "{{.Repository}}:{{.Tag}}", slug], cwd=Path.cwd())
     tags = listed.stdout.split()
@@ -88,15 +120,21 @@ def cpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def test_cpu_image_has_both_tags_and_labels(engine: str, cpu_project: Path) -> None:
-    """The build tags <slug>:cpu and <slug>:cpu-<lock hash 12> and labels the lock hash."""
+    """The build tags <slug>:cpu and <slug>:cpu-<lock content hash 12> and labels that hash.
+
+    The content hash of requirements.txt, not the input hash its header records:
+    a re-lock that changes pins with an unchanged requirements.in must change the tag.
+    """
     recorded = (cpu_project / "requirements.txt").read_text(encoding="utf-8").split()[2]
-    for tag in ("image-probe:cpu", f"image-probe:cpu-{recorded[:12]}"):
+    content = lock_content_sha256(cpu_project, "requirements.txt")
+    assert content != recorded
+    for tag in ("image-probe:cpu", f"image-probe:cpu-{content[:12]}"):
         run([engine, "image", "inspect", tag], cwd=cpu_project)
     labels = run(
         [engine, "image", "inspect", "--format", "{{json .Config.Labels}}", "image-probe:cpu"],
         cwd=cpu_project,
     ).stdout
-    assert f'"io.repro.lock-sha256":"{recorded}"' in labels
+    assert f'"io.repro.lock-sha256":"{content}"' in labels
     assert re.search(r'"org.opencontainers.image.revision":"[0-9a-f]{40}', labels), labels
     assert re.search(r'"org.opencontainers.image.created":"\d{4}-\d\d-\d\dT', labels), labels
 
@@ -105,6 +143,7 @@ def test_docker_check_passes_in_the_built_image(cpu_project: Path) -> None:
     """check-env --strict inside the image finds it equal to requirements.txt."""
     result = invoke(cpu_project, "docker-check")
     assert "result: ok" in result.stdout
+    assert "isolated    ok" in result.stdout, "the image declares /opt/venv as the project env"
     assert "--strict --lock requirements.txt" in result.stdout
 
 
@@ -123,13 +162,59 @@ def test_package_runs_in_the_image(cpu_project: Path) -> None:
     assert "seeded numpy example" in explicit.stdout
 
 
-def test_dockerignored_files_are_absent(cpu_project: Path) -> None:
-    """Planted secrets and caches stay out of the image; the source next to them is in."""
+def test_dockerignored_files_are_absent(engine: str, cpu_project: Path, tmp_path: Path) -> None:
+    """Planted secrets, caches and environments stay out of the image and the build context."""
     listing = invoke(cpu_project, "docker-run", "--command", "find /app").stdout.splitlines()
     assert "/app/src/image_probe/__main__.py" in listing
     for name in IGNORED:
         assert f"/app/{name.format(package='image_probe')}" not in listing, name
     assert not [path for path in listing if "__pycache__" in path or path.endswith(".env")]
+    # The image copies named folders only; what the engine receives is the whole
+    # context minus .dockerignore: copy all of it into a probe image and list it.
+    probe = tmp_path / "context.Dockerfile"
+    probe.write_text(f"FROM {STAND_IN_BASE}\nCOPY . /context/\n", encoding="utf-8")
+    tag = "image-probe:context"
+    build = [engine, "build", "--network", "host", "--file", str(probe), "--tag", tag]
+    run([*build, str(cpu_project)], cwd=cpu_project)
+    context = run(
+        [engine, "run", "--rm", "--network", "host", tag, "find", "/context"], cwd=cpu_project
+    ).stdout.splitlines()
+    assert "/context/src/image_probe/__main__.py" in context
+    for name in IGNORED:
+        assert f"/context/{name.format(package='image_probe')}" not in context, name
+    for folder in (".git", ".venv.previous", ".conda-env", ".conda-env.previous"):
+        assert f"/context/{folder}" not in context, folder
+
+
+def test_revision_label_marks_uncommitted_image_files(engine: str, cpu_project: Path) -> None:
+    """The revision label is HEAD when the image's files are committed, HEAD-dirty when a
+    file that goes into the image is untracked or modified; ignored files do not count."""
+    revision = "org.opencontainers.image.revision"
+    git(cpu_project, "add", "--all")
+    git(cpu_project, "commit", "--quiet", "--no-verify", "-m", "lock")
+    head = git(cpu_project, "rev-parse", "HEAD")
+    # Untracked, but not in the image: outside the copied folders, or .dockerignored.
+    outside = [cpu_project / "notes.txt", cpu_project / "src" / "image_probe" / "local.key"]
+    for path in outside:
+        path.write_text("scratch\n", encoding="utf-8")
+    invoke(cpu_project, "docker-build", "--target", "cpu")
+    assert image_label(engine, cpu_project, "image-probe:cpu", revision) == head
+    new = cpu_project / "src" / "image_probe" / "untracked.py"
+    new.write_text("UNTRACKED = True\n", encoding="utf-8")
+    try:
+        invoke(cpu_project, "docker-build", "--target", "cpu")
+        assert image_label(engine, cpu_project, "image-probe:cpu", revision) == f"{head}-dirty"
+    finally:
+        new.unlink()
+    pyproject = cpu_project / "pyproject.toml"  # tracked, copied into the image
+    pyproject.write_text(pyproject.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    try:
+        invoke(cpu_project, "docker-build", "--target", "cpu")
+        assert image_label(engine, cpu_project, "image-probe:cpu", revision) == f"{head}-dirty"
+    finally:
+        git(cpu_project, "checkout", "--", "pyproject.toml")
+        for path in outside:
+            path.unlink()
 
 
 def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
@@ -200,8 +285,10 @@ def test_gpu_stage_builds_on_a_stand_in_base(engine: str, gpu_project: Path) -> 
     """With GPU_BASE_IMAGE overridden, the gpu stage assembles and passes docker-check."""
     build_args = f"--network host --build-arg GPU_BASE_IMAGE={STAND_IN_BASE}"
     invoke(gpu_project, "docker-build", "--target", "gpu", CONTAINER_BUILD_ARGS=build_args)
-    recorded = (gpu_project / "requirements-gpu.txt").read_text(encoding="utf-8").split()[2]
-    run([engine, "image", "inspect", f"gpu-probe:gpu-{recorded[:12]}"], cwd=gpu_project)
+    content = lock_content_sha256(gpu_project, "requirements.txt", "requirements-gpu.txt")
+    run([engine, "image", "inspect", f"gpu-probe:gpu-{content[:12]}"], cwd=gpu_project)
+    label = image_label(engine, gpu_project, "gpu-probe:gpu", "io.repro.lock-sha256")
+    assert label == content
     check = invoke(gpu_project, "docker-check", "--target", "gpu")
     assert "--lock requirements.txt --lock requirements-gpu.txt" in check.stdout
     assert "result: ok" in check.stdout

@@ -20,6 +20,10 @@ UNSUPPORTED = {
     "package-stdlib-json": ({"package_name": "json"}, "ERROR: package_name 'json' shadows"),
     "package-stdlib-test": ({"package_name": "test"}, "ERROR: package_name 'test' shadows"),
     "package-stdlib-typing": ({"package_name": "typing"}, "ERROR: package_name 'typing' shadows"),
+    "package-dependency": (
+        {"package_name": "numpy"},
+        "ERROR: package_name 'numpy' shadows a module",
+    ),
     "email-malformed": ({"author_email": "me-at-example"}, "ERROR: author_email 'me-at-example'"),
     "python-malformed": ({"python_version": "three"}, "ERROR: python_version 'three'"),
     "python-too-old": ({"python_version": "3.9"}, "ERROR: python_version '3.9' is not supported"),

@@ -14,7 +14,6 @@ puts the previous `.conda-env` back.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
@@ -27,16 +26,15 @@ from pathlib import Path
 import conda_meta
 import lockfile
 from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
-from project import EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError, venv_python
+from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, swapped_in
+from project import EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError
+from tool_venv import cached_tool
 
 # conda-lock has a large dependency tree: it lives in its own tool venv
 # (like pip-compile in tools/lock.py), not in requirements-dev.txt.
 CONDA_LOCK_VERSION = "4.0.3"
-TOOL_CACHE = ROOT / ".cache" / "lock-tools"
 SOLVERS = ("micromamba", "mamba", "conda")
 DEV_LOCK = ROOT / "requirements-dev.txt"
-PREVIOUS = CONDA_ENV.with_name(".conda-env.previous")
-STAMP = ".repro-stamp"
 NO_SOLVER = (
     "no conda solver on PATH (looked for micromamba, mamba, conda); install micromamba "
     "(https://mamba.readthedocs.io/en/latest/installation/micromamba-installation.html) "
@@ -55,41 +53,14 @@ def find_solver() -> str:
 
 def conda_lock_executable() -> Path:
     """conda-lock at the pinned version, bootstrapped into a cache venv once."""
-    tool_venv = (
-        TOOL_CACHE
-        / f"conda-lock-{CONDA_LOCK_VERSION}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    python_tag = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return cached_tool(
+        "conda-lock", CONDA_LOCK_VERSION, "conda-lock", python_tag, lambda: sys.executable
     )
-    executable = venv_python(tool_venv).with_name(
-        "conda-lock.exe" if os.name == "nt" else "conda-lock"
-    )
-    if executable.exists():
-        return executable
-    print(
-        f"conda: installing conda-lock=={CONDA_LOCK_VERSION} into {tool_venv.relative_to(ROOT)}",
-        flush=True,
-    )
-    for step in (
-        [sys.executable, "-m", "venv", str(tool_venv)],
-        [
-            str(venv_python(tool_venv)),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            f"conda-lock=={CONDA_LOCK_VERSION}",
-        ],
-    ):
-        if subprocess.run(step, check=False).returncode != 0:
-            shutil.rmtree(tool_venv, ignore_errors=True)
-            raise ToolError(
-                f"could not install conda-lock=={CONDA_LOCK_VERSION}; check the network "
-                "and the package index, then run the command again"
-            )
-    return executable
 
 
 def is_stale() -> bool:
-    return lockfile.recorded_sha256(CONDA_LOCK) != lockfile.input_sha256(ENVIRONMENT_YML)
+    return not lockfile.is_fresh(CONDA_LOCK, ENVIRONMENT_YML)
 
 
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
@@ -134,10 +105,7 @@ def dev_requirements(provided: set[str]) -> str:
 
 
 def env_stamp() -> str:
-    digest = hashlib.sha256()
-    for path in (PYTHON_VERSION_FILE, ROOT / "pyproject.toml", CONDA_LOCK, DEV_LOCK):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return inputs_stamp(PYTHON_VERSION_FILE, ROOT / "pyproject.toml", CONDA_LOCK, DEV_LOCK)
 
 
 def build(solver: str, installer: Path) -> None:
@@ -186,12 +154,7 @@ def build(solver: str, installer: Path) -> None:
 
 def sync(force: bool = False) -> None:
     """Create or update .conda-env from conda-lock.yml; keep the old env on failure."""
-    if PREVIOUS.exists():  # left by a build killed hard
-        if (CONDA_ENV / STAMP).exists():
-            shutil.rmtree(PREVIOUS)
-        else:
-            shutil.rmtree(CONDA_ENV, ignore_errors=True)
-            PREVIOUS.rename(CONDA_ENV)
+    recover_interrupted_build(CONDA_ENV)
     if not CONDA_LOCK.exists():
         print("conda: conda-lock.yml missing; locking first (invoke lock --conda)", flush=True)
         lock()
@@ -201,24 +164,13 @@ def sync(force: bool = False) -> None:
             "run `invoke lock --conda`, then `make env` again"
         )
     stamp = env_stamp()
-    stamp_file = CONDA_ENV / STAMP
-    if not force and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
+    if not force and has_stamp(CONDA_ENV, stamp):
         print("conda: .conda-env is up to date with the locks; nothing to do", flush=True)
         return
     solver, installer = find_solver(), conda_lock_executable()
     started = time.monotonic()
-    if CONDA_ENV.exists():
-        CONDA_ENV.rename(PREVIOUS)
-    try:
+    with swapped_in(CONDA_ENV, stamp):
         build(solver, installer)
-        stamp_file.write_text(stamp, encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(CONDA_ENV, ignore_errors=True)
-        if PREVIOUS.exists():
-            PREVIOUS.rename(CONDA_ENV)
-            print("conda: build failed; the previous .conda-env is back in place", flush=True)
-        raise
-    shutil.rmtree(PREVIOUS, ignore_errors=True)
     print(
         f"conda: .conda-env ready in {time.monotonic() - started:.0f}s; "
         "check it with `invoke check-env`",

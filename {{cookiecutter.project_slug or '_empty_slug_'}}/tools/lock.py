@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,24 +22,18 @@ from project import (
     ALL_LOCKS,
     ENV_MANAGER,
     EXIT_OK,
+    IMAGE_LOCKS,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
     ROOT,
     ToolError,
-    venv_python,
     wanted_python,
 )
+from tool_venv import cached_tool
 
-TOOL_CACHE = ROOT / ".cache" / "lock-tools"
 COMPILE_COMMAND = "invoke lock"
 PACKAGE = {"pip-tools": "pip-tools", "uv": "uv"}
 EXECUTABLE = {"pip-tools": "pip-compile", "uv": "uv"}
-
-
-def _bin(venv: Path, name: str) -> Path:
-    if os.name == "nt":
-        return venv / "Scripts" / f"{name}.exe"
-    return venv / "bin" / name
 
 
 def pinned_tool_version() -> str:
@@ -53,73 +48,52 @@ def pinned_tool_version() -> str:
 
 def tool_executable() -> Path:
     """pip-compile or uv at the pinned version, bootstrapped into a cache venv if needed."""
-    version = pinned_tool_version()
     python_version = wanted_python()
-    tool_venv = TOOL_CACHE / f"{LOCK_TOOL}-{version}-py{python_version}"
-    executable = _bin(tool_venv, EXECUTABLE[LOCK_TOOL])
-    if executable.exists():
-        return executable
-    print(
-        f"lock: installing {LOCK_TOOL}=={version} into {tool_venv.relative_to(ROOT)} "
-        "(once per version)",
-        flush=True,
+    return cached_tool(
+        PACKAGE[LOCK_TOOL],
+        pinned_tool_version(),
+        EXECUTABLE[LOCK_TOOL],
+        python_version,
+        lambda: find_python(python_version),
     )
-    python = find_python(python_version)
-    steps = [
-        [python, "-m", "venv", str(tool_venv)],
-        [
-            str(venv_python(tool_venv)),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            f"{PACKAGE[LOCK_TOOL]}=={version}",
-        ],
-    ]
-    for step in steps:
-        if subprocess.run(step, check=False).returncode != 0:
-            raise ToolError(
-                f"could not install {LOCK_TOOL}=={version}; check the network "
-                "and the package index, then run `invoke lock` again"
-            )
-    return executable
 
 
 def compile_command(
-    tool: Path, in_file: str, lock: str, upgrade: bool, upgrade_packages: Sequence[str]
+    tool: Path,
+    in_file: str,
+    lock: str,
+    upgrade: bool,
+    upgrade_packages: Sequence[str],
+    image_only: bool = False,
 ) -> list[str]:
     if LOCK_TOOL == "uv":
-        command = [
-            str(tool),
-            "pip",
-            "compile",
-            in_file,
-            "--output-file",
-            lock,
-            "--generate-hashes",
-            "--python-version",
-            wanted_python(),
-            "--quiet",
-        ]
+        # --universal: one lock for Linux, macOS and Windows (markers where they
+        # differ), as CI's matrix needs; image locks target the image's Linux.
+        platform = ["--python-platform", "linux"] if image_only else ["--universal"]
+        command = [str(tool), "pip", "compile", in_file, "--output-file", lock]
+        command += ["--generate-hashes", "--python-version", wanted_python(), *platform]
+        command += ["--quiet"]
     else:
-        command = [
-            str(tool),
-            in_file,
-            "--output-file",
-            lock,
-            "--generate-hashes",
-            "--allow-unsafe",
-            "--strip-extras",
-            "--no-emit-index-url",
-            "--no-emit-find-links",
-            "--no-emit-trusted-host",
-            "--quiet",
-        ]
+        command = [str(tool), in_file, "--output-file", lock, "--generate-hashes"]
+        command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
+        command += ["--no-emit-find-links", "--no-emit-trusted-host", "--quiet"]
     if upgrade:
         command.append("--upgrade")
     for name in upgrade_packages:
         command += ["--upgrade-package", name]
     return command
+
+
+def skipped_here(lock_name: str) -> bool:
+    """pip-compile resolves for this machine only: image locks need a Linux one."""
+    if LOCK_TOOL == "uv" or sys.platform.startswith("linux"):
+        return False
+    print(
+        f"lock: skipped {lock_name}: its wheels are Linux-only and pip-compile locks for "
+        "this machine; run `invoke lock` on Linux (or in CI) to refresh it",
+        flush=True,
+    )
+    return True
 
 
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
@@ -131,9 +105,14 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         "UV_CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
     }
     for lock_name, in_name in ALL_LOCKS:
+        image_only = (lock_name, in_name) in IMAGE_LOCKS
+        if image_only and skipped_here(lock_name):
+            continue
         print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
         started = time.monotonic()
-        command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
+        command = compile_command(
+            tool, in_name, lock_name, upgrade, upgrade_packages, image_only=image_only
+        )
         if subprocess.run(command, cwd=ROOT, env=env, check=False).returncode != 0:
             raise ToolError(
                 f"{LOCK_TOOL} could not resolve {in_name}; read the resolver "

@@ -11,16 +11,15 @@ one under its own name and is renamed back, never copied.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import shutil
 import subprocess
+import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import lockfile
+from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, swapped_in
 from find_python import find_python
 from lock import lock, tool_executable
 from project import (
@@ -37,20 +36,11 @@ from project import (
     wanted_python,
 )
 
-PREVIOUS = VENV.with_name(".venv.previous")
-STAMP = ".repro-stamp"
-
 
 def env_stamp() -> str:
-    """Hash of everything the env is built from; equal stamps mean nothing to do."""
-    digest = hashlib.sha256(LOCK_TOOL.encode())
-    for name in (
-        PYTHON_VERSION_FILE.name,
-        "pyproject.toml",
-        *(lock_name for lock_name, _ in LOCKS),
-    ):
-        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
-    return digest.hexdigest()
+    """Hash of everything .venv is built from; equal stamps mean nothing to do."""
+    files = [PYTHON_VERSION_FILE, ROOT / "pyproject.toml", *(ROOT / name for name, _ in LOCKS)]
+    return inputs_stamp(*files, salt=LOCK_TOOL)
 
 
 def venv_version(venv: Path) -> str | None:
@@ -67,27 +57,13 @@ def venv_version(venv: Path) -> str | None:
 
 
 def is_current(stamp: str) -> bool:
-    stamp_file = VENV / STAMP
     version = venv_version(VENV)
     return (
-        stamp_file.exists()
-        and stamp_file.read_text(encoding="utf-8") == stamp
+        has_stamp(VENV, stamp)
         and venv_python().exists()
         and version is not None
         and version_matches(version, wanted_python())
     )
-
-
-def recover_interrupted_build() -> None:
-    """A build killed hard leaves `.venv.previous`: keep whichever env is complete."""
-    if not PREVIOUS.exists():
-        return
-    if (VENV / STAMP).exists():
-        shutil.rmtree(PREVIOUS)
-        return
-    print("env: restoring the previous .venv left by an interrupted build", flush=True)
-    shutil.rmtree(VENV, ignore_errors=True)
-    PREVIOUS.rename(VENV)
 
 
 def ensure_locks() -> None:
@@ -104,20 +80,13 @@ def ensure_locks() -> None:
             )
 
 
-@contextmanager
-def swapped_in(venv: Path) -> Iterator[None]:
-    """Build at the final path; on any failure, put the previous env back."""
-    if venv.exists():
-        venv.rename(PREVIOUS)
-    try:
-        yield
-    except BaseException:
-        shutil.rmtree(venv, ignore_errors=True)
-        if PREVIOUS.exists():
-            PREVIOUS.rename(venv)
-            print("env: build failed; the previous .venv is back in place", flush=True)
-        raise
-    shutil.rmtree(PREVIOUS, ignore_errors=True)
+def refuse_running_venv_on_windows() -> None:
+    """Windows cannot rename a folder whose python.exe is running (invoke from .venv)."""
+    if os.name == "nt" and Path(sys.prefix).resolve() == VENV.resolve():
+        raise ToolError(
+            "this command runs from .venv, which Windows cannot replace while it runs; "
+            "run `python tools/make_env.py` with a Python outside .venv"
+        )
 
 
 def install_commands(python: str) -> list[list[str]]:
@@ -158,18 +127,18 @@ def build(python: str) -> None:
 
 def sync(force: bool = False) -> None:
     wanted = wanted_python()
-    recover_interrupted_build()
+    recover_interrupted_build(VENV)
     ensure_locks()
     stamp = env_stamp()
     if not force and is_current(stamp):
         print("env: .venv is up to date with the locks; nothing to do", flush=True)
         return
+    refuse_running_venv_on_windows()
     python = find_python(wanted)
     started = time.monotonic()
     print(f"env: building .venv with Python {wanted} ({python}) from the locks", flush=True)
-    with swapped_in(VENV):
+    with swapped_in(VENV, stamp):
         build(python)
-        (VENV / STAMP).write_text(stamp, encoding="utf-8")
     print(
         f"env: .venv ready in {time.monotonic() - started:.0f}s; check it with `invoke check-env`",
         flush=True,
