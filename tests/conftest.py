@@ -119,3 +119,16 @@ def locked_project(session_tmp: Path) -> Path:
     run(["make", "env"], cwd=project)
     run(["git", "add", "--all"], cwd=project)
     return project
+
+
+def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:
+    """Write each (lock, input) lock headed as `invoke lock` heads it (the project's lockfile)."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tools'); import lockfile\n"
+        "pairs = list(zip(sys.argv[1::2], sys.argv[2::2]))\n"
+        "for lock, _ in pairs:\n"
+        "    Path(lock).write_text('# stand-in lock\\n', encoding='utf-8')\n"
+        "for lock, source in pairs:\n"
+        "    lockfile.stamp(Path(lock), Path(source))\n"
+    )
+    run([sys.executable, "-c", code, *(name for pair in pairs for name in pair)], cwd=project)

@@ -131,6 +131,18 @@ def test_disagreement_fails_with_both_lines(
     assert all(re.match(LINE, line) for line in output.splitlines()), output
 
 
+def test_malformed_python_version_is_one_line(default_project: Path, tmp_path: Path) -> None:
+    """A .python-version that is not X.Y(.Z) gives one line with the fix, exit 1."""
+    copy = seeded(default_project, tmp_path, {".python-version": (r"^3\.11$", "three eleven")})
+    code, output = conda_agrees(copy)
+    assert code == 1, output
+    assert re.fullmatch(
+        r"\.python-version:1: conda-agrees: \.python-version holds 'three eleven', "
+        r"not X\.Y or X\.Y\.Z; write e\.g\. 3\.11\n",
+        output,
+    ), output
+
+
 @pytest.mark.slow
 def test_conda_only_and_pip_section_agree(default_project: Path, tmp_path: Path) -> None:
     """A `# conda-only` native library and a `pip:` package that requirements.in names pass."""
@@ -176,3 +188,23 @@ def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
         ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)],
         cwd=project,
     )
+
+
+@pytest.mark.parametrize("manager", choices("env_manager"))
+def test_readme_and_tasks_name_the_project_env(tmp_path: Path, manager: str) -> None:
+    """The README's first commands and tables name the env `make env` builds, not the other."""
+    project = bake_into(tmp_path, env_manager=manager)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    env, other = (".conda-env", ".venv") if manager == "conda" else (".venv", ".conda-env")
+    opening = readme.split("## What the files are")[0]
+    assert re.search(rf"^make env +# build {re.escape(env)}", opening, re.M), opening
+    assert other not in opening, opening
+    for command in ("invoke check-env", "invoke test"):
+        assert f"{env}/bin/{command}" in opening, opening
+    commands_table = readme.split("## Commands")[1].split("### check-env")[0]
+    env_row = next(row for row in commands_table.splitlines() if row.startswith("| `make env`"))
+    assert f"syncs `{env}" in env_row and f"previous `{env}` back" in env_row, env_row
+    check_row = next(row for row in commands_table.splitlines() if "`invoke check-env`" in row)
+    assert f"checks `{env}` against" in check_row, check_row
+    tasks = (project / "tasks.py").read_text(encoding="utf-8")
+    assert '"""Run the project\'s tests in the project env."""' in tasks

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, run
+from conftest import bake_into, run, stamp_locks
 
 CHECKS = {
     "lock-fresh": "tools/lock_fresh.py",
@@ -175,7 +175,60 @@ def test_python_agrees_reports_a_malformed_python_version(fresh_copy: Path) -> N
     assert_fails(
         fresh_copy,
         "python-agrees",
-        r"\.python-version:1: python-agrees: 'three eleven' is not X\.Y",
+        r"\.python-version:1: python-agrees: \.python-version holds 'three eleven', not X\.Y",
+    )
+    assert len(check(fresh_copy, "python-agrees")[1].splitlines()) == 1
+
+
+def test_python_agrees_reports_a_missing_python_version(fresh_copy: Path) -> None:
+    """Without .python-version, python-agrees says so in one line, not a traceback."""
+    (fresh_copy / ".python-version").unlink()
+    assert_fails(
+        fresh_copy,
+        "python-agrees",
+        r"\.python-version:1: python-agrees: \.python-version is missing",
+    )
+
+
+@pytest.fixture
+def conda_locked_copy(fresh_copy: Path) -> Path:
+    """A fresh bake whose pip locks and conda-lock.yml all record their current inputs."""
+    # requirements.txt first: the other inputs name it with `-c`, so it is part of their hash.
+    inputs = sorted(
+        fresh_copy.glob("requirements*.in"), key=lambda p: (p.name != "requirements.in", p.name)
+    )
+    pip_locks = [(path.with_suffix(".txt").name, path.name) for path in inputs]
+    stamp_locks(fresh_copy, *pip_locks, ("conda-lock.yml", "environment.yml"))
+    return fresh_copy
+
+
+def test_lock_fresh_passes_with_a_fresh_conda_lock(conda_locked_copy: Path) -> None:
+    """A conda-lock.yml that records environment.yml's hash passes, and is counted."""
+    code, output = check(conda_locked_copy, "lock-fresh")
+    assert code == 0, output
+    pip_locks = len(list(conda_locked_copy.glob("requirements*.in")))
+    assert f"lock-fresh: ok ({pip_locks + 1} locks match their inputs)" in output
+
+
+def test_lock_fresh_names_a_stale_conda_lock(conda_locked_copy: Path) -> None:
+    """environment.yml edited without re-locking: lock-fresh names conda-lock.yml."""
+    with (conda_locked_copy / "environment.yml").open("a", encoding="utf-8") as file:
+        file.write("  - scipy>=1.11\n")
+    assert_fails(
+        conda_locked_copy,
+        "lock-fresh",
+        r"conda-lock\.yml:1: lock-fresh: stale: locked from an older environment\.yml "
+        r"\(recorded \w{12}, now \w{12}\); run `invoke lock --conda`",
+    )
+
+
+def test_lock_fresh_names_a_conda_lock_without_its_input(conda_locked_copy: Path) -> None:
+    """conda-lock.yml without environment.yml: lock-fresh says to restore the input."""
+    (conda_locked_copy / "environment.yml").unlink()
+    assert_fails(
+        conda_locked_copy,
+        "lock-fresh",
+        r"conda-lock\.yml:1: lock-fresh: environment\.yml \(its input\) is missing",
     )
 
 
@@ -324,6 +377,28 @@ def test_hook_version_differs(locked_copy: Path) -> None:
         "hooks-agree",
         r"\.pre-commit-config\.yaml:\d+: hooks-agree: hook pins ruff==0\.1\.0, "
         r"requirements-dev\.txt pins [\d.]+",
+    )
+
+
+@pytest.mark.slow
+def test_hook_dependency_is_read_like_a_lock_line(locked_copy: Path) -> None:
+    """A hook dependency spelled otherwise (case, `_`, a marker) is the same pinned package."""
+    config = locked_copy / ".pre-commit-config.yaml"
+    edit(config, r'"ruff==([\d.]+)"', r'"Ruff==\1 ; python_version >= \'3.8\'"')
+    edit(config, r'"pre-commit-hooks==', '"Pre_Commit.Hooks==')
+    code, output = check(locked_copy, "hooks-agree")
+    assert code == 0, output
+
+
+@pytest.mark.slow
+def test_hook_dependency_with_a_range(locked_copy: Path) -> None:
+    """A hook dependency with >= instead of ==: hooks-agree names the line and the pin."""
+    edit(locked_copy / ".pre-commit-config.yaml", r"ruff==[\d.]+", "ruff>=0.1")
+    assert_fails(
+        locked_copy,
+        "hooks-agree",
+        r"\.pre-commit-config\.yaml:\d+: hooks-agree: hook dependency `ruff>=0\.1` is not "
+        r"pinned with ==; write `ruff==[\d.]+`",
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS, TEMPLATE, TOOLS_BIN, bake_into, run
+from conftest import OPTIONS, TEMPLATE, TOOLS_BIN, bake_into, run, stamp_locks
 
 PRE_COMMIT = str(TOOLS_BIN / "pre-commit")
 
@@ -113,6 +113,27 @@ def test_pre_commit_hook_reports_a_stale_lock(locked_project: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
+def test_pre_commit_hook_reports_a_stale_conda_lock(locked_project: Path, tmp_path: Path) -> None:
+    """A change to environment.yml alone runs lock-fresh, which names a stale conda-lock.yml."""
+    project = Path(
+        shutil.copytree(locked_project, tmp_path / "p", ignore=shutil.ignore_patterns(".venv"))
+    )
+    stamp_locks(project, ("conda-lock.yml", "environment.yml"))
+    command = [PRE_COMMIT, "run", "lock-fresh", "--files", "environment.yml"]
+    result = run(command, cwd=project)
+    assert re.search(r"^lock-fresh.*Passed$", result.stdout, re.M), result.stdout
+    with (project / "environment.yml").open("a", encoding="utf-8") as file:
+        file.write("  - scipy>=1.11\n")
+    result = run(command, cwd=project, check=False)
+    assert result.returncode == 1, result.stdout
+    assert re.search(
+        r"^conda-lock\.yml:1: lock-fresh: stale: locked from an older environment\.yml",
+        result.stdout,
+        re.M,
+    ), result.stdout
+
+
+@pytest.mark.slow
 def test_pre_commit_fails_on_lock_line_without_pin(locked_project: Path, tmp_path: Path) -> None:
     """Through `invoke lint --pins`, an unpinned lock line exits 1 with its line."""
     project = Path(
@@ -128,10 +149,30 @@ def test_pre_commit_fails_on_lock_line_without_pin(locked_project: Path, tmp_pat
     assert re.search(r"^requirements\.txt:\d+: pins-exact: `numpy>=", result.stdout, re.M)
 
 
+def tracked_copy(source: Path, target: Path) -> Path:
+    """The files git tracks in `source`, as its working tree has them, in a new repository.
+
+    The hooks include fixers (ruff --fix, end-of-file, whitespace): run on the
+    checkout itself, they would edit it. Edits not yet committed are included.
+    """
+    listed = run(["git", "ls-files", "-z"], cwd=source, check=False)
+    if listed.returncode != 0:
+        pytest.skip(f"{source} is not a git checkout")
+    for name in filter(None, listed.stdout.split("\0")):
+        if (source / name).is_file():  # a tracked file deleted in the working tree stays out
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target / name)
+    run(["git", "init", "--quiet"], cwd=target)
+    run(["git", "add", "--all"], cwd=target)
+    return target
+
+
 @pytest.mark.slow
-def test_template_repository_passes_its_own_hooks() -> None:
-    """The template repository's own hooks pass on its tracked files (what `make test` runs)."""
-    result = run(
-        [PRE_COMMIT, "run", "--all-files", "--show-diff-on-failure"], cwd=TEMPLATE, check=False
-    )
+def test_template_repository_passes_its_own_hooks(tmp_path: Path) -> None:
+    """The template repository's own hooks pass on its tracked files, on a copy they cannot edit."""
+    copy = tracked_copy(TEMPLATE, tmp_path / "template")
+    assert (copy / ".pre-commit-config.yaml").exists()
+    command = [PRE_COMMIT, "run", "--all-files", "--show-diff-on-failure"]
+    result = run(command, cwd=copy, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert run(["git", "diff", "--stat"], cwd=copy).stdout == ""  # no fixer changed a file

@@ -8,14 +8,17 @@ test and re-lock jobs, executed in order in a baked project on this machine.
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import TOOLS_BIN, bake_into, run
+from conftest import TOOLS_BIN, bake_into, choices, run
 
 WORKFLOW = Path(".github/workflows/ci.yml")
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})")
@@ -90,14 +93,52 @@ def test_jobs_lint_test_on_three_systems_and_relock_weekly(workflow: dict) -> No
     assert "schedule" in workflow["jobs"]["relock"]["if"]
 
 
-def test_every_run_step_is_in_the_readme(project: Path, workflow: dict) -> None:
-    """CI runs only commands that the generated README documents."""
+@pytest.fixture(scope="module", params=choices("env_manager"))
+def managed(request: pytest.FixtureRequest, session_tmp: Path) -> tuple[Path, dict]:
+    """A bake for each env manager, with Docker and a GPU lock: every job, every lock."""
+    answers = {"env_manager": request.param, "docker": "yes", "gpu": "yes"}
+    project = bake_into(session_tmp / f"workflow-{request.param}", **answers)
+    return project, yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
+
+
+def test_every_run_step_is_in_the_readme(managed: tuple[Path, dict]) -> None:
+    """CI runs only commands that the generated README documents, for either env manager."""
+    project, workflow = managed
     readme = (project / "README.md").read_text(encoding="utf-8")
     commands = [
         step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
     ]
     assert commands
     assert [command for command in commands if command.strip() not in readme] == []
+
+
+def test_relock_job_can_lock_and_diffs_every_lock(managed: tuple[Path, dict]) -> None:
+    """The weekly re-lock has a solver when it re-locks conda-lock.yml, and diffs every lock."""
+    project, workflow = managed
+    answers = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    conda = answers["env_manager"] == "conda"
+    relock = steps(workflow, "relock")
+    uses = [step["uses"].split("@")[0] for step in relock if "uses" in step]
+    assert ("mamba-org/setup-micromamba" in uses) == conda, uses
+    runs = [step["run"] for step in relock if "run" in step]
+    assert runs[-2] == ".venv/bin/invoke lock --upgrade"
+    command = shlex.split(runs[-1])
+    assert command[:4] == ["git", "diff", "--exit-code", "--"], runs[-1]
+    locks = [path.with_suffix(".txt").name for path in project.glob("requirements*.in")]
+    assert "requirements-gpu.txt" in locks
+    locks += ["conda-lock.yml"] if conda else []
+    for lock in locks:
+        assert any(fnmatch.fnmatch(lock, spec) for spec in command[4:]), (lock, runs[-1])
+    if not conda:
+        assert "conda-lock.yml" not in runs[-1]
+
+
+def test_readme_says_what_the_relock_job_diffs(managed: tuple[Path, dict]) -> None:
+    """The README's CI section quotes the re-lock job's diff command, not an older one."""
+    project, workflow = managed
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    ci_section = readme.split("### CI")[1].split("\n## ")[0]
+    assert f"`{steps(workflow, 'relock')[-1]['run']}`" in ci_section, ci_section
 
 
 def test_no_workflow_without_ci(tmp_path: Path) -> None:

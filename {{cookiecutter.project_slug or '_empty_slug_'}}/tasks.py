@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from invoke import Context, Exit, task
@@ -24,8 +27,13 @@ def _project_python() -> str:
     return str(python) if python.exists() else sys.executable
 
 
+def _command_line(command: Sequence[str]) -> str:
+    """Quote for the shell invoke uses: cmd.exe on Windows, sh elsewhere."""
+    return subprocess.list2cmdline(command) if os.name == "nt" else shlex.join(command)
+
+
 def _run(c: Context, *command: str) -> None:
-    result = c.run(shlex.join(command), warn=True, pty=False)
+    result = c.run(_command_line(command), warn=True, pty=False)
     if result is None or result.exited:
         raise Exit(code=result.exited if result else 1)
 
@@ -73,7 +81,7 @@ def check_env(c: Context, strict: bool = False, json: bool = False) -> None:
 
 @task(help={"args": "extra arguments for pytest, e.g. '-k summary'"})
 def test(c: Context, args: str = "") -> None:
-    """Run the project's tests in .venv."""
+    """Run the project's tests in the project env."""
     _run(c, _project_python(), "-m", "pytest", *shlex.split(args))
 
 
@@ -88,7 +96,7 @@ def lint(c: Context, pins: bool = False) -> None:
         failed = [
             check
             for check in PIN_CHECKS
-            if c.run(shlex.join([sys.executable, f"tools/{check}.py"]), warn=True, pty=False).exited
+            if c.run(_command_line([sys.executable, f"tools/{check}.py"]), warn=True).exited
         ]
         if failed:
             raise Exit(f"pin checks failed: {', '.join(failed)}; fix the lines above", code=1)

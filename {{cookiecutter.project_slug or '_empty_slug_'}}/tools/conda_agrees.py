@@ -20,7 +20,7 @@ from pathlib import Path
 import conda_meta
 import lockfile
 from findings import Finding, report
-from project import PYTHON_VERSION_FILE, ROOT, ToolError
+from project import PYTHON_VERSION_FILE, ROOT, ToolError, wanted_python
 
 CHECK = "conda-agrees"
 REQUIREMENTS_IN = ROOT / "requirements.in"
@@ -144,7 +144,12 @@ def package_findings(
 
 
 def python_findings(env: conda_meta.Environment, pythons: list) -> Iterator[Finding]:
-    wanted = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
+    try:
+        wanted = wanted_python()
+    except ToolError as error:  # not X.Y(.Z): one line, like every finding
+        problem, _, fix = str(error).partition("; ")
+        yield Finding(PYTHON_VERSION_FILE, 1, CHECK, problem, fix)
+        return
     fix = f"write `  - python={wanted}` in environment.yml (or change .python-version)"
     if not pythons:
         yield Finding(env.path, 1, CHECK, "no `python=` dependency", fix)

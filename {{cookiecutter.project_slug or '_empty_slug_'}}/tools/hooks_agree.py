@@ -67,8 +67,9 @@ def drift() -> Iterator[Finding]:
         return  # lock-fresh reports the missing lock
     pins = {e.name: e.pinned_version for e in lockfile.read_lock(DEV_LOCK) if e.pinned_version}
     for number, requirement in hook_dependencies(text):
-        name = lockfile.canonical(re.split(r"[\[=<>!~;\s]", requirement, maxsplit=1)[0])
-        version = re.fullmatch(r"[^=<>!~]+==\s*([^\s;]+)", requirement.split(";")[0].strip())
+        spec, _, marker = requirement.partition(";")
+        entry = lockfile.LockLine(number, spec.strip(), marker.strip())
+        name, version = entry.name, entry.pinned_version
         if name not in pins:
             yield Finding(
                 CONFIG,
@@ -85,12 +86,12 @@ def drift() -> Iterator[Finding]:
                 f"hook dependency `{requirement}` is not pinned with ==",
                 f"write `{name}=={pins[name]}` (the version in requirements-dev.txt)",
             )
-        elif version.group(1) != pins[name]:
+        elif version != pins[name]:
             yield Finding(
                 CONFIG,
                 number,
                 CHECK,
-                f"hook pins {name}=={version.group(1)}, requirements-dev.txt pins {pins[name]}",
+                f"hook pins {name}=={version}, requirements-dev.txt pins {pins[name]}",
                 f"write `{name}=={pins[name]}` here, or change requirements-dev.in and re-lock",
             )
 

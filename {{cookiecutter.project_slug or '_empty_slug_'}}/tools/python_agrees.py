@@ -19,22 +19,17 @@ from pathlib import Path
 import dockerfile
 from findings import Finding, line_of, major_minor, report
 from pins_exact import workflows
-from project import PYTHON_VERSION_FILE, ROOT
+from project import (
+    PYTHON_VERSION_FILE,
+    ROOT,
+    ToolError,
+    load_pyproject,
+    python_minor,
+    wanted_python,
+)
 
 CHECK = "python-agrees"
 ARG_NAMES = re.compile(r"(PYTHON|PY)_?VERSION", re.IGNORECASE)
-
-
-def _load_toml(text: str) -> dict | None:
-    """Parsed TOML, or None on Python 3.10 without tomli (the caller says so)."""
-    try:
-        import tomllib
-    except ImportError:
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ImportError:
-            return None
-    return tomllib.loads(text)
 
 
 def _differs(
@@ -56,7 +51,7 @@ def pyproject(wanted: str) -> Iterator[Finding]:
         return
     text = path.read_text(encoding="utf-8")
     try:
-        data = _load_toml(text)
+        data = load_pyproject()
     except ValueError as error:  # tomllib.TOMLDecodeError
         yield Finding(path, 1, CHECK, f"cannot read TOML ({error})", "fix the syntax")
         return
@@ -138,21 +133,11 @@ def noxfile(wanted: str) -> Iterator[Finding]:
 
 
 def disagreements() -> Iterator[Finding]:
-    if not PYTHON_VERSION_FILE.exists():
-        yield Finding(
-            PYTHON_VERSION_FILE,
-            1,
-            CHECK,
-            ".python-version is missing",
-            "write X.Y (e.g. 3.11) into it",
-        )
-        return
-    text = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
-    wanted = major_minor(text)
-    if wanted is None or not re.fullmatch(r"\d+\.\d+(\.\d+)?", text):
-        yield Finding(
-            PYTHON_VERSION_FILE, 1, CHECK, f"'{text}' is not X.Y or X.Y.Z", "write e.g. 3.11"
-        )
+    try:
+        wanted = python_minor(wanted_python())
+    except ToolError as error:  # missing or not X.Y(.Z): one line, like every finding
+        problem, _, fix = str(error).partition("; ")
+        yield Finding(PYTHON_VERSION_FILE, 1, CHECK, problem, fix)
         return
     for source in (pyproject, environment_yml, dockerfiles, ci_workflows, noxfile):
         yield from source(wanted)

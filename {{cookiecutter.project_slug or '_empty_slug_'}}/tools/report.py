@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Write or compare an environment report: `invoke report [--compare OTHER.json]`.
+
+A report is a small JSON record of what produced a result: Python, platform,
+installed packages, the locks' hashes, CUDA when a driver answers. Keep one
+next to each result; `--compare` says what differs between two of them.
+Exit 1 when a compared difference matters (Python, platform, a package, a lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import lockfile
+from project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, ROOT, ToolError
+
+# What is recorded but does not make two environments different.
+INFORMATIONAL = {"created", "prefix", "cuda"}
+
+
+def cuda_driver() -> str | None:
+    """The NVIDIA driver version when nvidia-smi answers, else None (no GPU here)."""
+    if shutil.which("nvidia-smi") is None:
+        return None
+    probe = subprocess.run(
+        ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.stdout.strip().splitlines()[0] if probe.returncode == 0 and probe.stdout else None
+
+
+def collect() -> dict:
+    packages = {
+        lockfile.canonical(dist.metadata["Name"]): dist.version
+        for dist in metadata.distributions()
+        if dist.metadata["Name"]
+    }
+    locks = {
+        name: lockfile.content_sha256(ROOT / name)
+        for name, _ in ALL_LOCKS
+        if (ROOT / name).exists()
+    }
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+        "prefix": sys.prefix,
+        "image": os.environ.get("REPRO_IMAGE", ""),
+        "cuda": cuda_driver(),
+        "locks": locks,
+        "packages": dict(sorted(packages.items())),
+    }
+
+
+def differences(mine: dict, other: dict) -> Iterator[str]:
+    """One line per difference that matters, `<what>: <other> -> <mine>`."""
+    for key in sorted(set(mine) | set(other)):
+        if key in INFORMATIONAL or key in ("packages", "locks"):
+            continue
+        if mine.get(key) != other.get(key):
+            yield f"{key}: {other.get(key)} -> {mine.get(key)}"
+    for section in ("locks", "packages"):
+        ours, theirs = mine.get(section, {}), other.get(section, {})
+        for name in sorted(set(ours) | set(theirs)):
+            if ours.get(name) != theirs.get(name):
+                before, after = theirs.get(name, "absent"), ours.get(name, "absent")
+                yield f"{section[:-1]} {name}: {before} -> {after}"
+
+
+def load(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ToolError(
+            f"cannot read report {path} ({error}); give a file written by `invoke report`"
+        ) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="invoke report", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("env-report.json"),
+        help="where to write this env's report (default: env-report.json)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OTHER",
+        help="compare this env with a report written elsewhere",
+    )
+    args = parser.parse_args(argv)
+    report = collect()
+    if args.compare:
+        found = list(differences(report, load(args.compare)))
+        for line in found:
+            print(line)
+        print(
+            f"report: {len(found)} difference(s) from {args.compare}"
+            if found
+            else f"report: same environment as {args.compare}"
+        )
+        return EXIT_FAILED if found else EXIT_OK
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(
+        f"report: wrote {args.output} ({len(report['packages'])} packages, "
+        f"Python {report['python']})"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    from project import run_main
+
+    run_main(main)
