@@ -88,6 +88,18 @@ def test(c: Context, args: str = "") -> None:
 PIN_CHECKS = ("lock_fresh", "pins_exact", "python_agrees", "hooks_agree", "conda_agrees")
 
 
+@task(
+    help={
+        "output": "where to write the report (default: env-report.json)",
+        "compare": "a report written elsewhere: list what differs, exit 1 if anything matters",
+    }
+)
+def report(c: Context, output: str = "env-report.json", compare: str = "") -> None:
+    """Write the project env's report (Python, platform, packages, lock hashes) or compare one."""
+    flags = ["--compare", compare] if compare else ["--output", output]
+    _run(c, _project_python(), "tools/report.py", *flags)
+
+
 @task(help={"pins": "run only the pin checks (offline, instant), not every pre-commit hook"})
 def lint(c: Context, pins: bool = False) -> None:
     """Run every pre-commit hook on every file: ruff, file hygiene and the pin checks."""
