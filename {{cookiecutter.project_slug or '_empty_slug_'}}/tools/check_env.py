@@ -19,7 +19,6 @@ import platform
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from importlib import metadata
 from pathlib import Path
 
 import check_conda
@@ -100,11 +99,11 @@ def check_python(ctx: Context) -> Result:
 
 def check_locked(ctx: Context) -> Result:
     problems = []
-    for name, (version, lock) in sorted(ctx.pins().items()):
+    for name, (version, lock) in sorted(ctx.pins.items()):
         found = ctx.installed.get(name)
         if found != version:
             problems.append(Problem(name, f"{version} ({lock})", found or "not installed", REBUILD))
-    detail = f"{len(ctx.pins())} pins from {', '.join(lock.name for lock in ctx.locks)}"
+    detail = f"{len(ctx.pins)} pins from {', '.join(lock.name for lock in ctx.locks)}"
     if ctx.conda:
         problems += check_conda.locked(ctx, ctx.conda)
         detail = f"{len(ctx.conda.locked)} conda-lock.yml entries ({ctx.conda.subdir}); " + detail
@@ -112,7 +111,7 @@ def check_locked(ctx: Context) -> Result:
 
 
 def check_extras(ctx: Context) -> Result:
-    known = set(ctx.pins()) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
+    known = set(ctx.pins) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
     if ctx.conda:
         known |= ctx.conda.python_names
     extras = sorted(set(ctx.installed) - known)
@@ -135,7 +134,7 @@ def check_consistent(ctx: Context) -> Result:
     if packaging is None:
         return Result("consistent", "skip", "packaging is not importable here")
     problems = []
-    for dist in metadata.distributions():
+    for dist in ctx.dists:
         for text in dist.requires or []:
             requirement = packaging.requirements.Requirement(text)
             if requirement.marker and not requirement.marker.evaluate({"extra": ""}):

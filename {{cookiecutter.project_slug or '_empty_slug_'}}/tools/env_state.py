@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -44,13 +45,17 @@ class Context:
     strict: bool
     installed: dict[str, str] = field(default_factory=dict)
     conda: CondaState | None = None  # set when running in a conda env
+    # Read once: scanning site-packages is most of check-env's own time.
+    dists: list[metadata.Distribution] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for dist in metadata.distributions():
+        self.dists = list(metadata.distributions())
+        for dist in self.dists:
             name = dist.metadata["Name"]
             if name:
                 self.installed.setdefault(lockfile.canonical(name), dist.version)
 
+    @cached_property
     def pins(self) -> dict[str, tuple[str, str]]:
         """canonical name -> (version, lock file) for every entry that applies here."""
         pins: dict[str, tuple[str, str]] = {}

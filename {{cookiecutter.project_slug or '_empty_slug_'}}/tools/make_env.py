@@ -98,9 +98,12 @@ def install_commands(python: str) -> list[list[str]]:
     if LOCK_TOOL == "uv":
         uv = str(tool_executable())
         pip = [uv, "pip", "install", "--python", target]
+        # pip writes .pyc files at install time, uv only when asked: without
+        # them every start compiles the sources again where bytecode writing
+        # is off (PYTHONDONTWRITEBYTECODE, read-only installs).
         return [
             [uv, "venv", "--quiet", "--python", python, str(VENV)],
-            [*pip, "--require-hashes", *lock_args],
+            [*pip, "--require-hashes", "--compile-bytecode", *lock_args],
             [*pip, *project_args],
         ]
     pip = [target, "-m", "pip", "install", "--disable-pip-version-check"]
