@@ -57,8 +57,9 @@ def main() -> int:
     parser.add_argument("--lock-tool", choices=["pip-tools", "uv"], default="pip-tools")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    os.environ.update(env)
+    # No machine pip configuration, and the template's tools first on PATH.
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(
             cookiecutter(

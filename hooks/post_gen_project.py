@@ -31,10 +31,12 @@ def record_answers(project: Path) -> None:
 
 
 def make_executable(project: Path) -> None:
+    """Scripts (a `#!` first line) stay runnable where file modes were lost (zip downloads)."""
     for pattern in EXECUTABLES:
         for path in project.glob(pattern):
-            mode = path.stat().st_mode
-            path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+            if path.read_bytes().startswith(b"#!"):
+                mode = path.stat().st_mode
+                path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
 def remove_empty_folders(project: Path) -> None:

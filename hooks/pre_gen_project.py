@@ -12,9 +12,6 @@ import keyword
 import re
 import sys
 
-SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
-SUPPORTED_CUDA = ("11.8", "12.1", "12.4", "12.6", "12.8", "12.9", "13.0")
-
 # Import names of the generated project's own dependencies and files: a
 # package of the same name under src/ would hide them.
 PROJECT_MODULES = {
@@ -27,7 +24,10 @@ PYTHON_RE = re.compile(r"^\d+\.\d+(?:\.\d+)?$")
 CUDA_RE = re.compile(r"^\d+\.\d+$")
 
 # Raw string: answers may contain backslashes; JSON literals need json.loads.
-ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | jsonify }}""")
+ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
+# The supported versions live in cookiecutter.json, next to the options.
+SUPPORTED_PYTHONS: list[str] = ANSWERS["__supported_pythons"]
+SUPPORTED_CUDA: list[str] = ANSWERS["__supported_cuda"]
 
 
 class AnswerError(Exception):

@@ -162,6 +162,14 @@ def test_package_runs_in_the_image(cpu_project: Path) -> None:
     assert "seeded numpy example" in explicit.stdout
 
 
+def test_report_inside_the_image_names_it(cpu_project: Path) -> None:
+    """`tools/report.py` in the image records the image and the hash of its lock."""
+    content = lock_content_sha256(cpu_project, "requirements.txt")
+    command = "python tools/report.py --output /tmp/env-report.json && cat /tmp/env-report.json"
+    result = invoke(cpu_project, "docker-run", "--command", f"sh -c '{command}'")
+    assert f'"image": "image-probe:cpu lock-sha256={content}"' in result.stdout
+
+
 def test_dockerignored_files_are_absent(engine: str, cpu_project: Path, tmp_path: Path) -> None:
     """Planted secrets, caches and environments stay out of the image and the build context."""
     listing = invoke(cpu_project, "docker-run", "--command", "find /app").stdout.splitlines()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, run, venv_python
+from conftest import OPTIONS, bake_into, run, venv_python
 
 pytestmark = pytest.mark.slow
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+PYTHONS = OPTIONS["__supported_pythons"]
 
 
 def installed(version: str) -> bool:

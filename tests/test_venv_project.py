@@ -194,7 +194,7 @@ class TestBreakagesAreCaught:
         result = check_env(broken, "--only", "isolated", python=other / "bin" / "python")
         assert result.returncode == 0
         assert "isolated    warn" in result.stdout
-        assert "another project's virtual environment" in result.stdout
+        assert "another project's environment" in result.stdout
 
     def test_interpreter_outside_venv(self, broken: Path) -> None:
         """check-env run by an interpreter outside .venv fails `isolated`."""

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import conda_meta
 import lockfile
-from env_state import REBUILD, Context, Problem, Result
+from env_state import REBUILD, Context, Problem, Result, belongs_to_project, foreign_env
 
 
 def isolated(conda: conda_meta.CondaState) -> Result:
     if not conda_meta.is_base_install(conda.prefix):
-        return Result("isolated", detail=f"conda environment {conda.prefix}")
+        if belongs_to_project(conda.prefix):
+            return Result("isolated", detail=f"conda environment {conda.prefix}")
+        return foreign_env(conda.prefix)
     return Result(
         "isolated",
         "FAIL",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import platform
 import sys
 from collections.abc import Callable, Sequence
@@ -24,7 +23,16 @@ from pathlib import Path
 import check_conda
 import conda_meta
 import lockfile
-from env_state import REBUILD, SEEDS, Context, Problem, Result, packaging_module
+from env_state import (
+    REBUILD,
+    SEEDS,
+    Context,
+    Problem,
+    Result,
+    belongs_to_project,
+    foreign_env,
+    packaging_module,
+)
 from project import (
     DISTRIBUTION,
     EXIT_FAILED,
@@ -38,33 +46,13 @@ from project import (
 )
 
 
-def belongs_to_project(prefix: Path) -> bool:
-    """Inside the project folder (.venv, .nox/<session>), or the env an image declares."""
-    declared = os.environ.get("REPRO_PROJECT_ENV")
-    resolved = prefix.resolve()
-    if declared and resolved == Path(declared).resolve():
-        return True
-    return resolved.is_relative_to(ROOT.resolve())
-
-
 def check_isolated(ctx: Context) -> Result:
     if ctx.conda:
         return check_conda.isolated(ctx.conda)
     if sys.prefix != sys.base_prefix:
         if belongs_to_project(Path(sys.prefix)):
             return Result("isolated", detail=f"virtual environment {sys.prefix}")
-        return Result(
-            "isolated",
-            "warn",
-            problems=[
-                Problem(
-                    sys.prefix,
-                    "this project's env (.venv, .nox/*, or $REPRO_PROJECT_ENV in an image)",
-                    "another project's virtual environment",
-                    "deactivate it and run `invoke check-env` in this project",
-                )
-            ],
-        )
+        return foreign_env(Path(sys.prefix))
     return Result(
         "isolated",
         "FAIL",

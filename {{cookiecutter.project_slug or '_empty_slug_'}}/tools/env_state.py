@@ -7,6 +7,7 @@ importable.
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import metadata
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import lockfile
 from conda_meta import CondaState
+from project import ROOT
 
 REBUILD = "rebuild the env from the locks: `invoke env --force` (in nox: `nox -s check_env`)"
 # Installers seed these into new envs; they only count when a lock names them.
@@ -37,6 +39,26 @@ class Result:
     status: str = "ok"  # ok | FAIL | warn | skip
     detail: str = ""
     problems: list[Problem] = field(default_factory=list)
+
+
+def belongs_to_project(prefix: Path) -> bool:
+    """Inside the project folder (.venv, .nox/<session>), or the env an image declares."""
+    declared = os.environ.get("REPRO_PROJECT_ENV")
+    resolved = prefix.resolve()
+    if declared and resolved == Path(declared).resolve():
+        return True
+    return resolved.is_relative_to(ROOT.resolve())
+
+
+def foreign_env(prefix: Path) -> Result:
+    """Another project's env: its packages may still match, but it is not this project's."""
+    problem = Problem(
+        str(prefix),
+        "this project's env (.venv, .conda-env, .nox/*, or $REPRO_PROJECT_ENV in an image)",
+        "another project's environment",
+        "deactivate it and run `invoke check-env` in this project",
+    )
+    return Result("isolated", "warn", problems=[problem])
 
 
 @dataclass

@@ -16,8 +16,8 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -25,7 +25,8 @@ import lockfile
 from project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, ROOT, ToolError
 
 # What is recorded but does not make two environments different.
-INFORMATIONAL = {"created", "prefix", "cuda"}
+# (an image's name follows from its locks, which are compared already).
+INFORMATIONAL = {"created", "prefix", "cuda", "image"}
 
 
 def cuda_driver() -> str | None:
@@ -53,7 +54,7 @@ def collect() -> dict:
         if (ROOT / name).exists()
     }
     return {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": f"{platform.system()}-{platform.machine()}",
@@ -115,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else f"report: same environment as {args.compare}"
         )
         return EXIT_FAILED if found else EXIT_OK
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(
         f"report: wrote {args.output} ({len(report['packages'])} packages, "
