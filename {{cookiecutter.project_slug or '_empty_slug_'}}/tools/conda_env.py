@@ -14,7 +14,6 @@ puts the previous `.conda-env` back.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 import conda_meta
 import lockfile
 from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
-from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, swapped_in
+from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
 from project import EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError
 from tool_venv import cached_tool
 
@@ -138,18 +137,13 @@ def build(solver: str, installer: Path) -> None:
             [*pip, "--require-hashes", "-r", str(dev)],
             [*pip, "--no-build-isolation", "--no-index", "--editable", "."],
         ]
-        for step in steps:
-            print(
-                "conda: $ "
-                + " ".join(Path(part).name if os.sep in part else part for part in step),
-                flush=True,
-            )
-            if subprocess.run(step, cwd=ROOT, check=False).returncode != 0:
-                raise ToolError(
-                    "installing conda-lock.yml into .conda-env failed (see the message "
-                    "above); fix the lock with `invoke lock --conda` or check the network, "
-                    "then run `make env` again"
-                )
+        run_steps(
+            "conda",
+            steps,
+            ROOT,
+            "installing conda-lock.yml into .conda-env failed (see the message above); fix "
+            "the lock with `invoke lock --conda` or check the network, then run `make env` again",
+        )
 
 
 def sync(force: bool = False) -> None:

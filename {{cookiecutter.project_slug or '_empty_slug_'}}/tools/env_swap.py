@@ -10,10 +10,14 @@ from, so an unchanged rebuild is skipped.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from project import ToolError
 
 STAMP = ".repro-stamp"
 
@@ -64,3 +68,12 @@ def swapped_in(env: Path, stamp: str) -> Iterator[None]:
             print(f"env: build failed; the previous {env.name} is back in place", flush=True)
         raise
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def run_steps(label: str, steps: list[list[str]], cwd: Path, failure: str) -> None:
+    """Run install steps in order, echoing each (paths shortened); stop at the first failure."""
+    for step in steps:
+        shown = " ".join(Path(part).name if os.sep in part else part for part in step)
+        print(f"{label}: $ {shown}", flush=True)
+        if subprocess.run(step, cwd=cwd, check=False).returncode != 0:
+            raise ToolError(failure)

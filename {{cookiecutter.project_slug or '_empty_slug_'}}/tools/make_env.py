@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import lockfile
-from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, swapped_in
+from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
 from find_python import find_python
 from lock import lock, tool_executable
 from project import (
@@ -115,17 +114,13 @@ def install_commands(python: str) -> list[list[str]]:
 
 
 def build(python: str) -> None:
-    for command in install_commands(python):
-        print(
-            "env: $ " + " ".join(Path(part).name if os.sep in part else part for part in command),
-            flush=True,
-        )
-        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
-            raise ToolError(
-                "installing the locks into .venv failed (see the installer's "
-                "message above); fix the lock with `invoke lock` or check the "
-                "network, then run `make env` again"
-            )
+    run_steps(
+        "env",
+        install_commands(python),
+        ROOT,
+        "installing the locks into .venv failed (see the installer's message above); fix "
+        "the lock with `invoke lock` or check the network, then run `make env` again",
+    )
 
 
 def sync(force: bool = False) -> None:
