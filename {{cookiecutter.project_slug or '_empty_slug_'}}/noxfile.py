@@ -12,8 +12,12 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
-PYTHON_VERSION = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
-PYTHON = ".".join(PYTHON_VERSION.split(".")[:2])
+sys.path.insert(0, str(ROOT / "tools"))
+
+from project import python_minor, wanted_python  # noqa: E402 - tools/ is not a package
+
+# Sessions ask for X.Y; check-env then holds the interpreter to .python-version.
+PYTHON = python_minor(wanted_python())
 LOCK_ARGS = ("-r", "requirements.txt", "-r", "requirements-dev.txt")
 
 nox.options.sessions = ["check_env", "tests"]

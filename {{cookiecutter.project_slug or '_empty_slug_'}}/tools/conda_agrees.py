@@ -24,7 +24,7 @@ from project import PYTHON_VERSION_FILE, ROOT, ToolError, wanted_python
 
 CHECK = "conda-agrees"
 REQUIREMENTS_IN = ROOT / "requirements.in"
-CONDA_ONLY = {"python", "pip", "cuda-version"}
+ENVIRONMENT_ONLY = {"python", "pip", "cuda-version"}
 CONDA_NAMES, PIP_NAMES = conda_meta.CONDA_NAMES, conda_meta.PIP_NAMES
 _PIP_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*([^;]*)(;.*)?$")
 _CONDA_RE = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$")
@@ -70,7 +70,7 @@ def read_requirements(path: Path = REQUIREMENTS_IN) -> dict[str, Requirement]:
     return found
 
 
-def read_environment(env: conda_meta.Environment) -> tuple[dict[str, Requirement], list]:
+def environment_requirements(env: conda_meta.Environment) -> tuple[dict[str, Requirement], list]:
     """PyPI-named requirements of environment.yml, and its python specs."""
     found: dict[str, Requirement] = {}
     pythons = []
@@ -87,7 +87,7 @@ def read_environment(env: conda_meta.Environment) -> tuple[dict[str, Requirement
         conda_name = match.group(1).lower()
         if conda_name == "python":
             pythons.append((spec, conda_range(match.group(2))))
-        if conda_name in CONDA_ONLY or spec.conda_only:
+        if conda_name in ENVIRONMENT_ONLY or spec.conda_only:
             continue
         name = lockfile.canonical(PIP_NAMES.get(conda_name, conda_name))
         found[name] = Requirement(env.path, spec.line, spec.text, conda_range(match.group(2)))
@@ -178,7 +178,7 @@ def disagreements() -> Iterator[Finding]:
         if not path.exists():
             raise ToolError(f"{path.name} is missing; restore it from git")
     env = conda_meta.read_environment()
-    conda, pythons = read_environment(env)
+    conda, pythons = environment_requirements(env)
     yield from package_findings(read_requirements(), conda)
     yield from python_findings(env, pythons)
 

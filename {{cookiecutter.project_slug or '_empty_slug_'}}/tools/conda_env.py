@@ -26,14 +26,13 @@ import conda_meta
 import lockfile
 from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
-from project import EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError
+from project import DEV_LOCK, EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError
 from tool_venv import cached_tool
 
 # conda-lock has a large dependency tree: it lives in its own tool venv
 # (like pip-compile in tools/lock.py), not in requirements-dev.txt.
 CONDA_LOCK_VERSION = "4.0.3"
 SOLVERS = ("micromamba", "mamba", "conda")
-DEV_LOCK = ROOT / "requirements-dev.txt"
 NO_SOLVER = (
     "no conda solver on PATH (looked for micromamba, mamba, conda); install micromamba "
     "(https://mamba.readthedocs.io/en/latest/installation/micromamba-installation.html) "

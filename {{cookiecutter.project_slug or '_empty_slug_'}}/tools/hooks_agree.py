@@ -16,11 +16,10 @@ from collections.abc import Iterator, Sequence
 
 import lockfile
 from findings import Finding, report
-from project import ROOT
+from project import DEV_LOCK, ROOT
 
 CHECK = "hooks-agree"
 CONFIG = ROOT / ".pre-commit-config.yaml"
-DEV_LOCK = ROOT / "requirements-dev.txt"
 
 
 def hook_dependencies(text: str) -> Iterator[tuple[int, str]]:

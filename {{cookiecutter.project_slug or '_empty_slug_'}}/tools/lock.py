@@ -20,6 +20,7 @@ import lockfile
 from find_python import find_python
 from project import (
     ALL_LOCKS,
+    DEV_LOCK,
     ENV_MANAGER,
     EXIT_OK,
     IMAGE_LOCKS,
@@ -38,9 +39,8 @@ EXECUTABLE = {"pip-tools": "pip-compile", "uv": "uv"}
 
 def pinned_tool_version() -> str:
     """The lock tool's version in requirements-dev.txt, else the template's default."""
-    dev_lock = ROOT / "requirements-dev.txt"
-    if dev_lock.exists():
-        for entry in lockfile.read_lock(dev_lock):
+    if DEV_LOCK.exists():
+        for entry in lockfile.read_lock(DEV_LOCK):
             if entry.name == PACKAGE[LOCK_TOOL] and entry.pinned_version:
                 return entry.pinned_version
     return LOCK_TOOL_VERSION

@@ -30,6 +30,7 @@ IMAGE_LOCKS: tuple[tuple[str, str], ...] = (("requirements-gpu.txt", "requiremen
 IMAGE_LOCKS: tuple[tuple[str, str], ...] = ()
 {%- endif %}
 ALL_LOCKS = LOCKS + IMAGE_LOCKS
+DEV_LOCK = ROOT / "requirements-dev.txt"
 VENV = ROOT / ".venv"
 PYTHON_VERSION_FILE = ROOT / ".python-version"
 
