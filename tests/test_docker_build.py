@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -227,8 +228,11 @@ def test_revision_label_marks_uncommitted_image_files(engine: str, cpu_project: 
 
 def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
     """After a change to a source file only, the install step is CACHED and src is copied anew."""
+    # A token new to every run: the engine's build cache outlives test runs, and
+    # a source tree it has seen before would come back CACHED.
+    token = uuid.uuid4().hex
     init = cpu_project / "src" / "image_probe" / "__init__.py"
-    init.write_text(init.read_text(encoding="utf-8") + "CHANGED = True\n", encoding="utf-8")
+    init.write_text(init.read_text(encoding="utf-8") + f"CHANGED = {token!r}\n", encoding="utf-8")
     result = invoke(cpu_project, "docker-build", "--target", "cpu")
     output = result.stdout + result.stderr
     steps = dict(re.findall(r"^(#\d+) \[([^\]]+)\]", output, flags=re.MULTILINE))
@@ -245,7 +249,7 @@ def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
         "--command",
         "python -c 'import image_probe as p; print(p.CHANGED)'",
     )
-    assert check.stdout.strip().endswith("True")
+    assert check.stdout.strip().endswith(token)
 
 
 def test_drifted_image_fails_docker_check(engine: str, cpu_project: Path, tmp_path: Path) -> None:
