@@ -14,11 +14,16 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-from project import python_minor, wanted_python  # noqa: E402 - tools/ is not a package
+from project import (  # noqa: E402 - tools/ is not a package
+    DEV_LOCK,
+    LOCK_REQUIREMENT_ARGS,
+    PROJECT_INSTALL_ARGS,
+    python_minor,
+    wanted_python,
+)
 
 # Sessions ask for X.Y; check-env then holds the interpreter to .python-version.
 PYTHON = python_minor(wanted_python())
-LOCK_ARGS = ("-r", "requirements.txt", "-r", "requirements-dev.txt")
 
 nox.options.sessions = ["check_env", "tests"]
 nox.options.error_on_missing_interpreters = True
@@ -28,9 +33,9 @@ nox.options.default_venv_backend = "uv"
 
 
 def install_locked(session: nox.Session) -> None:
-    """Install the locks hash-checked, then the project without deps or a fetched backend."""
-    session.install("--require-hashes", *LOCK_ARGS)
-    session.install("--no-deps", "--no-build-isolation", "--no-index", "--editable", ".")
+    """Install the locks hash-checked, then the project as `make env` does."""
+    session.install("--require-hashes", *LOCK_REQUIREMENT_ARGS)
+    session.install(*PROJECT_INSTALL_ARGS)
 
 
 @nox.session(python=PYTHON)
@@ -56,5 +61,5 @@ def lock(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Run every pre-commit hook on every file, with pre-commit from the dev lock."""
-    session.install("--require-hashes", "-r", "requirements-dev.txt")
+    session.install("--require-hashes", "-r", DEV_LOCK.name)
     session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The conda path: `lock` writes conda-lock.yml, `env` builds .conda-env from it.
 
 `lock` runs conda-lock on environment.yml for the platforms the file declares,
@@ -13,7 +12,6 @@ puts the previous `.conda-env` back.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -26,7 +24,7 @@ import conda_meta
 import lockfile
 from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
-from project import DEV_LOCK, EXIT_OK, PYTHON_VERSION_FILE, ROOT, ToolError
+from project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
 from tool_venv import cached_tool
 
 # conda-lock has a large dependency tree: it lives in its own tool venv
@@ -121,7 +119,7 @@ def build(solver: str, installer: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         dev = Path(scratch) / "requirements-dev.conda.txt"
         dev.write_text(dev_requirements(provided), encoding="utf-8")
-        pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps"]
+        pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
         steps = [
             [
                 str(installer),
@@ -133,8 +131,8 @@ def build(solver: str, installer: Path) -> None:
                 str(CONDA_ENV),
                 CONDA_LOCK.name,
             ],
-            [*pip, "--require-hashes", "-r", str(dev)],
-            [*pip, "--no-build-isolation", "--no-index", "--editable", "."],
+            [*pip, "--no-deps", "--require-hashes", "-r", str(dev)],
+            [*pip, *PROJECT_INSTALL_ARGS],
         ]
         run_steps(
             "conda",
@@ -169,25 +167,3 @@ def sync(force: bool = False) -> None:
         "check it with `invoke check-env`",
         flush=True,
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="conda_env.py", description=__doc__.splitlines()[0])
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    lock_parser = verbs.add_parser("lock", help="write conda-lock.yml from environment.yml")
-    lock_parser.add_argument("--upgrade", action="store_true", help="re-solve every platform")
-    lock_parser.add_argument("--upgrade-package", action="append", default=[], metavar="NAME")
-    env_parser = verbs.add_parser("env", help="build .conda-env from conda-lock.yml")
-    env_parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    args = parser.parse_args(argv)
-    if args.verb == "lock":
-        lock(args.upgrade, args.upgrade_package)
-    else:
-        sync(args.force)
-    return EXIT_OK
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

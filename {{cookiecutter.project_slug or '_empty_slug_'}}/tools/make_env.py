@@ -24,8 +24,10 @@ from lock import lock, tool_executable
 from project import (
     ENV_MANAGER,
     EXIT_OK,
+    LOCK_REQUIREMENT_ARGS,
     LOCK_TOOL,
     LOCKS,
+    PROJECT_INSTALL_ARGS,
     PYTHON_VERSION_FILE,
     ROOT,
     VENV,
@@ -90,10 +92,6 @@ def refuse_running_venv_on_windows() -> None:
 
 def install_commands(python: str) -> list[list[str]]:
     target = str(venv_python())
-    lock_args = [arg for lock_name, _ in LOCKS for arg in ("-r", lock_name)]
-    # No build isolation and no index: the locked build backend builds the
-    # project, so no unpinned backend is fetched.
-    project_args = ["--no-deps", "--no-build-isolation", "--no-index", "--editable", "."]
     if LOCK_TOOL == "uv":
         uv = str(tool_executable())
         pip = [uv, "pip", "install", "--python", target]
@@ -102,14 +100,14 @@ def install_commands(python: str) -> list[list[str]]:
         # is off (PYTHONDONTWRITEBYTECODE, read-only installs).
         return [
             [uv, "venv", "--quiet", "--python", python, str(VENV)],
-            [*pip, "--require-hashes", "--compile-bytecode", *lock_args],
-            [*pip, *project_args],
+            [*pip, "--require-hashes", "--compile-bytecode", *LOCK_REQUIREMENT_ARGS],
+            [*pip, *PROJECT_INSTALL_ARGS],
         ]
     pip = [target, "-m", "pip", "install", "--disable-pip-version-check"]
     return [
         [python, "-m", "venv", str(VENV)],
-        [*pip, "--require-hashes", *lock_args],
-        [*pip, *project_args],
+        [*pip, "--require-hashes", *LOCK_REQUIREMENT_ARGS],
+        [*pip, *PROJECT_INSTALL_ARGS],
     ]
 
 

@@ -30,6 +30,12 @@ IMAGE_LOCKS: tuple[tuple[str, str], ...] = (("requirements-gpu.txt", "requiremen
 IMAGE_LOCKS: tuple[tuple[str, str], ...] = ()
 {%- endif %}
 ALL_LOCKS = LOCKS + IMAGE_LOCKS
+# `-r` arguments for the locks an env installs (`make env`, nox), in order.
+LOCK_REQUIREMENT_ARGS = tuple(arg for lock_name, _ in LOCKS for arg in ("-r", lock_name))
+# The project itself, after the locks: no dependencies (the locks bring them),
+# no build isolation and no index, so the locked build backend builds it and
+# no unpinned backend is fetched.
+PROJECT_INSTALL_ARGS = ("--no-deps", "--no-build-isolation", "--no-index", "--editable", ".")
 DEV_LOCK = ROOT / "requirements-dev.txt"
 VENV = ROOT / ".venv"
 PYTHON_VERSION_FILE = ROOT / ".python-version"
