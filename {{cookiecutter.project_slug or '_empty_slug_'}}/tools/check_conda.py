@@ -68,20 +68,3 @@ def extras(conda: conda_meta.CondaState) -> list[Problem]:
         for name, record in sorted(conda.records.items())
         if name not in locked
     ]
-
-
-def fresh(conda: conda_meta.CondaState) -> list[Problem]:
-    source = conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
-    if not source.exists():
-        return []
-    recorded = lockfile.recorded_sha256(conda.lock)
-    if recorded == lockfile.input_sha256(source):
-        return []
-    return [
-        Problem(
-            conda.lock.name,
-            f"the input hash of the current {source.name}",
-            "no input hash" if recorded is None else f"a lock of an older {source.name}",
-            "run `invoke lock --conda`, then `make env`",
-        )
-    ]

@@ -145,28 +145,30 @@ def check_consistent(ctx: Context) -> Result:
     )
 
 
+def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
+    """A problem when `lock` was not locked from `in_file` as it is now."""
+    if lockfile.is_fresh(lock, in_file):
+        return None
+    recorded = lockfile.recorded_sha256(lock)
+    return Problem(
+        lock.name,
+        f"the input hash of the current {in_file.name}",
+        "no input hash" if recorded is None else f"a lock of an older {in_file.name}",
+        fix,
+    )
+
+
 def check_fresh(ctx: Context) -> Result:
-    problems, checked = [], 0
-    for lock in ctx.locks:
-        in_file = lock.with_suffix(".in")
-        if not in_file.exists():
-            continue
-        checked += 1
-        if not lockfile.is_fresh(lock, in_file):
-            recorded = lockfile.recorded_sha256(lock)
-            problems.append(
-                Problem(
-                    lock.name,
-                    f"the input hash of the current {in_file.name}",
-                    "no input hash" if recorded is None else f"a lock of an older {in_file.name}",
-                    "run `invoke lock`, then `make env`",
-                )
-            )
+    # A lock's input sits next to it (a lock given with --lock included).
+    fix = "run `invoke lock`, then `make env`"
+    pairs = [(lock, lock.with_suffix(".in"), fix) for lock in ctx.locks]
     if ctx.conda:
-        checked += 1
-        problems += check_conda.fresh(ctx.conda)
+        source = ctx.conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
+        pairs.append((ctx.conda.lock, source, "run `invoke lock --conda`, then `make env`"))
+    checked = [(lock, in_file, fix) for lock, in_file, fix in pairs if in_file.exists()]
     if not checked:
         return Result("fresh", "skip", "no .in files next to the locks")
+    problems = [problem for problem in (stale_lock(*pair) for pair in checked) if problem]
     return Result(
         "fresh",
         "FAIL" if problems else "ok",

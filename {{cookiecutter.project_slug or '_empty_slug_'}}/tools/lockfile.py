@@ -36,16 +36,26 @@ def input_files(in_file: Path) -> list[Path]:
     return files
 
 
-def input_sha256(in_file: Path) -> str:
+def content_sha256(*files: Path) -> str:
+    """Hash of the files' names and text, line endings aside.
+
+    Of the `.in` files, it is a lock's input hash; of the locks themselves, it
+    changes whenever a pin does (an image's identity).
+    """
     digest = hashlib.sha256()
-    for path in input_files(in_file):
+    for path in files:
         digest.update(path.name.encode() + b"\0" + _normalised_text(path) + b"\0")
     return digest.hexdigest()
 
 
+def input_sha256(in_file: Path) -> str:
+    return content_sha256(*input_files(in_file))
+
+
 def header_line(in_file: Path) -> str:
-    names = " + ".join(path.name for path in input_files(in_file))
-    return f"{HEADER}{input_sha256(in_file)} ({names})"
+    files = input_files(in_file)
+    names = " + ".join(path.name for path in files)
+    return f"{HEADER}{content_sha256(*files)} ({names})"
 
 
 def recorded_sha256(lock: Path) -> str | None:
@@ -58,14 +68,6 @@ def recorded_sha256(lock: Path) -> str | None:
 def is_fresh(lock: Path, in_file: Path) -> bool:
     """True when the lock records the hash of its current inputs."""
     return recorded_sha256(lock) == input_sha256(in_file)
-
-
-def content_sha256(*locks: Path) -> str:
-    """Hash of the locks themselves: it changes whenever a pin does (an image's identity)."""
-    digest = hashlib.sha256()
-    for lock in locks:
-        digest.update(lock.name.encode() + b"\0" + _normalised_text(lock) + b"\0")
-    return digest.hexdigest()
 
 
 def stamp(lock: Path, in_file: Path) -> None:
