@@ -6,7 +6,6 @@ Used by check_env.py when the running prefix has conda-meta/ (see conda_meta.py)
 from __future__ import annotations
 
 import conda_meta
-import lockfile
 from env_state import REBUILD, Context, Problem, Result, belongs_to_project, foreign_env
 
 
@@ -42,7 +41,7 @@ def locked(ctx: Context, conda: conda_meta.CondaState) -> list[Problem]:
         if record is None or record.version != package.version or len(builds - {""}) > 1:
             problems.append(Problem(package.name, f"{wanted} (conda-lock.yml)", found, REBUILD))
             continue
-        name = lockfile.canonical(conda_meta.PIP_NAMES.get(package.name, package.name))
+        name = conda_meta.pypi_name(package.name)
         python_version = ctx.installed.get(name)
         if python_version is not None and python_version != package.version:
             problems.append(

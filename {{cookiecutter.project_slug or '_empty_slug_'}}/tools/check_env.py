@@ -34,6 +34,7 @@ from env_state import (
     packaging_module,
 )
 from project import (
+    DEV_LOCK,
     DISTRIBUTION,
     EXIT_FAILED,
     EXIT_OK,
@@ -258,10 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_conda = conda_meta.is_conda_prefix(prefix)
     # A conda env takes its runtime from conda-lock.yml and only the dev tools
     # from the pip locks (tools/conda_env.py installs it that way).
-    default = [lock for lock, _ in LOCKS if not in_conda or lock != "requirements.txt"]
-    given = args.lock or [ROOT / lock for lock in default]
+    default = [DEV_LOCK] if in_conda else [ROOT / lock for lock, _ in LOCKS]
+    given = args.lock or default
     # `--lock conda-lock.yml` names the conda lock (alone: check the conda side only).
-    conda_locks = [lock for lock in given if lock.name.endswith("conda-lock.yml")]
+    conda_locks = [lock for lock in given if lock.name.endswith(conda_meta.CONDA_LOCK.name)]
     locks = [lock for lock in given if lock not in conda_locks]
     missing = [str(lock) for lock in given if not lock.exists()]
     if missing:

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import conda_meta
 import lockfile
-from findings import Finding, report
+from findings import Finding, error_finding, report
 from project import PYTHON_VERSION_FILE, ROOT, ToolError, wanted_python
 
 CHECK = "conda-agrees"
 REQUIREMENTS_IN = ROOT / "requirements.in"
 ENVIRONMENT_ONLY = {"python", "pip", "cuda-version"}
-CONDA_NAMES, PIP_NAMES = conda_meta.CONDA_NAMES, conda_meta.PIP_NAMES
 _PIP_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*([^;]*)(;.*)?$")
 _CONDA_RE = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$")
 
@@ -89,7 +88,7 @@ def environment_requirements(env: conda_meta.Environment) -> tuple[dict[str, Req
             pythons.append((spec, conda_range(match.group(2))))
         if conda_name in ENVIRONMENT_ONLY or spec.conda_only:
             continue
-        name = lockfile.canonical(PIP_NAMES.get(conda_name, conda_name))
+        name = conda_meta.pypi_name(conda_name)
         found[name] = Requirement(env.path, spec.line, spec.text, conda_range(match.group(2)))
     return found, pythons
 
@@ -104,7 +103,7 @@ def package_findings(
     for name, req in pip.items():
         other = conda.get(name)
         if other is None:
-            conda_name = CONDA_NAMES.get(name, name)
+            conda_name = conda_meta.CONDA_NAMES.get(name, name)
             yield Finding(
                 req.path,
                 req.line,
@@ -147,8 +146,7 @@ def python_findings(env: conda_meta.Environment, pythons: list) -> Iterator[Find
     try:
         wanted = wanted_python()
     except ToolError as error:  # not X.Y(.Z): one line, like every finding
-        problem, _, fix = str(error).partition("; ")
-        yield Finding(PYTHON_VERSION_FILE, 1, CHECK, problem, fix)
+        yield error_finding(PYTHON_VERSION_FILE, CHECK, error)
         return
     fix = f"write `  - python={wanted}` in environment.yml (or change .python-version)"
     if not pythons:

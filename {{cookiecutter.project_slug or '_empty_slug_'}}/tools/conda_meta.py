@@ -39,6 +39,11 @@ _KEY_RE = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 _ITEM_RE = re.compile(r"^(\s+)-\s+(.*)$")
 
 
+def pypi_name(conda_name: str) -> str:
+    """The canonical PyPI name of a conda package (`pytorch` -> `torch`)."""
+    return canonical(PIP_NAMES.get(conda_name, conda_name))
+
+
 def conda_python(prefix: Path = CONDA_ENV) -> Path:
     return prefix / "python.exe" if os.name == "nt" else prefix / "bin" / "python"
 
@@ -261,4 +266,4 @@ class CondaState:
     @cached_property
     def python_names(self) -> set[str]:
         """Canonical PyPI names of every package the conda lock provides (conda wins)."""
-        return {canonical(PIP_NAMES.get(package.name, package.name)) for package in self.locked}
+        return {pypi_name(package.name) for package in self.locked}

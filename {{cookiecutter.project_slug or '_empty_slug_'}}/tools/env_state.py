@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -61,21 +62,28 @@ def foreign_env(prefix: Path) -> Result:
     return Result("isolated", "warn", problems=[problem])
 
 
+def installed_versions(dists: Iterable[metadata.Distribution]) -> dict[str, str]:
+    """canonical name -> version; of two copies, the first on sys.path (the one imported)."""
+    installed: dict[str, str] = {}
+    for dist in dists:
+        name = dist.metadata["Name"]
+        if name:
+            installed.setdefault(lockfile.canonical(name), dist.version)
+    return installed
+
+
 @dataclass
 class Context:
     locks: list[Path]
     strict: bool
-    installed: dict[str, str] = field(default_factory=dict)
     conda: CondaState | None = None  # set when running in a conda env
     # Read once: scanning site-packages is most of check-env's own time.
-    dists: list[metadata.Distribution] = field(default_factory=list)
+    dists: list[metadata.Distribution] = field(init=False)
+    installed: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.dists = list(metadata.distributions())
-        for dist in self.dists:
-            name = dist.metadata["Name"]
-            if name:
-                self.installed.setdefault(lockfile.canonical(name), dist.version)
+        self.installed = installed_versions(self.dists)
 
     @cached_property
     def pins(self) -> dict[str, tuple[str, str]]:
@@ -96,6 +104,7 @@ class Context:
         return pins
 
 
+@cache
 def packaging_module():  # -> the `packaging` module, pip's vendored copy, or None
     for module in ("packaging", "pip._vendor.packaging"):
         try:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from project import EXIT_FAILED, EXIT_OK, ROOT
+from project import EXIT_FAILED, EXIT_OK, ROOT, ToolError
 
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 
@@ -34,6 +34,12 @@ def display(path: Path) -> str:
         return path.relative_to(ROOT).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def error_finding(path: Path, check: str, error: ToolError) -> Finding:
+    """A ToolError (`<what>; <fix>`) as a finding on the first line of `path`."""
+    problem, _, fix = str(error).partition("; ")
+    return Finding(path, 1, check, problem, fix)
 
 
 def report(findings: Iterable[Finding], passed: str) -> int:

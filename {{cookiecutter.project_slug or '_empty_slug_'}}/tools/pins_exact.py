@@ -19,18 +19,13 @@ from pathlib import Path
 import dockerfile
 import lockfile
 from findings import Finding, report
-from project import ALL_LOCKS, ROOT
+from project import ALL_LOCKS, ROOT, workflows
 
 CHECK = "pins-exact"
 RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
 FLOATING_TAGS = {"latest", "stable", "edge", "nightly", "rolling", "main", "master", "dev"}
 RELEASE_REF = re.compile(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}")
 USES_RE = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?([^'\"\s#]+)")
-
-
-def workflows(root: Path = ROOT) -> list[Path]:
-    folder = root / ".github" / "workflows"
-    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 
 
 def loose_lock_lines() -> Iterator[Finding]:

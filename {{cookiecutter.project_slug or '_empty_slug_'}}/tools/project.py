@@ -53,6 +53,12 @@ def venv_python(venv: Path = VENV) -> Path:
     return venv / "bin" / "python"
 
 
+def workflows(root: Path = ROOT) -> list[Path]:
+    """The CI workflow files."""
+    folder = root / ".github" / "workflows"
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+
+
 def wanted_python() -> str:
     """The version in .python-version (X.Y or X.Y.Z)."""
     try:

@@ -17,8 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import dockerfile
-from findings import Finding, line_of, major_minor, report
-from pins_exact import workflows
+from findings import Finding, error_finding, line_of, major_minor, report
 from project import (
     PYTHON_VERSION_FILE,
     ROOT,
@@ -26,6 +25,7 @@ from project import (
     load_pyproject,
     python_minor,
     wanted_python,
+    workflows,
 )
 
 CHECK = "python-agrees"
@@ -95,11 +95,11 @@ def dockerfiles(wanted: str) -> Iterator[Finding]:
             if base.image is None:
                 continue
             repository, tag, _ = dockerfile.split_image(base.image)
-            if repository.rsplit("/", 1)[-1] == "python" and tag and major_minor(tag):
+            tag_python = major_minor(tag) if tag else None
+            if repository.rsplit("/", 1)[-1] == "python" and tag_python:
                 fix = "use a `python:{wanted}-...` base image"
                 what = f"base image `{base.image}`"
-                found = major_minor(tag) or tag
-                yield from _differs(path, base.source_line, found, wanted, what, fix)
+                yield from _differs(path, base.source_line, tag_python, wanted, what, fix)
 
 
 def ci_workflows(wanted: str) -> Iterator[Finding]:
@@ -136,8 +136,7 @@ def disagreements() -> Iterator[Finding]:
     try:
         wanted = python_minor(wanted_python())
     except ToolError as error:  # missing or not X.Y(.Z): one line, like every finding
-        problem, _, fix = str(error).partition("; ")
-        yield Finding(PYTHON_VERSION_FILE, 1, CHECK, problem, fix)
+        yield error_finding(PYTHON_VERSION_FILE, CHECK, error)
         return
     for source in (pyproject, environment_yml, dockerfiles, ci_workflows, noxfile):
         yield from source(wanted)

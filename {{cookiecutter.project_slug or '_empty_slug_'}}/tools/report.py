@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 import lockfile
+from env_state import installed_versions
 from project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, ROOT, ToolError
 
 # What is recorded but does not make two environments different.
@@ -43,11 +44,7 @@ def cuda_driver() -> str | None:
 
 
 def collect() -> dict:
-    packages = {
-        lockfile.canonical(dist.metadata["Name"]): dist.version
-        for dist in metadata.distributions()
-        if dist.metadata["Name"]
-    }
+    packages = installed_versions(metadata.distributions())
     locks = {
         name: lockfile.content_sha256(ROOT / name)
         for name, _ in ALL_LOCKS
