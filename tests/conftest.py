@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,6 +93,58 @@ def venv_python(project: Path) -> Path:
     return project / ".venv" / "bin" / "python"
 
 
+def tool(project: Path, script: str, *args: str) -> tuple[int, str]:
+    """Run one of the project's tools/*.py as its hooks do; return exit code and all output."""
+    result = run([sys.executable, script, *args], cwd=project, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def check_env(
+    project: Path, *args: str, python: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """tools/check_env.py run by `python` (default: the project's .venv), exit code not checked."""
+    command = [str(python or venv_python(project)), "tools/check_env.py", *args]
+    return run(command, cwd=project, check=False)
+
+
+def uv_pip(project: Path, *args: str, python: Path | None = None) -> None:
+    """`uv pip <args>` into the env of `python` (default: the project's .venv)."""
+    run(["uv", "pip", *args, "--python", str(python or venv_python(project))], cwd=project)
+
+
+def validate_workflow(project: Path) -> None:
+    """check-jsonschema's vendored copy of GitHub's workflow schema accepts ci.yml (offline)."""
+    command = [str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+    run([*command, ".github/workflows/ci.yml"], cwd=project)
+
+
+def copy_project(
+    source: Path, dest_dir: Path, *, ignore: tuple[str, ...] = (), symlinks: bool = False
+) -> Path:
+    """Copy `source` to dest_dir/<its name>, leaving out `ignore` patterns; return the copy.
+
+    symlinks=True keeps a venv's interpreter links as links, so the copied venv still runs.
+    """
+    copy = shutil.copytree(
+        source, dest_dir / source.name, ignore=shutil.ignore_patterns(*ignore), symlinks=symlinks
+    )
+    return Path(copy)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first match of regex `old` (multiline); fail if there is none to replace."""
+    text = path.read_text(encoding="utf-8")
+    assert re.search(old, text, re.MULTILINE), f"{old!r} not in {path.name}"
+    path.write_text(re.sub(old, new, text, count=1, flags=re.MULTILINE), encoding="utf-8")
+
+
+def append(path: Path, text: str) -> None:
+    """Add `text` at the end of an existing file (a missing one is an error, not created)."""
+    assert path.is_file(), f"{path} is missing"
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
 @pytest.fixture(scope="session")
 def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("projects")
@@ -106,6 +159,15 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("PRE_COMMIT_HOME", str(home))
         yield home
+
+
+@pytest.fixture(scope="session")
+def default_project(session_tmp: Path) -> Path:
+    """A bake with every default answer, not locked, shared by the session.
+
+    Read only: tests that change files work on a copy (`copy_project`).
+    """
+    return bake_into(session_tmp / "default")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DEFAULT_SLUG, TOOLS_BIN, choices
+from conftest import DEFAULT_SLUG, TOOLS_BIN, bake_into, choices
 
 # Small override dicts; ids say what differs from the defaults.
 SUPPORTED = {
@@ -72,7 +72,7 @@ def test_bakes_without_leftover_jinja(baked) -> None:
 
 def test_expected_files_present(baked) -> None:
     """The files every project needs are there, with the package under src/."""
-    project, overrides = baked
+    project, _ = baked
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     missing = [name for name in ALWAYS if not (project / name).is_file()]
     assert missing == []
@@ -146,8 +146,6 @@ def test_post_gen_records_answers_and_commits(bake) -> None:
 
 def test_no_git_init_inside_a_work_tree(tmp_path: Path) -> None:
     """A project baked inside an existing repository is not made a nested repository."""
-    from conftest import bake_into
-
     subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
     project = bake_into(tmp_path)
     assert not (project / ".git").exists()

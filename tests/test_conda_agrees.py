@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import bake_into, choices, run
+from conftest import bake_into, choices, copy_project, edit, tool, validate_workflow
 
 COMBINATIONS = [
     {"env_manager": manager, "gpu": gpu, "cuda_version": cuda, "python_version": python}
@@ -25,6 +24,7 @@ COMBINATIONS = [
     )
 ]
 LINE = r"^[^:\s]+:\d+: conda-agrees: .+; .+$"
+CONDA_AGREES = "tools/conda_agrees.py"
 
 
 def ids(answers: dict[str, str]) -> str:
@@ -34,11 +34,6 @@ def ids(answers: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return bake_into(tmp_path_factory.mktemp("conda"), **request.param)
-
-
-def conda_agrees(project: Path) -> tuple[int, str]:
-    result = run([sys.executable, "tools/conda_agrees.py"], cwd=project, check=False)
-    return result.returncode, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("baked", COMBINATIONS, ids=ids, indirect=True)
@@ -52,7 +47,7 @@ def test_environment_yml_parses_and_agrees(baked: Path) -> None:
     assert f"python={python}" in env["dependencies"]
     assert "pip" in env["dependencies"]
     assert not any(isinstance(dep, dict) for dep in env["dependencies"])  # no empty pip:
-    code, output = conda_agrees(baked)
+    code, output = tool(baked, CONDA_AGREES)
     assert code == 0, output
     assert output.startswith("conda-agrees: ok")
 
@@ -71,19 +66,16 @@ def test_gpu_channel_and_cuda_pin(baked: Path, request: pytest.FixtureRequest) -
 
 
 @pytest.fixture(scope="module")
-def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def conda_bake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default bake with env_manager=conda; tests seed their disagreements into copies."""
     return bake_into(tmp_path_factory.mktemp("conda-default"), env_manager="conda")
 
 
 def seeded(project: Path, tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
-    import shutil
-
-    copy = Path(shutil.copytree(project, tmp_path / project.name))
+    """A copy of `project` with each file's first match of `old` replaced by `new`."""
+    copy = copy_project(project, tmp_path)
     for name, (old, new) in edits.items():
-        path = copy / name
-        text = path.read_text(encoding="utf-8")
-        assert re.search(old, text, re.MULTILINE), (old, name)
-        path.write_text(re.sub(old, new, text, count=1, flags=re.MULTILINE), encoding="utf-8")
+        edit(copy / name, old, new)
     return copy
 
 
@@ -119,22 +111,20 @@ DISAGREEMENTS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", DISAGREEMENTS, ids=list(DISAGREEMENTS))
-def test_disagreement_fails_with_both_lines(
-    default_project: Path, tmp_path: Path, case: str
-) -> None:
+def test_disagreement_fails_with_both_lines(conda_bake: Path, tmp_path: Path, case: str) -> None:
     """Each seeded disagreement exits 1 with the promised line(s) and a fix."""
     edits, patterns = DISAGREEMENTS[case]
-    code, output = conda_agrees(seeded(default_project, tmp_path, edits))
+    code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
     assert code == 1, output
     for pattern in patterns:
         assert re.search(pattern, output, re.MULTILINE), f"{pattern!r} not in:\n{output}"
     assert all(re.match(LINE, line) for line in output.splitlines()), output
 
 
-def test_malformed_python_version_is_one_line(default_project: Path, tmp_path: Path) -> None:
+def test_malformed_python_version_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
     """A .python-version that is not X.Y(.Z) gives one line with the fix, exit 1."""
-    copy = seeded(default_project, tmp_path, {".python-version": (r"^3\.11$", "three eleven")})
-    code, output = conda_agrees(copy)
+    copy = seeded(conda_bake, tmp_path, {".python-version": (r"^3\.11$", "three eleven")})
+    code, output = tool(copy, CONDA_AGREES)
     assert code == 1, output
     assert re.fullmatch(
         r"\.python-version:1: conda-agrees: \.python-version holds 'three eleven', "
@@ -144,7 +134,7 @@ def test_malformed_python_version_is_one_line(default_project: Path, tmp_path: P
 
 
 @pytest.mark.slow
-def test_conda_only_and_pip_section_agree(default_project: Path, tmp_path: Path) -> None:
+def test_conda_only_and_pip_section_agree(conda_bake: Path, tmp_path: Path) -> None:
     """A `# conda-only` native library and a `pip:` package that requirements.in names pass."""
     edits = {
         "environment.yml": (
@@ -153,15 +143,15 @@ def test_conda_only_and_pip_section_agree(default_project: Path, tmp_path: Path)
         ),
         "requirements.in": (r"^rich>=13$", "rich>=13\ntiny-pkg==1.0"),
     }
-    code, output = conda_agrees(seeded(default_project, tmp_path, edits))
+    code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
     assert code == 0, output
 
 
 @pytest.mark.slow
-def test_unreadable_environment_yml_is_one_line(default_project: Path, tmp_path: Path) -> None:
+def test_unreadable_environment_yml_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
     """A flow-style list (not the documented shape) is refused with one line, exit 1."""
     edits = {"environment.yml": (r"^channels:\n  - conda-forge$", "channels: [conda-forge]")}
-    code, output = conda_agrees(seeded(default_project, tmp_path, edits))
+    code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
     assert code == 1 and len(output.strip().splitlines()) == 1, output
     assert "environment.yml:" in output and "block list" in output
 
@@ -184,10 +174,7 @@ def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
         assert any(
             step.get("uses", "").startswith("mamba-org/setup-micromamba@v") for step in steps
         )
-    run(
-        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)],
-        cwd=project,
-    )
+    validate_workflow(project)
 
 
 @pytest.mark.parametrize("manager", choices("env_manager"))

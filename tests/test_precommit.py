@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS, TEMPLATE, TOOLS_BIN, bake_into, run, stamp_locks
+from conftest import OPTIONS, TEMPLATE, TOOLS_BIN, append, copy_project, edit, run, stamp_locks
 
 PRE_COMMIT = str(TOOLS_BIN / "pre-commit")
+# Copies leave out only the .venv: .cache, which holds the lock tool's cache, is kept.
+NOT_COPIED = (".venv",)
 
 
 def dependency_pins(config: str, package: str) -> set[str]:
@@ -28,28 +30,23 @@ def lock_pin(lock: Path, package: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture(scope="module")
-def fresh_project(session_tmp: Path) -> Path:
-    return bake_into(session_tmp / "precommit-fresh")
-
-
-def test_generated_config_validates(fresh_project: Path) -> None:
+def test_generated_config_validates(default_project: Path) -> None:
     """The generated .pre-commit-config.yaml is a valid pre-commit config."""
-    run([PRE_COMMIT, "validate-config", ".pre-commit-config.yaml"], cwd=fresh_project)
+    run([PRE_COMMIT, "validate-config", ".pre-commit-config.yaml"], cwd=default_project)
 
 
-def test_generated_hooks_clone_nothing(fresh_project: Path) -> None:
+def test_generated_hooks_clone_nothing(default_project: Path) -> None:
     """Every generated hook repository is `local`: hooks install from the package index."""
-    config = (fresh_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    config = (default_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert set(re.findall(r"^\s*-\s*repo:\s*(\S+)", config, re.M)) == {"local"}
     languages = set(re.findall(r"^\s*language:\s*(\S+)", config, re.M))
     assert languages == {"python"}
 
 
-def test_hook_versions_come_from_one_place(fresh_project: Path) -> None:
+def test_hook_versions_come_from_one_place(default_project: Path) -> None:
     """ruff and pre-commit-hooks have one version, in the hooks and in requirements-dev.in."""
-    config = (fresh_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
-    dev_in = (fresh_project / "requirements-dev.in").read_text(encoding="utf-8")
+    config = (default_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    dev_in = (default_project / "requirements-dev.in").read_text(encoding="utf-8")
     for package, key in (
         ("ruff", "__ruff_version"),
         ("pre-commit-hooks", "__pre_commit_hooks_version"),
@@ -100,11 +97,8 @@ def test_nox_lint_passes(locked_project: Path) -> None:
 @pytest.mark.slow
 def test_pre_commit_hook_reports_a_stale_lock(locked_project: Path, tmp_path: Path) -> None:
     """Through pre-commit too, a stale lock fails the lock-fresh hook with its line."""
-    project = Path(
-        shutil.copytree(locked_project, tmp_path / "p", ignore=shutil.ignore_patterns(".venv"))
-    )
-    with (project / "requirements.in").open("a", encoding="utf-8") as file:
-        file.write("packaging\n")
+    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
+    append(project / "requirements.in", "packaging\n")
     result = run([PRE_COMMIT, "run", "lock-fresh", "--all-files"], cwd=project, check=False)
     assert result.returncode == 1, result.stdout
     assert re.search(r"^requirements\.txt:1: lock-fresh: stale: ", result.stdout, re.M), (
@@ -115,15 +109,12 @@ def test_pre_commit_hook_reports_a_stale_lock(locked_project: Path, tmp_path: Pa
 @pytest.mark.slow
 def test_pre_commit_hook_reports_a_stale_conda_lock(locked_project: Path, tmp_path: Path) -> None:
     """A change to environment.yml alone runs lock-fresh, which names a stale conda-lock.yml."""
-    project = Path(
-        shutil.copytree(locked_project, tmp_path / "p", ignore=shutil.ignore_patterns(".venv"))
-    )
+    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
     stamp_locks(project, ("conda-lock.yml", "environment.yml"))
     command = [PRE_COMMIT, "run", "lock-fresh", "--files", "environment.yml"]
     result = run(command, cwd=project)
     assert re.search(r"^lock-fresh.*Passed$", result.stdout, re.M), result.stdout
-    with (project / "environment.yml").open("a", encoding="utf-8") as file:
-        file.write("  - scipy>=1.11\n")
+    append(project / "environment.yml", "  - scipy>=1.11\n")
     result = run(command, cwd=project, check=False)
     assert result.returncode == 1, result.stdout
     assert re.search(
@@ -136,14 +127,8 @@ def test_pre_commit_hook_reports_a_stale_conda_lock(locked_project: Path, tmp_pa
 @pytest.mark.slow
 def test_pre_commit_fails_on_lock_line_without_pin(locked_project: Path, tmp_path: Path) -> None:
     """Through `invoke lint --pins`, an unpinned lock line exits 1 with its line."""
-    project = Path(
-        shutil.copytree(locked_project, tmp_path / "p", ignore=shutil.ignore_patterns(".venv"))
-    )
-    lock = project / "requirements.txt"
-    lock.write_text(
-        re.sub(r"^numpy==", "numpy>=", lock.read_text(encoding="utf-8"), flags=re.M),
-        encoding="utf-8",
-    )
+    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
+    edit(project / "requirements.txt", r"^numpy==", "numpy>=")
     result = run([str(TOOLS_BIN / "invoke"), "lint", "--pins"], cwd=project, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"^requirements\.txt:\d+: pins-exact: `numpy>=", result.stdout, re.M)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, run, venv_python
+from conftest import bake_into, run, uv_pip, venv_python
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +39,13 @@ def test_same_env_compares_equal(project: Path) -> None:
 def test_changed_package_is_a_difference(project: Path) -> None:
     """An installed package that changed since the report makes --compare exit 1 and name it."""
     run(["invoke", "report", "--output", "earlier.json"], cwd=project)
-    run(["uv", "pip", "install", "--python", str(venv_python(project)), "six==1.16.0"],
-        cwd=project)  # fmt: skip
+    uv_pip(project, "install", "six==1.16.0")
     try:
         result = run(["invoke", "report", "--compare", "earlier.json"], cwd=project, check=False)
         assert result.returncode == 1
         assert "package six: absent -> 1.16.0" in result.stdout
     finally:
-        run(["uv", "pip", "uninstall", "--python", str(venv_python(project)), "six"],
-            cwd=project)  # fmt: skip
+        uv_pip(project, "uninstall", "six")
 
 
 def test_unreadable_report_is_one_line(project: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import bake_into, run, venv_python
+from conftest import append, bake_into, check_env, copy_project, edit, run, uv_pip, venv_python
 
 pytestmark = pytest.mark.slow
 LOCK_TOOLS = ["pip-tools", "uv"]
@@ -38,12 +37,7 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def copy_of(tmp_path: Path):
     """Factory: a copy of a built project (its .venv works from the new path for python -m)."""
 
-    def make(project: Path) -> Path:
-        target = tmp_path / project.name
-        shutil.copytree(project, target, symlinks=True)
-        return target
-
-    return make
+    return lambda project: copy_project(project, tmp_path, symlinks=True)
 
 
 def logical_lines(text: str) -> list[str]:
@@ -57,17 +51,12 @@ def pins(lock: Path) -> dict[str, str]:
     return {name.lower(): version for name, version in found}
 
 
-def check_env(project: Path, *args: str, python: Path | None = None):
-    command = [str(python or venv_python(project)), "tools/check_env.py", *args]
-    return run(command, cwd=project, check=False)
-
-
 def install_into(project: Path, *args: str) -> None:
     """Change the project's .venv behind the locks' back, with the installer it was built with."""
     if (project / ".venv" / "bin" / "pip").exists():
         run([str(venv_python(project)), "-m", "pip", *args], cwd=project)
     else:
-        run(["uv", "pip", *args, "--python", str(venv_python(project))], cwd=project)
+        uv_pip(project, *args)
 
 
 def test_locks_are_hashed_stamped_and_portable(project: Path) -> None:
@@ -133,10 +122,10 @@ def test_upgrade_package_passes_through(project: Path, copy_of) -> None:
     newest = pins(lock)["rich"]
     old = "13.7.1"
     in_file = copy / "requirements.in"
-    in_file.write_text(in_file.read_text().replace("rich>=13", "rich>=13,<=" + old))
+    edit(in_file, r"rich>=13", f"rich>=13,<={old}")
     run(["invoke", "lock"], cwd=copy)
     assert pins(lock)["rich"] == old
-    in_file.write_text(in_file.read_text().replace(",<=" + old, ""))
+    edit(in_file, re.escape(f",<={old}"), "")
     run(["invoke", "lock"], cwd=copy)
     assert pins(lock)["rich"] == old, "a plain re-lock keeps the existing pin"
     run(["invoke", "lock", "--upgrade-package", "rich"], cwd=copy)
@@ -176,8 +165,7 @@ class TestBreakagesAreCaught:
 
     def test_edited_input_makes_lock_stale(self, broken: Path) -> None:
         """requirements.in edited without re-locking fails `fresh`, and `make env` refuses."""
-        in_file = broken / "requirements.in"
-        in_file.write_text(in_file.read_text() + "scipy\n")
+        append(broken / "requirements.in", "scipy\n")
         result = check_env(broken, "--only", "fresh")
         assert result.returncode == 1
         assert "requirements.txt: expected the input hash of the current requirements.in" in (
@@ -231,7 +219,7 @@ def test_bad_pin_keeps_previous_venv(built_copy: Path) -> None:
     """A lock with a pin that cannot install: `make env` fails, the previous .venv still passes."""
     lock = built_copy / "requirements-dev.txt"
     good = lock.read_text()
-    lock.write_text(re.sub(r"^invoke==\S+", "invoke==99.0.0", good, flags=re.MULTILINE))
+    edit(lock, r"^invoke==\S+", "invoke==99.0.0")
     result = run(["make", "env"], cwd=built_copy, check=False)
     assert result.returncode != 0
     assert "installing the locks into .venv failed" in result.stderr

@@ -18,30 +18,24 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TOOLS_BIN, bake_into, choices, run
+from conftest import bake_into, choices, copy_project, run, validate_workflow
 
 WORKFLOW = Path(".github/workflows/ci.yml")
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})")
 
 
 @pytest.fixture(scope="module")
-def project(session_tmp: Path) -> Path:
-    return bake_into(session_tmp / "workflow")
-
-
-@pytest.fixture(scope="module")
-def workflow(project: Path) -> dict:
-    return yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
+def workflow(default_project: Path) -> dict:
+    return yaml.safe_load((default_project / WORKFLOW).read_text(encoding="utf-8"))
 
 
 def steps(workflow: dict, job: str) -> list[dict]:
     return workflow["jobs"][job]["steps"]
 
 
-def test_workflow_validates_against_the_github_schema(project: Path) -> None:
+def test_workflow_validates_against_the_github_schema(default_project: Path) -> None:
     """check-jsonschema's vendored GitHub workflow schema accepts the workflow (offline)."""
-    command = [str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
-    run([*command, str(WORKFLOW)], cwd=project)
+    validate_workflow(default_project)
 
 
 def test_every_action_is_pinned(workflow: dict) -> None:
@@ -53,9 +47,9 @@ def test_every_action_is_pinned(workflow: dict) -> None:
     assert [uses for uses in used if not PINNED.fullmatch(uses)] == []
 
 
-def test_github_expressions_survive_rendering(project: Path) -> None:
+def test_github_expressions_survive_rendering(default_project: Path) -> None:
     """`${{ }}` expressions reach the workflow; no Jinja is left in it."""
-    text = (project / WORKFLOW).read_text(encoding="utf-8")
+    text = (default_project / WORKFLOW).read_text(encoding="utf-8")
     assert "${{ matrix.os }}" in text and "hashFiles(" in text
     assert "{%" not in text and "{#" not in text
 
@@ -175,8 +169,8 @@ def run_job(workflow: dict, job: str, project: Path) -> list[str]:
 @pytest.mark.slow
 def test_ci_jobs_run_here(locked_project: Path, tmp_path: Path) -> None:
     """The lint, test and re-lock jobs' steps pass in order on a checkout of a locked project."""
-    ignore = shutil.ignore_patterns(".venv", ".venv.previous", ".nox", ".cache")
-    checkout = Path(shutil.copytree(locked_project, tmp_path / "checkout", ignore=ignore))
+    ignore = (".venv", ".venv.previous", ".nox", ".cache")
+    checkout = copy_project(locked_project, tmp_path / "checkout", ignore=ignore)
     run(["git", "commit", "--quiet", "--no-verify", "-m", "locks"], cwd=checkout)
     assert shutil.which("python"), "setup-python's stand-in: a `python` on PATH"
     workflow = yaml.safe_load((checkout / WORKFLOW).read_text(encoding="utf-8"))
