@@ -77,7 +77,13 @@ def bake(tmp_path: Path) -> Callable[..., Path]:
 def run(
     command: list[str] | str, cwd: Path, check: bool = True, **kwargs
 ) -> subprocess.CompletedProcess[str]:
-    """Run a baked project's command; on an unexpected exit, show its output."""
+    """Run a baked project's command; on an unexpected exit, show its output.
+
+    Stdin is empty unless `input` is given: invoke copies its stdin to the
+    command, and fails when the test runner's stdin is a closed file.
+    """
+    if "input" not in kwargs:
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
     result = subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, shell=isinstance(command, str), **kwargs
     )
