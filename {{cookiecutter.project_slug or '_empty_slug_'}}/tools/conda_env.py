@@ -106,8 +106,9 @@ def env_stamp() -> str:
 
 def build(solver: str, installer: Path) -> None:
     subdir = conda_meta.current_platform()
+    # PyPI names, as the dev lock spells them (conda's pytorch provides torch).
     provided = {
-        lockfile.canonical(package.name)
+        conda_meta.pypi_name(package.name)
         for package in conda_meta.for_platform(conda_meta.read_conda_lock(), subdir)
     }
     if not provided:
