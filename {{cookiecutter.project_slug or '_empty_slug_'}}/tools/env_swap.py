@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import lockfile
 from project import ToolError
 
 STAMP = ".repro-stamp"
@@ -27,11 +28,9 @@ def previous_of(env: Path) -> Path:
 
 
 def inputs_stamp(*files: Path, salt: str = "") -> str:
-    """Hash of the files an env is built from; equal stamps mean nothing to do."""
-    digest = hashlib.sha256(salt.encode())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """Hash of the files an env is built from (and of `salt`, e.g. the lock tool);
+    equal stamps mean nothing to do."""
+    return hashlib.sha256(f"{salt}\0{lockfile.content_sha256(*files)}".encode()).hexdigest()
 
 
 def has_stamp(env: Path, stamp: str) -> bool:
