@@ -79,11 +79,13 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run a baked project's command; on an unexpected exit, show its output.
 
-    Stdin is empty unless `input` is given: invoke copies its stdin to the
-    command, and fails when the test runner's stdin is a closed file.
+    Stdin is an empty pipe unless the caller gives one: invoke copies its
+    stdin into the command, and fails if data arrives after the command closed
+    its end (a test runner's stdin, or a /dev/null some sandbox replaced with
+    a file that fills up).
     """
-    if "input" not in kwargs:
-        kwargs.setdefault("stdin", subprocess.DEVNULL)
+    if "stdin" not in kwargs:
+        kwargs.setdefault("input", "")
     result = subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, shell=isinstance(command, str), **kwargs
     )
