@@ -54,6 +54,9 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
         if name.startswith(("UV_", "VIRTUAL_ENV", "CONDA_")) and name != "UV_CACHE_DIR":
             monkeypatch.delenv(name)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    # A CI runner sets CI, which makes baked projects refuse to lock; the tests
+    # that are about CI set it themselves.
+    monkeypatch.delenv("CI", raising=False)
     for key, value in {"NAME": "Test Baker", "EMAIL": "baker@example.org"}.items():
         monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
         monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)

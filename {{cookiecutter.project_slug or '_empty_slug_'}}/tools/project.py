@@ -6,6 +6,7 @@ Stdlib only: these tools run before anything is installed.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -95,16 +96,42 @@ def version_matches(found: str, wanted: str) -> bool:
     return found.split(".")[: len(wanted.split("."))] == wanted.split(".")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def handle_termination() -> None:
+    """SIGTERM and SIGHUP (a closed terminal, `kill`, a job scheduler) act like Ctrl-C,
+    so every `finally` and rollback runs before the process ends."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
+
+
+def _quiet_stdout() -> None:
+    """After a reader closed the pipe (`| head`), send what is left nowhere, silently."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
     """Map the outcome of a tool's main() to the documented exit codes."""
+    handle_termination()
     try:
         code = main(None)
+        sys.stdout.flush()
     except ToolError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         code = EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        code = EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the last line of defence
         print(
             f"unexpected error: {error!r}; please report it with the command you ran",

@@ -1,0 +1,187 @@
+"""Run one installer or resolver step so that a person can follow it and trust its error.
+
+The tool's own output is passed through as it comes; when the tool is quiet
+for a while a `still <doing> (Ns)` line says it is alive; on failure the
+output is read for the cause (network, hash, disk, Python, resolution) and
+the error names that cause rather than guessing. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from project import ToolError
+
+HEARTBEAT_SECONDS = 10.0
+TAIL_LINES = 200
+# How long a step gets to end after it was asked to stop (Ctrl-C, SIGTERM).
+STOP_SECONDS = 10.0
+
+# Installers' own words for each cause, first match wins (network before
+# resolution: pip reports an unreachable index as "no matching version" too).
+CAUSES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("disk", ("No space left on device", "[Errno 28]", "Disk quota exceeded")),
+    (
+        "network",
+        (
+            "Failed to establish a new connection",
+            "Max retries exceeded",
+            "Connection refused",
+            "Network is unreachable",
+            "Name or service not known",
+            "Temporary failure in name resolution",
+            "nodename nor servname",
+            "getaddrinfo failed",
+            "Read timed out",
+            "ConnectTimeoutError",
+            "Could not fetch URL",
+            "dns error",
+            "error sending request",
+            "Failed to fetch",
+            "tcp connect error",
+            "operation timed out",
+        ),
+    ),
+    ("hash", ("DO NOT MATCH THE HASHES", "Hash mismatch", "hash mismatch")),
+    (
+        "python",
+        ("requires a different Python", "Requires-Python", "the current Python version"),
+    ),
+    (
+        "resolution",
+        (
+            "ResolutionImpossible",
+            "No solution found",
+            "Could not find a version that satisfies",
+            "No matching distribution found",
+            "not found in the package registry",
+        ),
+    ),
+    ("build", ("metadata-generation-failed", "Failed to build", "invalid metadata")),
+)
+_HOST = re.compile(r"host='([^']+)'|https?://([^/\s:'\"]+)")
+
+
+class StepFailed(ToolError):
+    """A step exited non-zero; `cause` is one of CAUSES' names or "other"."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+def cause_of(output: str) -> tuple[str, str]:
+    """(cause, detail) read from a failed step's output: detail is the host for
+    network failures, the most telling line otherwise."""
+    lines = output.splitlines()
+    for cause, markers in CAUSES:
+        hits = [line.strip() for line in lines if any(marker in line for marker in markers)]
+        if not hits:
+            continue
+        if cause == "network":
+            for line in hits:
+                match = _HOST.search(line)
+                if match:
+                    return cause, match.group(1) or match.group(2)
+            return cause, "the package index"
+        return cause, hits[-1]
+    errors = [line.strip() for line in lines if re.match(r"\s*(error|ERROR|×)", line)]
+    return "other", (errors[-1] if errors else (lines[-1].strip() if lines else ""))
+
+
+def explain(cause: str, detail: str, doing: str) -> str:
+    """One sentence: what stopped `doing`, and what to check."""
+    if cause == "network":
+        return f"{doing} failed: cannot reach {detail}; check the network or your index settings"
+    if cause == "disk":
+        return f"{doing} failed: the disk is full ({detail}); free some space"
+    if cause == "hash":
+        return (
+            f"{doing} failed: a download does not match its locked hash ({detail}); "
+            "re-lock with `invoke lock` if the package was re-published, else check your index"
+        )
+    if cause == "python":
+        return f"{doing} failed: a package does not support this Python ({detail})"
+    if cause == "resolution":
+        return f"{doing} failed: no versions satisfy the requirements ({detail})"
+    if cause == "build":
+        return f"{doing} failed: a package could not be built or read ({detail})"
+    return f"{doing} failed: {detail or 'see the output above'}"
+
+
+def shown(command: Sequence[str]) -> str:
+    """The command with paths shortened to their last part (no machine paths in logs)."""
+    return " ".join(Path(part).name if os.sep in part else part for part in command)
+
+
+def _pump(stream, tail: collections.deque, seen: list[float]) -> None:
+    for line in stream:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        tail.append(line)
+        seen[0] = time.monotonic()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Ask a step that is still running to stop, then make sure it has."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run_step(
+    label: str,
+    command: Sequence[str],
+    doing: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run `command`, echoing it as `<label>: $ ...`; return its output.
+
+    Raises StepFailed with the cause when it exits non-zero. `doing` names
+    the step in messages ("installing the locks").
+    """
+    print(f"{label}: $ {shown(command)}", flush=True)
+    tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+    started = time.monotonic()
+    seen = [started]
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    reader = threading.Thread(target=_pump, args=(process.stdout, tail, seen), daemon=True)
+    reader.start()
+    try:
+        while reader.is_alive():
+            reader.join(1.0)
+            if time.monotonic() - seen[0] >= HEARTBEAT_SECONDS:
+                print(f"{label}: still {doing} ({time.monotonic() - started:.0f}s)", flush=True)
+                seen[0] = time.monotonic()
+        code = process.wait()
+    finally:
+        _stop(process)
+    output = "".join(tail)
+    if code != 0:
+        cause, detail = cause_of(output)
+        raise StepFailed(explain(cause, detail, doing), cause)
+    return output
