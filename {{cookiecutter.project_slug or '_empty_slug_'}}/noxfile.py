@@ -1,7 +1,8 @@
 """nox sessions: throwaway envs built from the same locks as `make env`.
 
 `nox -s check_env` proves the locks install and match; `nox -s tests` runs
-the tests in such an env; `nox -s lock` re-locks.
+the tests in such an env; `nox -s lock` re-locks. nox reads ./noxfile.py
+only: from a subfolder, `nox -f ../noxfile.py` (sessions then run from here).
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ sys.path.insert(0, str(ROOT / "tools"))
 from project import (  # noqa: E402 - tools/ is not a package
     DEV_LOCK,
     LOCK_REQUIREMENT_ARGS,
+    LOCKS,
     PROJECT_INSTALL_ARGS,
     python_minor,
     wanted_python,
 )
 
+MISSING_LOCKS = [name for name, _ in LOCKS if not (ROOT / name).exists()]
 # Sessions ask for X.Y; check-env then holds the interpreter to .python-version.
-PYTHON = python_minor(wanted_python())
+# nox never locks: without the locks, a session refuses before it creates an env.
+PYTHON = False if MISSING_LOCKS else python_minor(wanted_python())
 
 nox.options.sessions = ["check_env", "tests"]
 nox.options.error_on_missing_interpreters = True
@@ -32,17 +36,26 @@ nox.options.default_venv_backend = "uv"
 {%- endif %}
 
 
+def refuse_missing_locks(session: nox.Session) -> None:
+    if MISSING_LOCKS:
+        session.error(
+            f"{', '.join(MISSING_LOCKS)} missing, and nox never locks: run `invoke lock`, "
+            "then commit the locks with the .in files"
+        )
+
+
 def install_locked(session: nox.Session) -> None:
     """Install the locks hash-checked, then the project as `make env` does."""
+    refuse_missing_locks(session)
     session.install("--require-hashes", *LOCK_REQUIREMENT_ARGS)
     session.install(*PROJECT_INSTALL_ARGS)
 
 
 @nox.session(python=PYTHON)
 def check_env(session: nox.Session) -> None:
-    """Build a fresh env from the locks and check it strictly."""
+    """Build a fresh env from the locks and check it strictly, imports included."""
     install_locked(session)
-    session.run("python", "tools/check_env.py", "--strict", *session.posargs)
+    session.run("python", "tools/check_env.py", "--strict", "--imports", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -61,5 +74,6 @@ def lock(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Run every pre-commit hook on every file, with pre-commit from the dev lock."""
+    refuse_missing_locks(session)
     session.install("--require-hashes", "-r", DEV_LOCK.name)
     session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)

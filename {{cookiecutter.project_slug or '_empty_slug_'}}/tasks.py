@@ -5,20 +5,19 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from invoke import Context, Exit, task
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tools"))
+TOOLS = ROOT / "tools"
+sys.path.insert(0, str(TOOLS))
 
 from conda_meta import conda_python  # noqa: E402 - tools/ is not a package
-from project import ENV_MANAGER, VENV, venv_python  # noqa: E402
+from project import ENV_MANAGER, EXIT_INTERRUPTED, VENV, venv_python  # noqa: E402
 
 
 def _project_python() -> str:
@@ -27,21 +26,26 @@ def _project_python() -> str:
     return str(python) if python.exists() else sys.executable
 
 
-def _command_line(command: Sequence[str]) -> str:
-    """Quote for the shell invoke uses: cmd.exe on Windows, sh elsewhere."""
-    return subprocess.list2cmdline(command) if os.name == "nt" else shlex.join(command)
-
-
 def _run(c: Context, *command: str) -> None:
-    result = c.run(_command_line(command), warn=True, pty=False)
-    if result is None or result.exited:
-        raise Exit(code=result.exited if result else 1)
+    """Run a tool from the project root, wherever invoke was started (tests/, src/...).
+
+    Not through `c.run`: invoke would copy the command's output through its
+    own threads (a closed `| head` then ends in its traceback) and its stdin
+    into the command. The command inherits the terminal instead, and its own
+    exit code, Ctrl-C included, is the task's.
+    """
+    try:
+        code = subprocess.run(command, cwd=ROOT, check=False).returncode
+    except KeyboardInterrupt:
+        raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
+    if code:
+        raise Exit(code=code)
 
 
-@task(help={"force": "rebuild the env even when it is up to date"})
+@task(help={"force": "rebuild from scratch, even when the env could be synced in place"})
 def env(c: Context, force: bool = False) -> None:
-    """Create or sync the project env from the locks (.venv, or .conda-env for conda projects)."""
-    _run(c, sys.executable, "tools/make_env.py", *(["--force"] if force else []))
+    """Make the project env exactly the locks (.venv, or .conda-env for conda projects)."""
+    _run(c, sys.executable, str(TOOLS / "make_env.py"), *(["--force"] if force else []))
 
 
 @task(
@@ -64,19 +68,23 @@ def lock(
     for name in upgrade_package or []:
         args += ["--upgrade-package", name]
     args.append("--conda" if conda else "--no-conda")
-    _run(c, sys.executable, "tools/lock.py", *args)
+    _run(c, sys.executable, str(TOOLS / "lock.py"), *args)
 
 
 @task(
     help={
         "strict": "fail on installed packages that no lock names",
         "json": "print the report as JSON",
+        "imports": "also import the packages pyproject.toml lists (slower; nox and CI do)",
+        "deep": "also verify every installed file against its RECORD hash",
     }
 )
-def check_env(c: Context, strict: bool = False, json: bool = False) -> None:
+def check_env(
+    c: Context, strict: bool = False, json: bool = False, imports: bool = False, deep: bool = False
+) -> None:
     """Check the project env against the locks (exit 1 with the fix when it drifted)."""
-    flags = ["--strict"] * strict + ["--json"] * json
-    _run(c, _project_python(), "tools/check_env.py", *flags)
+    flags = ["--strict"] * strict + ["--json"] * json + ["--imports"] * imports + ["--deep"] * deep
+    _run(c, _project_python(), str(TOOLS / "check_env.py"), *flags)
 
 
 @task(help={"args": "extra arguments for pytest, e.g. '-k summary'"})
@@ -91,17 +99,21 @@ def test(c: Context, args: str = "") -> None:
         "compare": "a report written elsewhere: list what differs, exit 1 if anything matters",
     }
 )
-def report(c: Context, output: str = "env-report.json", compare: str = "") -> None:
+def report(c: Context, output: str = "", compare: str = "") -> None:
     """Write the project env's report (Python, platform, packages, lock hashes) or compare one."""
-    flags = ["--compare", compare] if compare else ["--output", output]
-    _run(c, _project_python(), "tools/report.py", *flags)
+    # Paths a person types are relative to where they are; the default is the root's.
+    if compare:
+        flags = ["--compare", str(Path(compare).resolve())]
+    else:
+        flags = ["--output", str(Path(output).resolve()) if output else "env-report.json"]
+    _run(c, _project_python(), str(TOOLS / "report.py"), *flags)
 
 
 @task(help={"pins": "run only the pin checks (offline, instant), not every pre-commit hook"})
 def lint(c: Context, pins: bool = False) -> None:
     """Run every pre-commit hook on every file: ruff, file hygiene and the pin checks."""
     if pins:
-        _run(c, sys.executable, "tools/pin_checks.py")
+        _run(c, sys.executable, str(TOOLS / "pin_checks.py"))
         return
     _run(c, _project_python(), "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure")
 {%- if cookiecutter.docker == "yes" %}
@@ -112,7 +124,7 @@ def _container(c: Context, action: str, target: str, args: str, *rest: str) -> N
     _run(
         c,
         sys.executable,
-        "tools/container.py",
+        str(TOOLS / "container.py"),
         action,
         f"--target={target}",
         f"--args={args}",

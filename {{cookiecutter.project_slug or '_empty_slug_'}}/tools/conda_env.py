@@ -139,8 +139,7 @@ def build(solver: str, installer: Path) -> None:
             "conda",
             steps,
             ROOT,
-            "installing conda-lock.yml into .conda-env failed (see the message above); fix "
-            "the lock with `invoke lock --conda` or check the network, then run `make env` again",
+            "installing conda-lock.yml into .conda-env",
         )
 
 

@@ -4,7 +4,8 @@ Envs cannot be moved (their scripts carry absolute paths), so the new env
 is built at the final path while the old one waits beside it under
 `<name>.previous`; on failure or Ctrl-C the old one is renamed back. A
 stamp written last marks an env as complete and records what it was built
-from, so an unchanged rebuild is skipped.
+from. Two builds of one project at once would rename each other's envs away:
+`env_lock` makes the second wait for the first.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import lockfile
-from project import ToolError
+from project import ROOT
+from steps import run_step
 
 STAMP = ".repro-stamp"
 
@@ -52,14 +54,17 @@ def recover_interrupted_build(env: Path) -> None:
 
 
 @contextmanager
-def swapped_in(env: Path, stamp: str) -> Iterator[None]:
-    """Build at the final path; stamp it on success, put the previous env back on failure."""
+def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
+    """Build at the final path; stamp it on success, put the previous env back on failure.
+
+    `stamp` is the record's text, or a function that writes it from the built env.
+    """
     previous = previous_of(env)
     if env.exists():
         env.rename(previous)
     try:
         yield
-        (env / STAMP).write_text(stamp, encoding="utf-8")
+        (env / STAMP).write_text(stamp() if callable(stamp) else stamp, encoding="utf-8")
     except BaseException:
         shutil.rmtree(env, ignore_errors=True)
         if previous.exists():
@@ -69,10 +74,43 @@ def swapped_in(env: Path, stamp: str) -> Iterator[None]:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def run_steps(label: str, steps: list[list[str]], cwd: Path, failure: str) -> None:
-    """Run install steps in order, echoing each (paths shortened); stop at the first failure."""
+def run_steps(label: str, steps: list[list[str]], cwd: Path, doing: str) -> None:
+    """Run install steps in order, each echoed and watched by `steps.run_step`;
+    the first failure stops them with its cause."""
     for step in steps:
-        shown = " ".join(Path(part).name if os.sep in part else part for part in step)
-        print(f"{label}: $ {shown}", flush=True)
-        if subprocess.run(step, cwd=cwd, check=False).returncode != 0:
-            raise ToolError(failure)
+        run_step(label, step, doing, cwd=cwd)
+
+
+LOCK_FILE = ROOT / ".cache" / "env.lock"
+
+
+def _try_lock(handle) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextmanager
+def env_lock(label: str) -> Iterator[None]:
+    """Hold the project's env lock; a second build waits, saying so, until the first ends.
+
+    The operating system drops the lock when its holder dies, so a killed
+    build never leaves the project locked.
+    """
+    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK_FILE.open("a+b") as handle:
+        if not _try_lock(handle):
+            print(f"{label}: another `make env` is running in this project; waiting", flush=True)
+            while not _try_lock(handle):
+                time.sleep(0.2)
+        yield

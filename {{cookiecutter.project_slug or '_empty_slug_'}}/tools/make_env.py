@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Create or sync `.venv` from the locks: `make env`, `invoke env`.
+"""Make `.venv` exactly the locks: `make env`, `invoke env`.
 
-Installs the locks hash-checked into a fresh venv, then the project itself
-without dependencies. A run with nothing changed is a no-op. A failed or
-interrupted build puts the previous `.venv` back: venvs cannot be moved
-(their scripts carry absolute paths), so the old one waits beside the new
-one under its own name and is renamed back, never copied.
+The env is compared with the locks from its files (env_diff.py): when it is
+the env the locks describe, nothing runs. Drift and lock changes are synced
+in place, installing only what differs (hash-checked, downloads first, so a
+network or hash failure leaves the env as it was) and removing what no lock
+names; each repair is printed. What cannot be synced (no env, another
+Python, a moved folder) and `--force` rebuild from scratch beside the old
+env, which comes back if the build fails or is interrupted. Bytecode is left
+to first import, as uv does by default; images compile theirs.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import env_diff
 import lockfile
-from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
+from env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
 from find_python import find_python
 from lock import lock, tool_executable
 from project import (
@@ -28,56 +33,50 @@ from project import (
     LOCK_TOOL,
     LOCKS,
     PROJECT_INSTALL_ARGS,
-    PYTHON_VERSION_FILE,
     ROOT,
     VENV,
     ToolError,
     venv_python,
-    version_matches,
     wanted_python,
 )
+from steps import run_step
+
+INSTALLING = "installing the locks into .venv"
 
 
-def env_stamp() -> str:
-    """Hash of everything .venv is built from; equal stamps mean nothing to do."""
-    files = [PYTHON_VERSION_FILE, ROOT / "pyproject.toml", *(ROOT / name for name, _ in LOCKS)]
-    return inputs_stamp(*files, salt=LOCK_TOOL)
+def in_ci() -> bool:
+    """CI runners set CI (GitHub, GitLab, most others): there, a lock is never made."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def venv_version(venv: Path) -> str | None:
-    """The Python version recorded in pyvenv.cfg (venv writes `version`, uv `version_info`)."""
-    try:
-        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() in ("version", "version_info"):
-            return value.strip()
-    return None
+def missing_locks() -> list[str]:
+    return [lock_name for lock_name, _ in LOCKS if not (ROOT / lock_name).exists()]
 
 
-def is_current(stamp: str) -> bool:
-    version = venv_version(VENV)
-    return (
-        has_stamp(VENV, stamp)
-        and venv_python().exists()
-        and version is not None
-        and version_matches(version, wanted_python())
-    )
+def refuse_missing_locks_in_ci() -> None:
+    """A runner that locked for itself would test an env nobody reviewed, a different
+    one on each operating system: say which lock is missing, change nothing."""
+    missing = missing_locks()
+    if missing and in_ci():
+        raise ToolError(
+            f"{', '.join(missing)} missing, and CI never locks: run `invoke lock` "
+            "locally, then commit the locks with the .in files"
+        )
 
 
 def ensure_locks() -> None:
-    missing = [lock_name for lock_name, _ in LOCKS if not (ROOT / lock_name).exists()]
+    missing = missing_locks()
     if missing:
         print(f"env: {', '.join(missing)} missing; locking first (invoke lock)", flush=True)
         lock()
+        names = " ".join(name for name, _ in LOCKS)
+        print(f"env: commit the new locks with the .in files: `git add {names}`", flush=True)
     for lock_name, in_name in LOCKS:
         if not lockfile.is_fresh(ROOT / lock_name, ROOT / in_name):
             inputs = " + ".join(path.name for path in lockfile.input_files(ROOT / in_name))
             raise ToolError(
-                f"{lock_name} is stale: {inputs} changed since it was locked; "
-                "run `invoke lock`, then `make env` again"
+                f"{lock_name} is stale: {inputs} (or .python-version) changed since it was "
+                "locked; run `invoke lock`, then `make env` again"
             )
 
 
@@ -90,75 +89,104 @@ def refuse_running_venv_on_windows() -> None:
         )
 
 
-def install_commands(python: str) -> list[list[str]]:
-    target = str(venv_python())
+def installer() -> list[str]:
+    """The install command prefix for .venv: uv's pip, or the venv's own pip.
+
+    No bytecode at install (pip's --no-compile; uv's default): an import
+    writes it when first needed, which is most of a cold install's time saved.
+    """
     if LOCK_TOOL == "uv":
-        uv = str(tool_executable())
-        pip = [uv, "pip", "install", "--python", target]
-        # pip writes .pyc files at install time, uv only when asked: without
-        # them every start compiles the sources again where bytecode writing
-        # is off (PYTHONDONTWRITEBYTECODE, read-only installs).
-        return [
-            [uv, "venv", "--quiet", "--python", python, str(VENV)],
-            [*pip, "--require-hashes", "--compile-bytecode", *LOCK_REQUIREMENT_ARGS],
-            [*pip, *PROJECT_INSTALL_ARGS],
-        ]
-    pip = [target, "-m", "pip", "install", "--disable-pip-version-check"]
+        return [str(tool_executable()), "pip", "install", "--python", str(venv_python())]
+    return [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
+
+
+def uninstaller() -> list[str]:
+    if LOCK_TOOL == "uv":
+        return [str(tool_executable()), "pip", "uninstall", "--python", str(venv_python())]
+    return [str(venv_python()), "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"]
+
+
+def build_commands(python: str) -> list[list[str]]:
+    if LOCK_TOOL == "uv":
+        create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
+    else:
+        create = [python, "-m", "venv", str(VENV)]
     return [
-        [python, "-m", "venv", str(VENV)],
-        [*pip, "--require-hashes", *LOCK_REQUIREMENT_ARGS],
-        [*pip, *PROJECT_INSTALL_ARGS],
+        create,
+        [*installer(), "--require-hashes", *LOCK_REQUIREMENT_ARGS],
+        [*installer(), *PROJECT_INSTALL_ARGS],
     ]
 
 
-def build(python: str) -> None:
-    run_steps(
-        "env",
-        install_commands(python),
-        ROOT,
-        "installing the locks into .venv failed (see the installer's message above); fix "
-        "the lock with `invoke lock` or check the network, then run `make env` again",
-    )
+def rebuild(reason: str, locks: list[Path]) -> None:
+    refuse_running_venv_on_windows()
+    wanted = wanted_python()
+    python = find_python(wanted)
+    print(f"env: building .venv with Python {wanted} ({python}): {reason}", flush=True)
+    with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks)):
+        run_steps("env", build_commands(python), ROOT, INSTALLING)
+
+
+def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
+    """Sync the env in place: install what differs (all downloads and hash checks come
+    before the first change), then remove what no lock names, then the project."""
+    if diff.install:
+        with tempfile.TemporaryDirectory(prefix="make-env-") as scratch:
+            wanted = Path(scratch) / "requirements-sync.txt"
+            wanted.write_text("".join(f"{pin.line}\n" for pin in diff.install), encoding="utf-8")
+            command = [*installer(), "--no-deps", "--require-hashes", "-r", str(wanted)]
+            run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
+    if diff.remove:
+        run_step("env", [*uninstaller(), *diff.remove], "removing unlocked packages", cwd=ROOT)
+    if diff.project:
+        run_step("env", [*installer(), *PROJECT_INSTALL_ARGS], "installing the project", cwd=ROOT)
+    env_diff.write_stamp(VENV, locks)
 
 
 def sync(force: bool = False) -> None:
-    wanted = wanted_python()
-    recover_interrupted_build(VENV)
-    ensure_locks()
-    stamp = env_stamp()
-    if not force and is_current(stamp):
-        print("env: .venv is up to date with the locks; nothing to do", flush=True)
-        return
-    refuse_running_venv_on_windows()
-    python = find_python(wanted)
-    started = time.monotonic()
-    print(f"env: building .venv with Python {wanted} ({python}) from the locks", flush=True)
-    with swapped_in(VENV, stamp):
-        build(python)
-    print(
-        f"env: .venv ready in {time.monotonic() - started:.0f}s; check it with `invoke check-env`",
-        flush=True,
-    )
+    refuse_missing_locks_in_ci()
+    with env_lock("env"):
+        recover_interrupted_build(VENV)
+        ensure_locks()
+        started = time.monotonic()
+        locks = [ROOT / name for name, _ in LOCKS]
+        diff = env_diff.diff(VENV, locks, wanted_python())
+        if force or diff.rebuild:
+            rebuild(diff.rebuild or "--force", locks)
+        elif diff.empty:
+            print("env: .venv is exactly the locks; nothing to do", flush=True)
+            return
+        else:
+            apply(diff, locks)
+            for change in diff.changes:
+                print(f"env: {change}", flush=True)
+        print(
+            f"env: .venv ready in {time.monotonic() - started:.1f}s; "
+            "check it with `invoke check-env`",
+            flush=True,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="invoke env", description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild from scratch even when it could sync"
+    )
     parser.add_argument(
         "--venv",
         action="store_true",
         help="build the pip-locked .venv even in a conda project (lint, nox)",
     )
     args = parser.parse_args(argv)
-    force = args.force
     if ENV_MANAGER == "conda" and not args.venv:
         import conda_env
 
         conda_env.find_solver()  # no solver: say so before locking anything
+        refuse_missing_locks_in_ci()
         ensure_locks()  # the dev tools come from requirements-dev.txt
-        conda_env.sync(force)
+        conda_env.sync(args.force)
         return EXIT_OK
-    sync(force)
+    sync(args.force)
     return EXIT_OK
 
 

@@ -1,0 +1,285 @@
+"""What differs between `.venv` and the locks, read from files only.
+
+`make env` must know, in a fraction of a second and without starting the
+env's interpreter or importing anything, whether the env it would build is
+the env that is there: the same Python, at the same path, with exactly the
+locked distributions at their locked versions and nothing else but the
+installer's seeds and the project itself. Stdlib only: it runs before
+anything is installed (`packaging`, or pip's vendored copy, evaluates
+markers when importable).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import lockfile
+from env_swap import STAMP
+from project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
+
+# Installers seed these into new envs; they only count when a lock names them.
+SEEDS = frozenset({"pip", "setuptools", "wheel"})
+
+
+@dataclass(frozen=True)
+class Pin:
+    name: str
+    version: str
+    line: str  # the lock's requirement with its marker and hashes, for a requirements file
+
+
+@dataclass
+class EnvDiff:
+    """What to do to `.venv`: rebuild it (and why), or the packages to change."""
+
+    rebuild: str = ""  # the reason the env cannot be synced, e.g. "it was built by Python 3.12"
+    install: list[Pin] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    project: str = ""  # why the project itself must be (re)installed
+    changes: list[str] = field(default_factory=list)  # one line per repair, for the person
+
+    @property
+    def empty(self) -> bool:
+        return not (self.rebuild or self.install or self.remove or self.project)
+
+
+def venv_config(venv: Path) -> dict[str, str]:
+    """pyvenv.cfg as a dict (venv writes `version`, uv `version_info`)."""
+    try:
+        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    pairs = (line.partition("=") for line in text.splitlines())
+    return {key.strip(): value.strip() for key, sep, value in pairs if sep}
+
+
+def venv_version(venv: Path) -> str | None:
+    config = venv_config(venv)
+    return config.get("version") or config.get("version_info")
+
+
+def site_packages(venv: Path) -> Path | None:
+    if os.name == "nt":
+        found = venv / "Lib" / "site-packages"
+        return found if found.is_dir() else None
+    return next(iter(sorted((venv / "lib").glob("python*/site-packages"))), None)
+
+
+def read_stamp(venv: Path) -> dict:
+    """What the last complete build recorded ({} when there is no readable record)."""
+    try:
+        data = json.loads((venv / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def stamp_text(venv: Path, locks: list[Path]) -> str:
+    """The record a complete build or sync leaves: where, with what, from which files.
+
+    It also keeps the versions the locks ask of this env, so that a no-op
+    `make env` compares folder names with them instead of evaluating every
+    lock marker again (importing a marker evaluator costs more than the rest).
+    """
+    python = venv_version(venv) or ""
+    versions, unknown = wanted_versions(locks, python)
+    record = {
+        "path": str(venv.resolve()),
+        "python": python,
+        "lock_tool": LOCK_TOOL,
+        "pyproject": lockfile.content_sha256(ROOT / "pyproject.toml"),
+        "locks": lockfile.content_sha256(*locks),
+        "versions": versions,
+        "unknown": sorted(unknown),
+    }
+    return json.dumps(record, indent=2, sort_keys=True) + "\n"
+
+
+def write_stamp(venv: Path, locks: list[Path]) -> None:
+    """Replace the stamp in one step: a half-written record would read as no record."""
+    partial = venv / (STAMP + ".partial")
+    partial.write_text(stamp_text(venv, locks), encoding="utf-8")
+    os.replace(partial, venv / STAMP)
+
+
+def wanted_versions(locks: list[Path], python: str) -> tuple[dict[str, str], set[str]]:
+    pins, unknown = wanted_pins(locks, python)
+    return {name: pin.version for name, pin in pins.items()}, unknown
+
+
+def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], set[str]] | None:
+    """The versions the stamp recorded, when it was written from these very locks."""
+    stamp = read_stamp(venv)
+    if stamp.get("locks") != lockfile.content_sha256(*locks):
+        return None
+    versions, unknown = stamp.get("versions"), stamp.get("unknown")
+    if not isinstance(versions, dict) or not isinstance(unknown, list):
+        return None
+    return versions, set(unknown)
+
+
+@cache
+def _markers():  # -> packaging.markers, pip's vendored copy, or None
+    for module in ("packaging.markers", "pip._vendor.packaging.markers"):
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            continue
+    return None
+
+
+def marker_applies(marker: str, python_version: str) -> bool | None:
+    """Whether a lock line's marker holds in an env of `python_version` on this machine;
+    None when no marker evaluator is importable."""
+    if not marker:
+        return True
+    markers = _markers()
+    if markers is None:
+        return None
+    minor = ".".join(python_version.split(".")[:2])
+    return markers.Marker(marker).evaluate(
+        {"python_version": minor, "python_full_version": python_version}
+    )
+
+
+def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin], set[str]]:
+    """Pins that apply to this env, and names whose marker could not be evaluated."""
+    pins: dict[str, Pin] = {}
+    unknown: set[str] = set()
+    for lock in locks:
+        for entry in lockfile.read_lock(lock):
+            if not entry.pinned_version or entry.name in pins:
+                continue
+            applies = marker_applies(entry.marker, python_version)
+            if applies is None:
+                unknown.add(entry.name)
+            elif applies:
+                marker = f" ; {entry.marker}" if entry.marker else ""
+                hashes = " ".join(f"--hash={digest}" for digest in entry.hashes)
+                line = f"{entry.requirement}{marker} {hashes}".strip()
+                pins[entry.name] = Pin(entry.name, entry.pinned_version, line)
+    return pins, unknown
+
+
+@dataclass(frozen=True)
+class Installed:
+    name: str  # canonical
+    version: str
+    folder: Path  # its .dist-info (or .egg-info) folder
+
+
+def _from_metadata(folder: Path) -> Installed | None:
+    """Name and version from the core metadata itself (legacy folder names)."""
+    from importlib import metadata  # slow to import; rarely needed
+
+    dist = metadata.Distribution.at(folder)
+    name = dist.metadata["Name"]
+    return Installed(lockfile.canonical(name), dist.version, folder) if name else None
+
+
+def installed(site: Path) -> dict[str, Installed]:
+    """canonical name -> installed distribution in this site-packages folder.
+
+    Read from the folder names, which the installed-project spec makes
+    `{name}-{version}.dist-info`, both normalised: parsing every METADATA
+    would be most of a no-op `make env`.
+    """
+    found: dict[str, Installed] = {}
+    for entry in os.scandir(site):
+        stem, dot, suffix = entry.name.rpartition(".")
+        if suffix not in ("dist-info", "egg-info") or not entry.is_dir():
+            continue
+        name, dash, version = stem.partition("-")
+        if suffix == "dist-info" and dash and "-" not in version:
+            dist: Installed | None = Installed(lockfile.canonical(name), version, Path(entry.path))
+        else:
+            dist = _from_metadata(Path(entry.path))
+        if dist:
+            found.setdefault(dist.name, dist)
+    return found
+
+
+def rebuild_reason(venv: Path, wanted_python: str) -> str:
+    """Why `venv` cannot be synced in place ('' when it can)."""
+    if not venv.exists():
+        return "there is none yet"
+    version = venv_version(venv)
+    if version is None:
+        return f"{venv.name}/pyvenv.cfg is missing or unreadable"
+    if not version_matches(version, wanted_python):
+        return f"it was built by Python {version}, and .python-version says {wanted_python}"
+    home = venv_config(venv).get("home")
+    if home and not Path(home).is_dir():
+        return f"its base interpreter's folder {home} is gone"
+    stamp = read_stamp(venv)
+    if not stamp:
+        return "it has no record of a complete build"
+    if stamp.get("path") != str(venv.resolve()):
+        return f"it was built at {stamp.get('path')} (moved or renamed; venvs cannot move)"
+    if stamp.get("lock_tool") != LOCK_TOOL:
+        return f"it was built with {stamp.get('lock_tool')}, and this project uses {LOCK_TOOL}"
+    if site_packages(venv) is None:
+        return "it has no site-packages folder"
+    return ""
+
+
+def project_reason(venv: Path, dists: dict[str, Installed]) -> str:
+    """Why the project's own editable install must be redone ('' when it is in place)."""
+    dist = dists.get(lockfile.canonical(DISTRIBUTION))
+    if dist is None:
+        return f"{DISTRIBUTION} (this project) is not installed"
+    try:
+        text = (dist.folder / "direct_url.json").read_text(encoding="utf-8")
+        url = json.loads(text).get("url", "")
+    except (OSError, ValueError, AttributeError):
+        url = ""
+    if url.rstrip("/") != ROOT.resolve().as_uri():
+        return f"{DISTRIBUTION} (this project) is installed from elsewhere"
+    if read_stamp(venv).get("pyproject") != lockfile.content_sha256(ROOT / "pyproject.toml"):
+        return "pyproject.toml changed"
+    return ""
+
+
+def differences(
+    dists: dict[str, Installed], versions: dict[str, str], unknown: set[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """(names to install, names to remove, one line per change) between the two."""
+    install, remove, changes = [], [], []
+    for name, version in sorted(versions.items()):
+        dist = dists.get(name)
+        if dist is None:
+            install.append(name)
+            changes.append(f"installed {name} {version}")
+        elif dist.version != version:
+            install.append(name)
+            changes.append(f"{name} {dist.version} -> {version}")
+    keep = set(versions) | unknown | SEEDS | {lockfile.canonical(DISTRIBUTION)}
+    for name in sorted(set(dists) - keep):
+        remove.append(name)
+        changes.append(f"removed {name} {dists[name].version}")
+    return install, remove, changes
+
+
+def diff(venv: Path, locks: list[Path], wanted_python: str) -> EnvDiff:
+    """Compare `venv` with the locks; every repair is named in `changes`."""
+    reason = rebuild_reason(venv, wanted_python)
+    if reason:
+        return EnvDiff(rebuild=reason)
+    dists = installed(site_packages(venv) or venv)
+    project = project_reason(venv, dists)
+    recorded = recorded_versions(venv, locks)
+    if recorded and not project and differences(dists, *recorded) == ([], [], []):
+        return EnvDiff()  # the common no-op: no marker evaluated
+    pins, unknown = wanted_pins(locks, venv_version(venv) or wanted_python)
+    versions = {name: pin.version for name, pin in pins.items()}
+    install, remove, changes = differences(dists, versions, unknown)
+    if project:
+        changes.append(f"reinstalled the project ({project})")
+    return EnvDiff(
+        install=[pins[name] for name in install], remove=remove, project=project, changes=changes
+    )
