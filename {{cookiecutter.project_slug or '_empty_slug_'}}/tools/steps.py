@@ -67,6 +67,15 @@ CAUSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("build", ("metadata-generation-failed", "Failed to build", "invalid metadata")),
 )
+# Installers retry an unreachable index for minutes by default (pip: 5 retries
+# of up to a 15 s timeout each, more where PIP_DEFAULT_TIMEOUT is raised). A
+# person's own settings win; these only bound the defaults.
+BOUNDED_NETWORK = {
+    "PIP_RETRIES": "1",
+    "PIP_TIMEOUT": "20",
+    "UV_HTTP_RETRIES": "1",
+    "UV_HTTP_TIMEOUT": "20",
+}
 _HOST = re.compile(r"host='([^']+)'|https?://([^/\s:'\"]+)")
 
 
@@ -117,6 +126,16 @@ def explain(cause: str, detail: str, doing: str) -> str:
     return f"{doing} failed: {detail or 'see the output above'}"
 
 
+def network_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) with bounded network retries."""
+    env = dict(os.environ if base is None else base)
+    for name, value in BOUNDED_NETWORK.items():
+        env.setdefault(name, value)
+    if "PIP_DEFAULT_TIMEOUT" in env and "PIP_TIMEOUT" not in (base or os.environ):
+        del env["PIP_TIMEOUT"]  # the person's own timeout, under its other name
+    return env
+
+
 def shown(command: Sequence[str]) -> str:
     """The command with paths shortened to their last part (no machine paths in logs)."""
     return " ".join(Path(part).name if os.sep in part else part for part in command)
@@ -161,7 +180,7 @@ def run_step(
     process = subprocess.Popen(
         list(command),
         cwd=cwd,
-        env=None if env is None else dict(env),
+        env=network_env(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
