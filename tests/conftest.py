@@ -123,6 +123,15 @@ def uv_pip(project: Path, *args: str, python: Path | None = None) -> None:
     run(["uv", "pip", *args, "--python", str(python or venv_python(project))], cwd=project)
 
 
+def install_into(project: Path, *args: str) -> None:
+    """Change the project's .venv behind the locks' back, with the installer it was built with
+    (uv's venvs have no pip)."""
+    if (project / ".venv" / "bin" / "pip").exists():
+        run([str(venv_python(project)), "-m", "pip", *args], cwd=project)
+    else:
+        uv_pip(project, *args)
+
+
 def validate_workflow(project: Path) -> None:
     """check-jsonschema's vendored copy of GitHub's workflow schema accepts ci.yml (offline)."""
     command = [str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, check_env, copy_project, edit, run, uv_pip, venv_python
+from conftest import bake_into, check_env, copy_project, edit, install_into, run
 
 pytestmark = pytest.mark.slow
 SITE = Path(".venv/lib/python3.11/site-packages")
@@ -54,14 +54,6 @@ def restored(project: Path) -> Iterator[Path]:
 def moved(project: Path, tmp_path: Path) -> Path:
     """A copy of the built project at another path: its .venv was built elsewhere."""
     return copy_project(project, tmp_path, symlinks=True)
-
-
-def install_into(project: Path, *args: str) -> None:
-    """Change .venv behind the locks' back, with the installer it was built with."""
-    if (project / ".venv" / "bin" / "pip").exists():
-        run([str(venv_python(project)), "-m", "pip", *args], cwd=project)
-    else:
-        uv_pip(project, *args)
 
 
 def inode(project: Path, relative: str) -> int:
@@ -300,7 +292,8 @@ class TestFromAnyFolder:
     def test_make_and_nox_with_the_root_named(self, folder: Path) -> None:
         project = root_of(folder)
         relative = os.path.relpath(project, folder)
-        assert "nothing to do" in run(["make", "-f", f"{relative}/Makefile", "env"], cwd=folder).stdout
+        make = run(["make", "-f", f"{relative}/Makefile", "env"], cwd=folder)
+        assert "nothing to do" in make.stdout
         nox = project / ".venv" / "bin" / "nox"
         result = run([str(nox), "-f", f"{relative}/noxfile.py", "-s", "check_env"], cwd=folder)
         assert "result: ok" in result.stdout + result.stderr
