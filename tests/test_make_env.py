@@ -324,3 +324,10 @@ class TestCiNeverLocks:
         )
         assert not (unlocked / ".nox").exists()
         assert not (unlocked / "requirements.txt").exists()
+
+
+def test_closed_stdout_ends_quietly(project: Path) -> None:
+    """`invoke check-env | head -1` prints one line and no traceback."""
+    result = run(f"{project}/.venv/bin/invoke check-env | head -1", cwd=project)
+    assert result.stdout.startswith("check-env: ") and result.stdout.count("\n") == 1
+    assert result.stderr == ""
