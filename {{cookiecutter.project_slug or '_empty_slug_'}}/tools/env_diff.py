@@ -271,6 +271,8 @@ def diff(venv: Path, locks: list[Path], wanted_python: str) -> EnvDiff:
     if reason:
         return EnvDiff(rebuild=reason)
     dists = installed(site_packages(venv) or venv)
+    if LOCK_TOOL == "pip-tools" and "pip" not in dists:
+        return EnvDiff(rebuild="pip, which syncs it, was removed from it")
     project = project_reason(venv, dists)
     recorded = recorded_versions(venv, locks)
     if recorded and not project and differences(dists, *recorded) == ([], [], []):
