@@ -167,7 +167,7 @@ def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
         steps = jobs["conda"]["steps"]
         assert [step.get("run") for step in steps if "run" in step] == [
             "python tools/make_env.py",
-            ".conda-env/bin/invoke check-env",
+            ".conda-env/bin/invoke check-env --imports",
         ]
         readme = (project / "README.md").read_text(encoding="utf-8")
         assert all(step["run"] in readme for step in steps if "run" in step)

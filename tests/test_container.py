@@ -9,6 +9,7 @@ one line and exit 1.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import itertools
 import os
 import shutil
@@ -21,7 +22,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import TOOLS_BIN, append, bake_into, choices, run
+from conftest import TOOLS_BIN, append, bake_into, choices, edit, run
 
 HADOLINT = shutil.which("hadolint", path=str(TOOLS_BIN)) or shutil.which("hadolint")
 DOCKER_FILES = ("Dockerfile", ".dockerignore")
@@ -149,6 +150,88 @@ def test_gpu_target_without_gpu_stage_says_how_to_get_one(project: Path) -> None
     """In a gpu=no project, --target gpu is refused with the fix (bake with gpu=yes)."""
     result = container_tool(project, "check", "--target", "gpu")
     assert_one_error_line(result, "unknown target 'gpu'", "gpu=yes")
+
+
+@pytest.mark.parametrize("gpu", choices("gpu"))
+def test_targets_are_the_stages_that_name_their_locks(bake: Callable[..., Path], gpu: str) -> None:
+    """The targets offered are the Dockerfile stages whose ENV sets REPRO_LOCKS."""
+    project = bake(gpu=gpu)
+    result = container_tool(project, "build", "--target", "tpu")
+    wanted = "cpu, gpu" if gpu == "yes" else "cpu"
+    assert_one_error_line(result, f"choose one of: {wanted} (the Dockerfile stages that set")
+
+
+def test_stage_without_repro_locks_is_no_target(bake: Callable[..., Path]) -> None:
+    """A cpu stage whose REPRO_LOCKS is removed is no longer a target."""
+    project = bake()
+    edit(project / "Dockerfile", r' \\\n    REPRO_LOCKS="requirements.txt"', "")
+    result = container_tool(project, "check", "--target", "cpu")
+    assert_one_error_line(result, "unknown target 'cpu'", "set REPRO_LOCKS")
+
+
+def test_missing_dockerfile_is_one_line(bake: Callable[..., Path]) -> None:
+    """With the Dockerfile gone, no target can be known: exit 1 and how to restore it."""
+    project = bake()
+    (project / "Dockerfile").unlink()
+    assert_one_error_line(container_tool(project, "check"), "Dockerfile not found")
+
+
+def project_dockerfile_module(project: Path) -> ModuleType:
+    """The baked project's own tools/dockerfile.py (it imports the project's tools/project.py)."""
+    already = set(sys.modules)
+    sys.path.insert(0, str(project / "tools"))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "baked_dockerfile", project / "tools" / "dockerfile.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclasses look their module up while defined
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(project / "tools"))
+        # Another bake's tools/project.py must not answer a later import.
+        for name in set(sys.modules) - already:
+            sys.modules.pop(name, None)
+    return module
+
+
+def test_stage_env_reads_env_per_stage(project: Path, tmp_path: Path) -> None:
+    """Each named stage gets its own ENV and those of the stage it is FROM; quotes are
+    removed, the legacy `ENV NAME value` form is read, unnamed stages are left out."""
+    dockerfile = project_dockerfile_module(project)
+    path = tmp_path / "Dockerfile"
+    path.write_text(
+        inspect.cleandoc(
+            """
+            FROM python:3.11-slim AS base
+            ENV A=1 \\
+                B="two words"
+            FROM base AS child
+            # a comment between instructions
+            ENV LEGACY some value
+            FROM base
+            ENV C=3
+            """
+        ),
+        encoding="utf-8",
+    )
+    base = {"A": "1", "B": "two words"}
+    assert dockerfile.stage_env(path) == {
+        "base": base,
+        "child": {**base, "LEGACY": "some value"},
+    }
+
+
+@needs_docker
+def test_check_runs_the_full_check_without_lock_arguments(project: Path) -> None:
+    """docker-check runs check-env --strict --imports; the image's REPRO_LOCKS names the locks."""
+    result = container_tool(project, "check", "--dry-run", env={"CONTAINER_ENGINE": "docker"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith(
+        "my-ml-project:cpu python tools/check_env.py --strict --imports"
+    )
+    assert "--lock" not in result.stdout
 
 
 def test_no_engine_on_path_is_one_line(project: Path, tmp_path: Path) -> None:

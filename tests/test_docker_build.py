@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,16 @@ def engine_env(**extra: str) -> dict[str, str]:
         "CONTAINER_RUN_ARGS": os.environ.get("CONTAINER_RUN_ARGS", "--network host"),
         **extra,
     }
+
+
+def engine_run(
+    engine: str, image: str, *command: str, args: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`<engine> run --rm` of the image, as a user would type it (exit code not checked)."""
+    run_args = shlex.split(engine_env()["CONTAINER_RUN_ARGS"])
+    return run(
+        [engine, "run", "--rm", *run_args, *args, image, *command], cwd=Path.cwd(), check=False
+    )
 
 
 def invoke(project: Path, *args: str, check: bool = True, **env: str):
@@ -141,11 +152,53 @@ def test_cpu_image_has_both_tags_and_labels(engine: str, cpu_project: Path) -> N
 
 
 def test_docker_check_passes_in_the_built_image(cpu_project: Path) -> None:
-    """check-env --strict inside the image finds it equal to requirements.txt."""
+    """docker-check runs the full check-env (--strict --imports) in the image, and it passes."""
     result = invoke(cpu_project, "docker-check")
+    assert "image-probe:cpu python tools/check_env.py --strict --imports\n" in result.stdout
     assert "result: ok" in result.stdout
     assert "isolated    ok" in result.stdout, "the image declares /opt/venv as the project env"
-    assert "--strict --lock requirements.txt" in result.stdout
+    assert re.search(r"^imports +ok +\d+ modules import", result.stdout, re.M), result.stdout
+
+
+def assert_compiled(engine: str, image: str) -> None:
+    """As many .pyc as .py files in the image's venv, /app/src and /app/tools."""
+    count = (
+        "for root in /opt/venv /app/src /app/tools; do "
+        "echo $root $(find $root -name '*.py' | wc -l) $(find $root -name '*.pyc' | wc -l); done"
+    )
+    counted = engine_run(engine, image, "sh", "-c", count)
+    lines = counted.stdout.splitlines()
+    assert len(lines) == 3, counted.stdout + counted.stderr
+    for line in lines:
+        _, sources, compiled = line.split()
+        assert int(sources) > 0 and compiled == sources, counted.stdout
+
+
+def test_plain_check_env_passes_in_the_image(engine: str, cpu_project: Path) -> None:
+    """`python tools/check_env.py --strict`, with no lock named, checks the image's own lock."""
+    result = engine_run(engine, "image-probe:cpu", "python", "tools/check_env.py", "--strict")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^locked +ok +\d+ pins from requirements.txt$", result.stdout, re.M)
+    assert "result: ok" in result.stdout
+
+
+def test_image_carries_the_bytecode_it_runs(engine: str, cpu_project: Path) -> None:
+    """Every .py in the venv and under /app has bytecode, which imports use on a read-only
+    root; with it removed, the same probe sees modules compiled from source."""
+    assert_compiled(engine, "image-probe:cpu")
+    # `python -v` says "<pyc> matches <py>" for bytecode it loads, and "code object
+    # from <py>" for a module it had to compile from source.
+    probe = "python -v -c 'import numpy, rich.console, image_probe' 2>&1"
+    loaded = engine_run(engine, "image-probe:cpu", "sh", "-c", probe, args=("--read-only",))
+    matches = re.findall(r"^# (\S+\.pyc) matches (/\S+\.py)$", loaded.stdout, re.M)
+    assert len(matches) > 100, loaded.stdout[-2000:]
+    assert "/app/src/image_probe/__pycache__/__init__.cpython-311.pyc" in dict(matches)
+    assert not re.findall(r"^# code object from /\S+\.py$", loaded.stdout, re.M)
+    removed = f"find /app/src -name __pycache__ -prune -exec rm -r {{}} + && {probe}"
+    recompiled = engine_run(engine, "image-probe:cpu", "sh", "-c", removed, args=("--user", "root"))
+    assert re.findall(
+        r"^# code object from /app/src/image_probe/__init__\.py$", recompiled.stdout, re.M
+    ), recompiled.stdout[-2000:]
 
 
 def test_container_runs_as_non_root(cpu_project: Path) -> None:
@@ -177,7 +230,13 @@ def test_dockerignored_files_are_absent(engine: str, cpu_project: Path, tmp_path
     assert "/app/src/image_probe/__main__.py" in listing
     for name in IGNORED:
         assert f"/app/{name.format(package='image_probe')}" not in listing, name
-    assert not [path for path in listing if "__pycache__" in path or path.endswith(".env")]
+    assert not [path for path in listing if path.endswith(".env")]
+    # Bytecode under /app is only the image's own, compiled from a source it holds.
+    compiled = [path for path in listing if path.endswith(".pyc")]
+    assert compiled
+    for path in compiled:
+        folder, name = path.split("/__pycache__/")
+        assert f"{folder}/{name.split('.')[0]}.py" in listing, path
     # The image copies named folders only; what the engine receives is the whole
     # context minus .dockerignore: copy all of it into a probe image and list it.
     probe = tmp_path / "context.Dockerfile"
@@ -249,25 +308,42 @@ def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
     assert check.stdout.strip().endswith(token)
 
 
-def test_drifted_image_fails_docker_check(engine: str, cpu_project: Path, tmp_path: Path) -> None:
-    """A derived image with another version of a locked package fails docker-check with exit 1."""
+@pytest.fixture(scope="module")
+def drifted(
+    engine: str, cpu_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
+    """A derived image with another mdurl than the lock's: (the tag, 'expected ..., found ...')."""
     pins = dict(
         re.findall(r"^([a-z0-9-]+)==(\S+)", (cpu_project / "requirements.txt").read_text(), re.M)
     )
-    drifted = "0.1.1" if pins["mdurl"] != "0.1.1" else "0.1.2"
-    (tmp_path / "Dockerfile").write_text(
+    version = "0.1.1" if pins["mdurl"] != "0.1.1" else "0.1.2"
+    context = tmp_path_factory.mktemp("drifted")
+    (context / "Dockerfile").write_text(
         "FROM image-probe:cpu\nUSER root\n"
-        f"RUN python -m pip install --no-cache-dir --no-deps mdurl=={drifted}\nUSER 10001\n",
+        f"RUN python -m pip install --no-cache-dir --no-deps mdurl=={version}\nUSER 10001\n",
         encoding="utf-8",
     )
-    run(
-        [engine, "build", "--network", "host", "--tag", "image-probe:drifted", str(tmp_path)],
-        cwd=tmp_path,
-    )
-    result = invoke(cpu_project, "docker-check", "--image", "image-probe:drifted", check=False)
+    tag = "image-probe:drifted"
+    run([engine, "build", "--network", "host", "--tag", tag, str(context)], cwd=context)
+    return tag, f"mdurl: expected {pins['mdurl']} (requirements.txt), found {version}"
+
+
+def test_drifted_image_fails_docker_check(cpu_project: Path, drifted: tuple[str, str]) -> None:
+    """A derived image with another version of a locked package fails docker-check with exit 1."""
+    image, finding = drifted
+    result = invoke(cpu_project, "docker-check", "--image", image, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"mdurl: expected {pins['mdurl']} (requirements.txt), found {drifted}" in result.stdout
-    assert "image image-probe:drifted does not match its locks" in result.stderr
+    assert finding in result.stdout
+    assert f"image {image} does not match its locks" in result.stderr
+
+
+def test_plain_check_env_fails_on_a_changed_package(engine: str, drifted: tuple[str, str]) -> None:
+    """The plain `python tools/check_env.py --strict` in that image exits 1 naming the package."""
+    image, finding = drifted
+    result = engine_run(engine, image, "python", "tools/check_env.py", "--strict")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert finding in result.stdout
+    assert "result: 1 check(s) failed (locked)" in result.stdout
 
 
 def test_missing_image_is_one_line(cpu_project: Path) -> None:
@@ -291,7 +367,8 @@ def gpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def test_gpu_stage_builds_on_a_stand_in_base(engine: str, gpu_project: Path) -> None:
-    """With GPU_BASE_IMAGE overridden, the gpu stage assembles and passes docker-check."""
+    """With GPU_BASE_IMAGE overridden, the gpu stage assembles and passes docker-check, the
+    plain check-env in it checks both of its locks, and its code is compiled."""
     build_args = f"--network host --build-arg GPU_BASE_IMAGE={STAND_IN_BASE}"
     invoke(gpu_project, "docker-build", "--target", "gpu", CONTAINER_BUILD_ARGS=build_args)
     content = lock_content_sha256(gpu_project, "requirements.txt", "requirements-gpu.txt")
@@ -299,8 +376,13 @@ def test_gpu_stage_builds_on_a_stand_in_base(engine: str, gpu_project: Path) -> 
     label = image_label(engine, gpu_project, "gpu-probe:gpu", "io.repro.lock-sha256")
     assert label == content
     check = invoke(gpu_project, "docker-check", "--target", "gpu")
-    assert "--lock requirements.txt --lock requirements-gpu.txt" in check.stdout
+    assert "gpu-probe:gpu python tools/check_env.py --strict --imports\n" in check.stdout
     assert "result: ok" in check.stdout
+    plain = engine_run(engine, "gpu-probe:gpu", "python", "tools/check_env.py", "--strict")
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    pins = r"^locked +ok +\d+ pins from requirements.txt, requirements-gpu.txt$"
+    assert re.search(pins, plain.stdout, re.M), plain.stdout
+    assert_compiled(engine, "gpu-probe:gpu")
     env = invoke(gpu_project, "docker-run", "--target", "gpu", "--command", "env").stdout
     assert (
         "NVIDIA_VISIBLE_DEVICES=all" in env and "NVIDIA_DRIVER_CAPABILITIES=compute,utility" in env

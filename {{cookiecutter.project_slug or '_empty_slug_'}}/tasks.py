@@ -168,6 +168,6 @@ def docker_run(c: Context, target: str = "cpu", command: str = "", args: str = "
     }
 )
 def docker_check(c: Context, target: str = "cpu", image: str = "", args: str = "") -> None:
-    """Run check-env --strict inside the image against its locks; fails on drift."""
+    """Run check-env --strict --imports inside the image (its REPRO_LOCKS names the locks)."""
     _container(c, "check", target, args, *([f"--image={image}"] if image else []))
 {%- endif %}

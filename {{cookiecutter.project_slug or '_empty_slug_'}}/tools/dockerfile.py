@@ -1,4 +1,4 @@
-"""Read a Dockerfile's build args and base images (FROM lines, ARGs resolved).
+"""Read a Dockerfile's build args, base images (FROM lines, ARGs resolved) and stage ENVs.
 
 Stdlib only. Base images are usually build args with defaults
 (`ARG BASE_IMAGE=python:3.11-slim` then `FROM ${BASE_IMAGE} AS builder`), so
@@ -8,6 +8,7 @@ a FROM is resolved through the ARG defaults declared before it.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +123,31 @@ def _resolve(line: int, written: str, known: dict[str, Arg]) -> BaseImage:
     if missing:
         return BaseImage(line, written, None, line, missing)
     return BaseImage(line, written, image, source_line)
+
+
+def _parse_env(rest: str) -> dict[str, str]:
+    """`ENV A=1 B="x y"` -> {A: 1, B: x y}; the legacy `ENV A x y` sets one variable."""
+    words = shlex.split(rest)
+    if words and "=" not in words[0]:
+        name, _, value = rest.strip().partition(" ")
+        return {name: value.strip()}
+    return dict(word.partition("=")[::2] for word in words)
+
+
+def stage_env(path: Path) -> dict[str, dict[str, str]]:
+    """Each named stage's ENV values as written (`$VAR` unexpanded), with those of an
+    earlier stage it is built FROM."""
+    stages: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for _, keyword, rest in instructions(path):
+        if keyword == "FROM":
+            words = [word for word in rest.split() if not word.startswith("--")]
+            current = dict(stages.get(words[0].lower(), {})) if words else {}
+            if len(words) >= 3 and words[1].lower() == "as":
+                stages[words[2].lower()] = current
+        elif keyword == "ENV":
+            current.update(_parse_env(rest))
+    return stages
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:

@@ -97,7 +97,8 @@ def installer() -> list[str]:
     """
     if LOCK_TOOL == "uv":
         return [str(tool_executable()), "pip", "install", "--python", str(venv_python())]
-    return [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
+    return [*pip, "--no-compile"]
 
 
 def uninstaller() -> list[str]:
