@@ -181,7 +181,7 @@ class TestBreakagesAreCaught:
         base = Path(getattr(sys, "_base_executable", sys.executable))
         result = check_env(broken, "--only", "isolated", python=base)
         assert result.returncode == 1
-        assert "outside any virtual environment" in result.stdout
+        assert "is not the project's env" in result.stdout
 
 
 @pytest.fixture

@@ -1,29 +1,35 @@
 #!/usr/bin/env python3
 """Check that the running environment matches the project's locks: `invoke check-env`.
 
-Checks: isolated, python, locked, extras, consistent, fresh, imports.
+Checks: isolated, python, locked, extras, consistent, fresh; `imports` with
+--imports, `files` with --deep. `locked` also makes sure that each locked
+distribution's top-level modules resolve to its own files, not to a copy that
+PYTHONPATH, a .pth file or the user site puts first (found without importing).
 In a conda env (its prefix has conda-meta/), `isolated`, `locked`, `extras`
 and `fresh` also read conda-meta/*.json and conda-lock.yml (see conda_meta.py).
-Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 unexpected error,
-130 interrupted. Stdlib only (packaging is used when importable), and
-nothing heavy is imported unless the `imports` check runs.
+The default locks are $REPRO_LOCKS (an image sets it) or requirements.txt and
+requirements-dev.txt. Run by an interpreter outside any env, it prints one
+line naming the project's env. Exit codes: 0 ok, 1 a check failed (or an
+expected error), 2 usage error, 3 unexpected error, 130 interrupted; with
+--json, every outcome is one JSON object on stdout. Stdlib only: it reads
+metadata, and imports the project's packages only for `imports`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
+import os
 import platform
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-import check_conda
-import conda_meta
+import dist_files
 import lockfile
 from env_state import (
+    FORCE_REBUILD,
     REBUILD,
     SEEDS,
     Context,
@@ -32,12 +38,17 @@ from env_state import (
     belongs_to_project,
     foreign_env,
     packaging_module,
+    requirement_met,
 )
 from project import (
     DEV_LOCK,
     DISTRIBUTION,
+    ENV_MANAGER,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
     LOCKS,
     ROOT,
     ToolError,
@@ -46,44 +57,48 @@ from project import (
     wanted_python,
 )
 
+CONDA_LOCK_NAME = "conda-lock.yml"
+
 
 def check_isolated(ctx: Context) -> Result:
     if ctx.conda:
+        import check_conda
+
         return check_conda.isolated(ctx.conda)
-    if sys.prefix != sys.base_prefix:
-        if belongs_to_project(Path(sys.prefix)):
-            return Result("isolated", detail=f"virtual environment {sys.prefix}")
-        return foreign_env(Path(sys.prefix))
-    return Result(
-        "isolated",
-        "FAIL",
-        problems=[
-            Problem(
-                sys.executable,
-                "the project's environment (.venv or a nox/image env)",
-                "an interpreter outside any virtual environment",
-                "run `invoke check-env`, or `.venv/bin/python tools/check_env.py`",
-            )
-        ],
-    )
+    prefix = Path(sys.prefix)
+    if not belongs_to_project(prefix):
+        return foreign_env(prefix)
+    kind = "virtual environment" if sys.prefix != sys.base_prefix else "the declared env"
+    return Result("isolated", detail=f"{kind} {sys.prefix}")
 
 
 def check_python(ctx: Context) -> Result:
     found, wanted = platform.python_version(), wanted_python()
     if version_matches(found, wanted):
         return Result("python", detail=f"{found} matches .python-version ({wanted})")
+    fix = f"rebuild the env with Python {wanted}: `make env FORCE=1` (`invoke env --force`)"
     return Result(
-        "python",
-        "FAIL",
-        problems=[
-            Problem(
-                "Python",
-                f"{wanted} (.python-version)",
-                found,
-                f"rebuild the env with Python {wanted}: `invoke env --force`",
-            )
-        ],
+        "python", "FAIL", problems=[Problem("Python", f"{wanted} (.python-version)", found, fix)]
     )
+
+
+def shadow_problems(ctx: Context) -> list[Problem]:
+    """A locked module that something earlier on sys.path provides instead."""
+    problems = []
+    for dist in ctx.locked_dists:
+        if ctx.pins[lockfile.canonical(dist.name)][0] != dist.version:
+            continue  # the version problem is reported already
+        for shadow in dist_files.shadows(dist):
+            problems.append(
+                Problem(
+                    f"import {shadow.module}",
+                    f"{dist.name} {dist.version}'s {shadow.expected}",
+                    f"{shadow.found}, whose folder {shadow.entry} is put on sys.path "
+                    f"by {shadow.source}",
+                    shadow.fix,
+                )
+            )
+    return problems
 
 
 def check_locked(ctx: Context) -> Result:
@@ -92,8 +107,11 @@ def check_locked(ctx: Context) -> Result:
         found = ctx.installed.get(name)
         if found != version:
             problems.append(Problem(name, f"{version} ({lock})", found or "not installed", REBUILD))
+    problems += shadow_problems(ctx)
     detail = f"{len(ctx.pins)} pins from {', '.join(lock.name for lock in ctx.locks)}"
     if ctx.conda:
+        import check_conda
+
         problems += check_conda.locked(ctx, ctx.conda)
         detail = f"{len(ctx.conda.locked)} conda-lock.yml entries ({ctx.conda.subdir}); " + detail
     return Result("locked", "FAIL" if problems else "ok", detail, problems)
@@ -101,10 +119,13 @@ def check_locked(ctx: Context) -> Result:
 
 def check_extras(ctx: Context) -> Result:
     known = set(ctx.pins) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
+    problems = []
     if ctx.conda:
+        import check_conda
+
         known |= ctx.conda.python_names
+        problems = check_conda.extras(ctx.conda)
     extras = sorted(set(ctx.installed) - known)
-    problems = check_conda.extras(ctx.conda) if ctx.conda else []
     problems += [
         Problem(
             name,
@@ -119,21 +140,18 @@ def check_extras(ctx: Context) -> Result:
 
 
 def check_consistent(ctx: Context) -> Result:
-    packaging = packaging_module()
-    if packaging is None:
+    if packaging_module() is None:
         return Result("consistent", "skip", "packaging is not importable here")
     problems = []
     for dist in ctx.dists:
-        for text in dist.requires or []:
-            requirement = packaging.requirements.Requirement(text)
-            if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
-                continue
-            found = ctx.installed.get(lockfile.canonical(requirement.name))
-            if found is None or not requirement.specifier.contains(found, prereleases=True):
+        for text in dist.requires:
+            met = requirement_met(text, ctx.installed)
+            if met is not None and not met[2]:
+                requirement, found, _ = met
                 problems.append(
                     Problem(
-                        f"{dist.metadata['Name']} needs {requirement}",
-                        str(requirement),
+                        f"{dist.name} needs {requirement}",
+                        requirement,
                         found or "not installed",
                         REBUILD,
                     )
@@ -164,6 +182,8 @@ def check_fresh(ctx: Context) -> Result:
     fix = "run `invoke lock`, then `make env`"
     pairs = [(lock, lock.with_suffix(".in"), fix) for lock in ctx.locks]
     if ctx.conda:
+        import conda_meta
+
         source = ctx.conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
         pairs.append((ctx.conda.lock, source, "run `invoke lock --conda`, then `make env`"))
     checked = [(lock, in_file, fix) for lock, in_file, fix in pairs if in_file.exists()]
@@ -185,25 +205,71 @@ def _import_names() -> list[str]:
     return list(data.get("tool", {}).get("repro", {}).get("check-imports", []))
 
 
+def _flush_c_stdio() -> None:
+    """Write out what C code buffered for stdout while it still points at stderr."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (ImportError, OSError, AttributeError, TypeError):
+        pass  # no C library to ask (Windows): Python-level output is redirected anyway
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send what imported modules print (from Python or C) to stderr, not into our output."""
+    python_stdout = sys.stdout
+    python_stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        for stream in {python_stdout, sys.__stdout__, sys.stderr} - {None}:
+            stream.flush()
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+        sys.stdout = python_stdout
+
+
 def check_imports(ctx: Context) -> Result:
+    import importlib
+
     try:
         names = _import_names()
     except (ImportError, OSError) as error:
         return Result("imports", "skip", f"cannot read pyproject.toml here ({error})")
     problems = []
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception as error:  # noqa: BLE001 - any import failure is the finding
-            problems.append(
-                Problem(name, "importable", f"{type(error).__name__}: {error}", REBUILD)
-            )
+    with stdout_to_stderr():
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception as error:  # noqa: BLE001 - any import failure is the finding
+                found = f"{type(error).__name__}: {error}"
+                problems.append(Problem(name, "importable", found, REBUILD))
     return Result(
         "imports",
         "FAIL" if problems else "ok",
         "" if problems else f"{len(names)} modules import",
         problems,
     )
+
+
+def check_files(ctx: Context) -> Result:
+    problems, checked = [], 0
+    for dist in ctx.locked_dists:
+        count, altered = dist_files.verify_record(dist)
+        checked += count
+        problems += [
+            Problem(
+                f"{dist.name} {dist.version}: {path}", "the file RECORD hashes", what, FORCE_REBUILD
+            )
+            for path, what in altered
+        ]
+    detail = f"{checked} files of {len(ctx.locked_dists)} locked distributions match RECORD"
+    return Result("files", "FAIL" if problems else "ok", "" if problems else detail, problems)
 
 
 CHECKS: dict[str, Callable[[Context], Result]] = {
@@ -214,7 +280,16 @@ CHECKS: dict[str, Callable[[Context], Result]] = {
     "consistent": check_consistent,
     "fresh": check_fresh,
     "imports": check_imports,
+    "files": check_files,
 }
+# Opt-in: `imports` imports the packages (slow, runs their code), `files` hashes every file.
+OPT_IN = {"imports": "imports", "files": "deep"}
+
+
+def selected(args: argparse.Namespace) -> list[str]:
+    names = set(args.only or (name for name in CHECKS if name not in OPT_IN))
+    names |= {name for name, flag in OPT_IN.items() if getattr(args, flag)}
+    return [name for name in CHECKS if name in names]
 
 
 def render_table(results: list[Result]) -> str:
@@ -232,14 +307,33 @@ def render_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="check-env", description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+class UsageError(Exception):
+    """A command line argparse refused."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.format_usage().strip()}\n{self.prog}: error: {message}")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = Parser(prog="check-env", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object, always")
     parser.add_argument("--strict", action="store_true", help="fail on unlocked extras too")
+    parser.add_argument(
+        "--imports",
+        action="store_true",
+        help="also import the modules pyproject.toml's [tool.repro] check-imports lists (slower)",
+    )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also hash every installed file of the locked packages against RECORD (`files`)",
+    )
     parser.add_argument(
         "--only",
         action="append",
-        choices=sorted(CHECKS),
+        choices=list(CHECKS),
         metavar="CHECK",
         help=f"run only this check (repeatable): {', '.join(CHECKS)}",
     )
@@ -248,36 +342,99 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         type=Path,
         metavar="FILE",
-        help="lock file to check against (repeatable; default: all locks)",
+        help="lock file to check against (repeatable; default: $REPRO_LOCKS, else "
+        "requirements.txt and requirements-dev.txt)",
     )
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    prefix = Path(sys.prefix)
-    in_conda = conda_meta.is_conda_prefix(prefix)
+def default_locks(in_conda: bool) -> list[Path]:
+    """$REPRO_LOCKS (an image names the locks it installed), else the env's usual locks."""
+    declared = os.environ.get("REPRO_LOCKS", "").split()
+    if declared:
+        return [ROOT / name for name in declared]
     # A conda env takes its runtime from conda-lock.yml and only the dev tools
     # from the pip locks (tools/conda_env.py installs it that way).
-    default = [DEV_LOCK] if in_conda else [ROOT / lock for lock, _ in LOCKS]
-    given = args.lock or default
+    return [DEV_LOCK] if in_conda else [ROOT / lock for lock, _ in LOCKS]
+
+
+def outside_env(in_conda: bool) -> str | None:
+    """The one line to print when no env runs this (the system interpreter, say)."""
+    if sys.prefix != sys.base_prefix or in_conda or belongs_to_project(Path(sys.prefix)):
+        return None
+    env_python = ".conda-env/bin/python" if ENV_MANAGER == "conda" else ".venv/bin/python"
+    return (
+        f"check-env: {sys.executable} is not the project's env; "
+        f"run `invoke check-env` or `{env_python} tools/check_env.py`"
+    )
+
+
+def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Context:
+    given = args.lock or default_locks(in_conda)
     # `--lock conda-lock.yml` names the conda lock (alone: check the conda side only).
-    conda_locks = [lock for lock in given if lock.name.endswith(conda_meta.CONDA_LOCK.name)]
+    conda_locks = [lock for lock in given if lock.name.endswith(CONDA_LOCK_NAME)]
     locks = [lock for lock in given if lock not in conda_locks]
     missing = [str(lock) for lock in given if not lock.exists()]
     if missing:
         raise ToolError(f"lock file {', '.join(missing)} not found; run `invoke lock`")
     conda = None
     if in_conda:
+        import conda_meta
+
         conda = conda_meta.CondaState.load(prefix, *(lock.resolve() for lock in conda_locks[:1]))
-    ctx = Context([lock.resolve() for lock in locks], args.strict, conda=conda)
-    results = [CHECKS[name](ctx) for name in (args.only or CHECKS)]
+    return Context([lock.resolve() for lock in locks], args.strict, conda=conda)
+
+
+def check(args: argparse.Namespace) -> int:
+    prefix = Path(sys.prefix)
+    in_conda = (prefix / "conda-meta").is_dir()  # conda_meta.is_conda_prefix, without its import
+    line = outside_env(in_conda)
+    if line:
+        print(json_text({"ok": False, "error": line}) if args.json else line)
+        return EXIT_FAILED
+    ctx = make_context(args, prefix, in_conda)
+    results = [CHECKS[name](ctx) for name in selected(args)]
+    ok = all(result.status != "FAIL" for result in results)
     if args.json:
-        ok = all(result.status != "FAIL" for result in results)
-        print(json.dumps({"ok": ok, "checks": [asdict(result) for result in results]}, indent=2))
+        print(json_text({"ok": ok, "checks": [asdict(result) for result in results]}))
     else:
         print(render_table(results))
-    return EXIT_FAILED if any(result.status == "FAIL" for result in results) else EXIT_OK
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def json_text(data: dict) -> str:
+    import json
+
+    return json.dumps(data, indent=2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--json" not in argv:
+        try:
+            return check(parse_args(argv))
+        except UsageError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+    # JSON on every outcome: a machine reading stdout never gets a bare traceback.
+    outcomes: list[tuple[type[BaseException], int, str]] = [
+        (UsageError, EXIT_USAGE, "{}"),
+        (ToolError, EXIT_FAILED, "{}"),
+        (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
+    ]
+    try:
+        return check(parse_args(argv))
+    except BrokenPipeError:
+        raise
+    except (KeyboardInterrupt, Exception) as error:
+        code, text = EXIT_UNEXPECTED, f"unexpected error: {error!r}; please report it"
+        for kind, kind_code, template in outcomes:
+            if isinstance(error, kind):
+                code, text = kind_code, template.format(error)
+                break
+        print(text, file=sys.stderr)
+        print(json_text({"ok": False, "error": text, "exit_code": code}))
+        return code
 
 
 if __name__ == "__main__":

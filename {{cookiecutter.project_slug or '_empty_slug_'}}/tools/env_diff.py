@@ -11,19 +11,15 @@ markers when importable).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import lockfile
+from env_state import SEEDS, packaging_module
 from env_swap import STAMP
 from project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
-
-# Installers seed these into new envs; they only count when a lock names them.
-SEEDS = frozenset({"pip", "setuptools", "wheel"})
 
 
 @dataclass(frozen=True)
@@ -123,26 +119,16 @@ def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], se
     return versions, set(unknown)
 
 
-@cache
-def _markers():  # -> packaging.markers, pip's vendored copy, or None
-    for module in ("packaging.markers", "pip._vendor.packaging.markers"):
-        try:
-            return importlib.import_module(module)
-        except ImportError:
-            continue
-    return None
-
-
 def marker_applies(marker: str, python_version: str) -> bool | None:
     """Whether a lock line's marker holds in an env of `python_version` on this machine;
     None when no marker evaluator is importable."""
     if not marker:
         return True
-    markers = _markers()
-    if markers is None:
+    packaging = packaging_module()
+    if packaging is None:
         return None
     minor = ".".join(python_version.split(".")[:2])
-    return markers.Marker(marker).evaluate(
+    return packaging.markers.Marker(marker).evaluate(
         {"python_version": minor, "python_full_version": python_version}
     )
 

@@ -1,7 +1,7 @@
 """What check-env reads once and every check shares: installed dists, pins, results.
 
-Stdlib only; `packaging` (or pip's vendored copy) evaluates markers when
-importable.
+Stdlib only; `packaging` (or pip's vendored copy) reads requirements and
+markers where it is importable, and `consistent` is skipped where it is not.
 """
 
 from __future__ import annotations
@@ -11,14 +11,23 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import metadata
 from pathlib import Path
 
+import dist_files
 import lockfile
-from conda_meta import CondaState
-from project import ROOT
+from project import DISTRIBUTION, ROOT
 
-REBUILD = "rebuild the env from the locks: `invoke env --force` (in nox: `nox -s check_env`)"
+TYPE_CHECKING = False  # what `typing` says at run time, without its import time
+if TYPE_CHECKING:
+    from importlib import metadata
+
+    from conda_meta import CondaState
+
+REBUILD = (
+    "run `make env` (it repairs drift; `make env FORCE=1` or `invoke env --force` rebuilds;"
+    " in nox: `nox -s check_env`)"
+)
+FORCE_REBUILD = "rebuild the env: `make env FORCE=1` (`invoke env --force`)"
 # Installers seed these into new envs; they only count when a lock names them.
 SEEDS = {"pip", "setuptools", "wheel"}
 
@@ -62,11 +71,11 @@ def foreign_env(prefix: Path) -> Result:
     return Result("isolated", "warn", problems=[problem])
 
 
-def installed_versions(dists: Iterable[metadata.Distribution]) -> dict[str, str]:
+def installed_versions(dists: Iterable[metadata.Distribution | dist_files.Dist]) -> dict[str, str]:
     """canonical name -> version; of two copies, the first on sys.path (the one imported)."""
     installed: dict[str, str] = {}
     for dist in dists:
-        name = dist.metadata["Name"]
+        name = dist.name if isinstance(dist, dist_files.Dist) else dist.metadata["Name"]
         if name:
             installed.setdefault(lockfile.canonical(name), dist.version)
     return installed
@@ -78,12 +87,23 @@ class Context:
     strict: bool
     conda: CondaState | None = None  # set when running in a conda env
     # Read once: scanning site-packages is most of check-env's own time.
-    dists: list[metadata.Distribution] = field(init=False)
+    dists: list[dist_files.Dist] = field(init=False)
     installed: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.dists = list(metadata.distributions())
+        self.dists = dist_files.installed()
         self.installed = installed_versions(self.dists)
+
+    @cached_property
+    def locked_dists(self) -> list[dist_files.Dist]:
+        """The installed copy (the first on sys.path) of each locked distribution."""
+        own, seen, dists = lockfile.canonical(DISTRIBUTION), set(), []
+        for dist in self.dists:
+            name = lockfile.canonical(dist.name)
+            if name in self.pins and name != own and name not in seen:
+                seen.add(name)
+                dists.append(dist)
+        return dists
 
     @cached_property
     def pins(self) -> dict[str, tuple[str, str]]:
@@ -115,8 +135,22 @@ def packaging_module():  # -> the `packaging` module, pip's vendored copy, or No
     return None
 
 
-def marker_applies(marker: str) -> bool:
+def marker_applies(marker: str, extra: str = "") -> bool:
     packaging = packaging_module() if marker else None
     if packaging is None:
         return True  # without an evaluator, assume the line applies
-    return packaging.markers.Marker(marker).evaluate()
+    return packaging.markers.Marker(marker).evaluate({"extra": extra})
+
+
+def requirement_met(text: str, installed: dict[str, str]) -> tuple[str, str | None, bool] | None:
+    """(requirement, installed version, satisfied) for a requirement that applies here,
+    None for one whose marker excludes it (or when no `packaging` can read it)."""
+    packaging = packaging_module()
+    if packaging is None:
+        return None
+    requirement = packaging.requirements.Requirement(text)
+    if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+        return None
+    found = installed.get(lockfile.canonical(requirement.name))
+    met = found is not None and requirement.specifier.contains(found, prereleases=True)
+    return str(requirement), found, met

@@ -1,0 +1,310 @@
+"""Installed distributions as files: metadata, the modules they provide, RECORD.
+
+check-env reads these without importing anything: which distributions sit on
+sys.path (name, version, requirements from the METADATA header), whether each
+top-level module of one resolves to that distribution's own files or to
+something earlier on sys.path, and whether its files still match RECORD.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import site
+import sys
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import HeaderParser
+from functools import cache
+from pathlib import Path
+
+_SUFFIXES = tuple(importlib.machinery.all_suffixes())
+
+
+@dataclass
+class Dist:
+    """One `*.dist-info` (or `*.egg-info`) folder on sys.path."""
+
+    path: Path
+    name: str
+    version: str
+    requires: list[str] = field(default_factory=list)
+
+    @property
+    def site_dir(self) -> Path:
+        return self.path.parent
+
+    def record(self) -> list[tuple[str, str]]:
+        """(path relative to site_dir, 'sha256=...' or '') for each RECORD row."""
+        try:
+            lines = (self.path / "RECORD").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        return [_record_row(line) for line in lines if line]
+
+    def top_level(self) -> list[str]:
+        """The importable top-level names: top_level.txt, else what RECORD installs."""
+        listed = self.path / "top_level.txt"
+        if listed.is_file():
+            names = listed.read_text(encoding="utf-8").split()
+            return sorted({name.replace("/", ".").split(".")[0] for name in names})
+        # Classify each first path component once, not each of a package's files.
+        parts = (path.replace("\\", "/").partition("/") for path, _ in self.record())
+        firsts = {(first, bool(rest)) for first, _, rest in parts}
+        return sorted({name for name in (_top_name(*item) for item in firsts) if name})
+
+    def is_regular_package(self, name: str) -> bool:
+        """A folder with __init__.py; a namespace folder is shared by design."""
+        return (self.site_dir / name).is_dir() and any(
+            (self.site_dir / name / f"__init__{suffix}").is_file() for suffix in _SUFFIXES
+        )
+
+
+def _record_row(line: str) -> tuple[str, str]:
+    # Only a path holding a comma or a quote is quoted: parse those with csv.
+    if line.startswith('"'):
+        import csv
+
+        row = next(csv.reader([line]))
+        return row[0], row[1] if len(row) > 1 else ""
+    path, _, rest = line.partition(",")
+    return path, rest.partition(",")[0]
+
+
+def _top_name(first: str, is_folder: bool) -> str | None:
+    """The module a RECORD path's first component installs: `pkg/`, `mod.py`, `ext.so`."""
+    if is_folder:
+        is_package = first.isidentifier() and first != "__pycache__"
+        return first if is_package else None
+    stem = first.split(".")[0]
+    return stem if first.endswith(_SUFFIXES) and stem.isidentifier() else None
+
+
+def _read_header(path: Path) -> Message:
+    """The core metadata fields of METADATA/PKG-INFO, without its long description.
+
+    The fields end at the first blank line; parsing only that part is what
+    keeps reading a whole env's metadata fast (descriptions are most of it).
+    """
+    lines = []
+    with path.open(encoding="utf-8", errors="replace") as file:
+        for line in file:
+            if not line.strip():
+                break
+            lines.append(line)
+    return HeaderParser().parsestr("".join(lines))
+
+
+def _egg_requires(folder: Path) -> list[str]:
+    """An old-style .egg-info keeps requirements in requires.txt: importlib reads that."""
+    from importlib import metadata  # slow to import, and .egg-info folders are rare
+
+    return list(metadata.Distribution.at(folder).requires or [])
+
+
+def read_dist(folder: Path) -> Dist | None:
+    metadata = folder / ("METADATA" if folder.suffix == ".dist-info" else "PKG-INFO")
+    try:
+        fields = _read_header(metadata)
+    except OSError:
+        return None
+    name = fields.get("Name")
+    if not name:
+        return None
+    requires = fields.get_all("Requires-Dist") or []
+    if folder.suffix == ".egg-info" and not requires:
+        requires = _egg_requires(folder)
+    return Dist(folder, name, fields.get("Version", ""), requires)
+
+
+def installed(paths: list[str] | None = None) -> list[Dist]:
+    """Every distribution on sys.path, in path order (the first copy is the one imported)."""
+    dists = []
+    for entry in sys.path if paths is None else paths:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                dist = read_dist(Path(entry or ".", name))
+                if dist:
+                    dists.append(dist)
+    return dists
+
+
+@dataclass
+class Shadow:
+    module: str
+    dist: Dist
+    expected: Path  # where the distribution put it
+    found: Path  # what `import module` would load
+    entry: Path  # the sys.path entry that holds `found`
+    source: str  # what put `entry` on sys.path
+    fix: str
+
+
+def _origin(name: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.has_location or not spec.origin:
+        return None
+    return Path(spec.origin)
+
+
+def _holder(origin: Path, package: bool) -> Path:
+    """The sys.path entry a module was found in: site/pkg/__init__.py or site/mod.py."""
+    return origin.parent.parent if package else origin.parent
+
+
+def _same(one: Path, other: Path) -> bool:
+    return one == other or os.path.realpath(one) == os.path.realpath(other)
+
+
+@cache
+def _names_in(entry: str) -> frozenset[str]:
+    """What a sys.path entry could provide: the first dotted part of each file it holds."""
+    try:
+        return frozenset(name.partition(".")[0] for name in os.listdir(entry or "."))
+    except OSError:
+        return frozenset()
+
+
+def _standard_import_system() -> bool:
+    """Only the stock finders: then the first sys.path entry holding a name provides it."""
+    # The stock finders sit on sys.meta_path as classes, others mostly as instances.
+    finders = {getattr(finder, "__name__", type(finder).__name__) for finder in sys.meta_path}
+    stock = {"BuiltinImporter", "FrozenImporter", "PathFinder"}
+    return finders <= stock and len(sys.path_hooks) <= 2
+
+
+def _clearly_own(module: str, dist: Dist) -> bool:
+    """True when no earlier sys.path entry could provide `module` (find_spec would agree).
+
+    Asking find_spec for every module costs a stat per entry and candidate; listing
+    each entry once rules most modules out, and find_spec decides the rest.
+    """
+    if module in sys.builtin_module_names or not _standard_import_system():
+        return False
+    own = str(dist.site_dir)
+    for entry in sys.path:
+        if entry == own:
+            return module in _names_in(entry)
+        if module in _names_in(entry):
+            return False
+    return False
+
+
+def shadows(dist: Dist) -> list[Shadow]:
+    """Each top-level module of `dist` that another path on sys.path provides first."""
+    found = []
+    for module in dist.top_level():
+        if _clearly_own(module, dist):
+            continue
+        package = dist.is_regular_package(module)
+        if not package and (dist.site_dir / module).is_dir():
+            continue  # a namespace package: several distributions fill it
+        origin = _origin(module)
+        if origin is None:
+            continue
+        is_package = origin.stem == "__init__"
+        entry = _holder(origin, is_package)
+        if is_package == package and _same(entry, dist.site_dir):
+            continue
+        expected = dist.site_dir / module
+        source, fix = blame(entry)
+        found.append(Shadow(module, dist, expected, origin, entry, source, fix))
+    return found
+
+
+def _under(path: Path, folder: str) -> bool:
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
+    except ValueError:
+        return False
+    return True
+
+
+def _site_dirs() -> list[str]:
+    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return dirs
+
+
+def _adds(line: str, folder: str, entry: Path) -> bool:
+    """A .pth line names `entry`: as a path line, or inside an `import` line (sys.path.insert)."""
+    if line.startswith(("import ", "import\t")):
+        return str(entry) in line or os.path.realpath(entry) in line
+    return _same(Path(folder, line), entry)
+
+
+def pth_file_adding(entry: Path) -> Path | None:
+    """The site-packages *.pth file with a line that puts `entry` on sys.path."""
+    for folder in _site_dirs():
+        try:
+            names = sorted(name for name in os.listdir(folder) if name.endswith(".pth"))
+        except OSError:
+            continue
+        for name in names:
+            pth = Path(folder, name)
+            try:
+                lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            lines = [line.strip() for line in lines if line.strip()]
+            if any(_adds(line, folder, entry) for line in lines if not line.startswith("#")):
+                return pth
+    return None
+
+
+def blame(entry: Path) -> tuple[str, str]:
+    """(what put `entry` on sys.path, how to take it off)."""
+    for item in filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)):
+        if _under(entry, item):
+            return (
+                f"PYTHONPATH (its entry {item})",
+                f"unset PYTHONPATH, or remove {item} from it",
+            )
+    user_site = site.getusersitepackages()
+    if site.ENABLE_USER_SITE and _same(entry, Path(user_site)):
+        return (
+            f"the user site ({user_site})",
+            "set PYTHONNOUSERSITE=1, or remove the package from the user site",
+        )
+    pth = pth_file_adding(entry)
+    if pth is not None:
+        return f"the .pth file {pth}", f"delete {pth}"
+    return (
+        "a sys.path entry",
+        f"remove {entry} from sys.path (see what adds it: sitecustomize, a wrapper script)",
+    )
+
+
+def _sha256(path: Path) -> str:
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def verify_record(dist: Dist) -> tuple[int, list[tuple[str, str]]]:
+    """(files hashed, [(file, what is wrong)]) for the files RECORD gives a sha256 for."""
+    checked, altered = 0, []
+    for relative, recorded in dist.record():
+        if not recorded.startswith("sha256="):
+            continue  # RECORD itself and files written at install time carry no hash
+        checked += 1
+        path = dist.site_dir / relative
+        if not path.is_file():
+            altered.append((relative, "a missing file"))
+        elif _sha256(path) != recorded:
+            altered.append((relative, "other contents (its sha256 differs)"))
+    return checked, altered
