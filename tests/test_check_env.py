@@ -53,7 +53,9 @@ def fake_package(folder: Path, name: str) -> Path:
 
 
 def test_default_run_passes_and_imports_nothing(project: Path) -> None:
-    """The default run passes without an `imports` row, and numpy and rich are never imported."""
+    """The default run passes without an `imports` row; numpy and rich are never imported,
+    nor packaging once its answers for this env are remembered."""
+    assert check_env(project).returncode == 0  # the first run asks packaging and remembers
     command = [str(venv_python(project)), "-X", "importtime", CHECK_ENV]
     result = run(command, cwd=project, check=False)
     assert result.returncode == 0, result.stdout
@@ -62,6 +64,21 @@ def test_default_run_passes_and_imports_nothing(project: Path) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "encodings" in imported, "-X importtime reported nothing"
     assert not {"numpy", "rich", "packaging"} & imported
+
+
+def test_unmet_requirement_fails_consistent_after_remembered_runs(copy: Path) -> None:
+    """A dependency downgraded below what rich needs fails `consistent`, though earlier runs
+    remembered packaging's answers, and a damaged memo file changes nothing."""
+    assert check_env(copy).returncode == 0
+    uv = ["uv", "pip", "install", "--quiet", "--no-deps", "--python", str(venv_python(copy))]
+    run([*uv, "markdown-it-py==2.1.0"], cwd=copy)
+    for memo in ("kept", "damaged"):
+        if memo == "damaged":
+            (copy / ".venv" / ".repro-check-cache.json").write_text("{not json")
+        result = check_env(copy, "--only", "consistent")
+        assert result.returncode == 1, memo
+        assert "rich needs markdown-it-py>=2.2.0" in result.stdout, result.stdout
+        assert "found 2.1.0" in result.stdout
 
 
 def test_imports_flag_runs_the_import_check(project: Path) -> None:

@@ -37,7 +37,7 @@ from env_state import (
     Result,
     belongs_to_project,
     foreign_env,
-    packaging_module,
+    memo,
     requirement_met,
 )
 from project import (
@@ -140,8 +140,6 @@ def check_extras(ctx: Context) -> Result:
 
 
 def check_consistent(ctx: Context) -> Result:
-    if packaging_module() is None:
-        return Result("consistent", "skip", "packaging is not importable here")
     problems = []
     for dist in ctx.dists:
         for text in dist.requires:
@@ -156,6 +154,8 @@ def check_consistent(ctx: Context) -> Result:
                         REBUILD,
                     )
                 )
+    if memo().unavailable:
+        return Result("consistent", "skip", "packaging is not importable here")
     return Result(
         "consistent",
         "FAIL" if problems else "ok",
@@ -394,6 +394,7 @@ def check(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     ctx = make_context(args, prefix, in_conda)
     results = [CHECKS[name](ctx) for name in selected(args)]
+    memo().save()
     ok = all(result.status != "FAIL" for result in results)
     if args.json:
         print(json_text({"ok": ok, "checks": [asdict(result) for result in results]}))

@@ -7,7 +7,10 @@ markers where it is importable, and `consistent` is skipped where it is not.
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import platform
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -135,22 +138,96 @@ def packaging_module():  # -> the `packaging` module, pip's vendored copy, or No
     return None
 
 
+class PackagingMemo:
+    """packaging's answers for this interpreter, remembered in the env between runs.
+
+    Importing `packaging` takes longer than the rest of a default check-env
+    (it compiles dozens of regular expressions), and its answers depend only
+    on the marker or requirement text, the installed version and the
+    interpreter. So they are kept in `<env>/.repro-check-cache.json`, keyed
+    by the interpreter's identity; only a text not seen before imports
+    `packaging`. An env that cannot be written (an image) just asks each time.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity = f"{sys.version}|{sys.platform}|{platform.machine()}"
+        data = self._load()
+        self.markers: dict[str, bool] = data.get("markers", {})
+        self.requirements: dict[str, list] = data.get("requirements", {})
+        self.satisfied: dict[str, bool] = data.get("satisfied", {})
+        self.changed = False
+        self.unavailable = False  # a text was new and no `packaging` could read it
+
+    def _load(self) -> dict:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) and data.get("identity") == self.identity else {}
+
+    def marker(self, marker: str, extra: str) -> bool | None:
+        key = f"{marker}\0{extra}"
+        if key not in self.markers:
+            packaging = packaging_module()
+            if packaging is None:
+                return None
+            self.markers[key] = packaging.markers.Marker(marker).evaluate({"extra": extra})
+            self.changed = True
+        return self.markers[key]
+
+    def requirement(self, text: str) -> list | None:
+        """[canonical name, normalised text, applies here] of a requirement."""
+        if text not in self.requirements:
+            packaging = packaging_module()
+            if packaging is None:
+                self.unavailable = True
+                return None
+            requirement = packaging.requirements.Requirement(text)
+            applies = not requirement.marker or requirement.marker.evaluate({"extra": ""})
+            name = lockfile.canonical(requirement.name)
+            self.requirements[text] = [name, str(requirement), applies]
+            self.changed = True
+        return self.requirements[text]
+
+    def contains(self, text: str, version: str) -> bool:
+        key = f"{text}\0{version}"
+        if key not in self.satisfied:
+            packaging = packaging_module()
+            requirement = packaging.requirements.Requirement(text)
+            self.satisfied[key] = requirement.specifier.contains(version, prereleases=True)
+            self.changed = True
+        return self.satisfied[key]
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        data = {"identity": self.identity, "markers": self.markers,
+                "requirements": self.requirements, "satisfied": self.satisfied}  # fmt: skip
+        partial = self.path.with_name(self.path.name + ".partial")
+        try:
+            partial.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError:
+            pass  # a read-only env: the next run asks packaging again
+
+
+@cache
+def memo() -> PackagingMemo:
+    return PackagingMemo(Path(sys.prefix) / ".repro-check-cache.json")
+
+
 def marker_applies(marker: str, extra: str = "") -> bool:
-    packaging = packaging_module() if marker else None
-    if packaging is None:
-        return True  # without an evaluator, assume the line applies
-    return packaging.markers.Marker(marker).evaluate({"extra": extra})
+    applies = memo().marker(marker, extra) if marker else True
+    return True if applies is None else applies  # without an evaluator, assume it applies
 
 
 def requirement_met(text: str, installed: dict[str, str]) -> tuple[str, str | None, bool] | None:
     """(requirement, installed version, satisfied) for a requirement that applies here,
     None for one whose marker excludes it (or when no `packaging` can read it)."""
-    packaging = packaging_module()
-    if packaging is None:
+    parsed = memo().requirement(text)
+    if parsed is None or not parsed[2]:
         return None
-    requirement = packaging.requirements.Requirement(text)
-    if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
-        return None
-    found = installed.get(lockfile.canonical(requirement.name))
-    met = found is not None and requirement.specifier.contains(found, prereleases=True)
-    return str(requirement), found, met
+    name, normalised, _ = parsed
+    found = installed.get(name)
+    return normalised, found, found is not None and memo().contains(text, found)
