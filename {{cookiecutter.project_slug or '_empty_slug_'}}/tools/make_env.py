@@ -89,16 +89,24 @@ def refuse_running_venv_on_windows() -> None:
         )
 
 
+def writes_bytecode_on_import() -> bool:
+    return not os.environ.get("PYTHONDONTWRITEBYTECODE")
+
+
 def installer() -> list[str]:
     """The install command prefix for .venv: uv's pip, or the venv's own pip.
 
     No bytecode at install (pip's --no-compile; uv's default): an import
     writes it when first needed, which is most of a cold install's time saved.
+    Where imports may not write it (PYTHONDONTWRITEBYTECODE), every start
+    would compile again, so the install compiles it once instead.
     """
+    lazy = writes_bytecode_on_import()
     if LOCK_TOOL == "uv":
-        return [str(tool_executable()), "pip", "install", "--python", str(venv_python())]
+        uv = [str(tool_executable()), "pip", "install", "--python", str(venv_python())]
+        return uv if lazy else [*uv, "--compile-bytecode"]
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
-    return [*pip, "--no-compile"]
+    return [*pip, "--no-compile"] if lazy else pip
 
 
 def uninstaller() -> list[str]:
