@@ -331,3 +331,15 @@ def test_closed_stdout_ends_quietly(project: Path) -> None:
     result = run(f"{project}/.venv/bin/invoke check-env | head -1", cwd=project)
     assert result.stdout.startswith("check-env: ") and result.stdout.count("\n") == 1
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("forbidden", [False, True], ids=["bytecode-on-import", "no-bytecode"])
+def test_bytecode_is_left_to_first_import(moved: Path, forbidden: bool) -> None:
+    """A rebuilt .venv carries no bytecode (imports write it), unless imports may not write
+    it (PYTHONDONTWRITEBYTECODE), where the install compiles it once."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if forbidden:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    run(["make", "env", "FORCE=1"], cwd=moved, env=env)
+    compiled = list((moved / SITE / "rich").rglob("*.pyc"))
+    assert bool(compiled) == forbidden, f"{len(compiled)} .pyc files under rich/"
