@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dist_files
 import lockfile
 from env_state import SEEDS, packaging_module
 from env_swap import STAMP
@@ -152,41 +153,11 @@ def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin],
     return pins, unknown
 
 
-@dataclass(frozen=True)
-class Installed:
-    name: str  # canonical
-    version: str
-    folder: Path  # its .dist-info (or .egg-info) folder
-
-
-def _from_metadata(folder: Path) -> Installed | None:
-    """Name and version from the core metadata itself (legacy folder names)."""
-    from importlib import metadata  # slow to import; rarely needed
-
-    dist = metadata.Distribution.at(folder)
-    name = dist.metadata["Name"]
-    return Installed(lockfile.canonical(name), dist.version, folder) if name else None
-
-
-def installed(site: Path) -> dict[str, Installed]:
-    """canonical name -> installed distribution in this site-packages folder.
-
-    Read from the folder names, which the installed-project spec makes
-    `{name}-{version}.dist-info`, both normalised: parsing every METADATA
-    would be most of a no-op `make env`.
-    """
-    found: dict[str, Installed] = {}
-    for entry in os.scandir(site):
-        stem, dot, suffix = entry.name.rpartition(".")
-        if suffix not in ("dist-info", "egg-info") or not entry.is_dir():
-            continue
-        name, dash, version = stem.partition("-")
-        if suffix == "dist-info" and dash and "-" not in version:
-            dist: Installed | None = Installed(lockfile.canonical(name), version, Path(entry.path))
-        else:
-            dist = _from_metadata(Path(entry.path))
-        if dist:
-            found.setdefault(dist.name, dist)
+def installed(site: Path) -> dict[str, dist_files.Dist]:
+    """canonical name -> installed distribution in this site-packages folder."""
+    found: dict[str, dist_files.Dist] = {}
+    for dist in dist_files.installed([str(site)]):
+        found.setdefault(lockfile.canonical(dist.name), dist)
     return found
 
 
@@ -214,13 +185,13 @@ def rebuild_reason(venv: Path, wanted_python: str) -> str:
     return ""
 
 
-def project_reason(venv: Path, dists: dict[str, Installed]) -> str:
+def project_reason(venv: Path, dists: dict[str, dist_files.Dist]) -> str:
     """Why the project's own editable install must be redone ('' when it is in place)."""
     dist = dists.get(lockfile.canonical(DISTRIBUTION))
     if dist is None:
         return f"{DISTRIBUTION} (this project) is not installed"
     try:
-        text = (dist.folder / "direct_url.json").read_text(encoding="utf-8")
+        text = (dist.path / "direct_url.json").read_text(encoding="utf-8")
         url = json.loads(text).get("url", "")
     except (OSError, ValueError, AttributeError):
         url = ""
@@ -232,7 +203,7 @@ def project_reason(venv: Path, dists: dict[str, Installed]) -> str:
 
 
 def differences(
-    dists: dict[str, Installed], versions: dict[str, str], unknown: set[str]
+    dists: dict[str, dist_files.Dist], versions: dict[str, str], unknown: set[str]
 ) -> tuple[list[str], list[str], list[str]]:
     """(names to install, names to remove, one line per change) between the two."""
     install, remove, changes = [], [], []
