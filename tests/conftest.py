@@ -203,6 +203,16 @@ def locked_project(session_tmp: Path) -> Path:
     return project
 
 
+@pytest.fixture(scope="module", params=choices("lock_tool"))
+def built_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default project per lock tool after `invoke lock` and `make env`, once per module
+    (a module's tests may change it, and put it back)."""
+    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
+    run(["invoke", "lock"], cwd=project)
+    run(["make", "env"], cwd=project)
+    return project
+
+
 def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:
     """Write each (lock, input) lock headed as `invoke lock` heads it (the project's lockfile)."""
     code = (

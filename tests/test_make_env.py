@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, check_env, copy_project, edit, install_into, run
+from conftest import check_env, copy_project, edit, install_into, run
 
 pytestmark = pytest.mark.slow
 SITE = Path(".venv/lib/python3.11/site-packages")
@@ -29,13 +29,9 @@ UNREACHABLE = "http://127.0.0.1:9/simple"
 ZERO_HASH = "sha256:" + "0" * 64
 
 
-@pytest.fixture(scope="module", params=["pip-tools", "uv"])
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A default project (with this lock tool) after `invoke lock` and `make env`."""
-    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
-    run(["invoke", "lock"], cwd=project)
-    run(["make", "env"], cwd=project)
-    return project
+@pytest.fixture(scope="module")
+def project(built_project: Path) -> Path:
+    return built_project
 
 
 @pytest.fixture

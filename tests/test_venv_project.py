@@ -17,20 +17,15 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import append, bake_into, check_env, copy_project, edit, install_into, run
+from conftest import append, check_env, copy_project, edit, install_into, run
 
 pytestmark = pytest.mark.slow
-LOCK_TOOLS = ["pip-tools", "uv"]
 MACHINE_LINES = re.compile(r"^\s*--(index-url|extra-index-url|find-links|trusted-host)|file://")
 
 
-@pytest.fixture(scope="module", params=LOCK_TOOLS)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A default project (with this lock tool) after `invoke lock` and `make env`."""
-    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
-    run(["invoke", "lock"], cwd=project)
-    run(["make", "env"], cwd=project)
-    return project
+@pytest.fixture(scope="module")
+def project(built_project: Path) -> Path:
+    return built_project
 
 
 @pytest.fixture
