@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import append, copy_project, edit, stamp_locks, tool
+from conftest import append, copy_project, edit, run, stamp_locks, tool
 
 CHECKS = {
     "lock-fresh": "tools/lock_fresh.py",
@@ -260,16 +260,104 @@ def test_python_agrees_reports_a_malformed_python_version(fresh_copy: Path) -> N
     assert len(output.splitlines()) == 1
 
 
+def pip_lock_pairs(project: Path) -> list[tuple[str, str]]:
+    """(lock, input) of every pip lock, requirements.txt first: the other inputs name it
+    with `-c`, so it is part of their hash."""
+    inputs = sorted(
+        project.glob("requirements*.in"), key=lambda p: (p.name != "requirements.in", p.name)
+    )
+    return [(path.with_suffix(".txt").name, path.name) for path in inputs]
+
+
+def git_add(project: Path, *names: str) -> None:
+    run(["git", "add", "--", *names], cwd=project)
+
+
+@pytest.fixture
+def stamped_copy(fresh_copy: Path) -> Path:
+    """A fresh bake whose pip locks record their current inputs, not yet added to git."""
+    stamp_locks(fresh_copy, *pip_lock_pairs(fresh_copy))
+    return fresh_copy
+
+
 @pytest.fixture
 def conda_locked_copy(fresh_copy: Path) -> Path:
-    """A fresh bake whose pip locks and conda-lock.yml all record their current inputs."""
-    # requirements.txt first: the other inputs name it with `-c`, so it is part of their hash.
-    inputs = sorted(
-        fresh_copy.glob("requirements*.in"), key=lambda p: (p.name != "requirements.in", p.name)
-    )
-    pip_locks = [(path.with_suffix(".txt").name, path.name) for path in inputs]
-    stamp_locks(fresh_copy, *pip_locks, ("conda-lock.yml", "environment.yml"))
+    """A fresh bake whose pip locks and conda-lock.yml all record their current inputs, staged."""
+    pairs = [*pip_lock_pairs(fresh_copy), ("conda-lock.yml", "environment.yml")]
+    stamp_locks(fresh_copy, *pairs)
+    git_add(fresh_copy, *(lock for lock, _ in pairs))
     return fresh_copy
+
+
+def test_lock_header_records_python_and_scope(stamped_copy: Path) -> None:
+    """The header `invoke lock` writes records the input hash, the Python X.Y and the scope."""
+    first = (stamped_copy / "requirements.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert re.fullmatch(
+        r"# input-sha256: [0-9a-f]{64} \(requirements\.in\) python=3\.11 scope=\S+", first
+    ), first
+
+
+def test_lock_fresh_names_an_untracked_lock(stamped_copy: Path) -> None:
+    """A fresh lock that git does not track fails, with the `git add` that fixes it."""
+    assert (stamped_copy / ".git").is_dir()
+    output = assert_fails(
+        stamped_copy,
+        "lock-fresh",
+        r"requirements\.txt:1: lock-fresh: not tracked by git; "
+        r"`git add requirements\.txt requirements-dev\.txt` and commit them",
+    )
+    assert "stale" not in output
+
+
+def test_lock_fresh_passes_once_the_locks_are_added(stamped_copy: Path) -> None:
+    """After `git add` of the locks (staged is enough), lock-fresh passes."""
+    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    code, output = check(stamped_copy, "lock-fresh")
+    assert code == 0, output
+    assert "lock-fresh: ok" in output
+
+
+def test_lock_fresh_skips_the_git_check_outside_a_work_tree(
+    default_project: Path, tmp_path: Path
+) -> None:
+    """Outside a git work tree, fresh locks pass: there is nothing to be tracked by."""
+    project = copy_project(default_project, tmp_path, ignore=(*SCRATCH, ".git"))
+    stamp_locks(project, *pip_lock_pairs(project))
+    code, output = check(project, "lock-fresh")
+    assert code == 0, output
+    assert "not tracked" not in output
+
+
+def test_lock_fresh_names_a_python_version_change(stamped_copy: Path) -> None:
+    """Another X.Y in .python-version alone makes every lock stale, naming both versions."""
+    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    (stamped_copy / ".python-version").write_text(f"{OTHER}\n", encoding="utf-8")
+    assert_fails(
+        stamped_copy,
+        "lock-fresh",
+        rf"requirements\.txt:1: lock-fresh: stale: locked for Python 3\.11, "
+        rf"\.python-version says {OTHER}; run `invoke lock`",
+    )
+
+
+def test_lock_fresh_ignores_a_patch_version_change(stamped_copy: Path) -> None:
+    """A patch release in .python-version (3.11 -> 3.11.9) resolves the same: still fresh."""
+    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    (stamped_copy / ".python-version").write_text("3.11.9\n", encoding="utf-8")
+    code, output = check(stamped_copy, "lock-fresh")
+    assert code == 0, output
+
+
+def test_lock_fresh_names_a_header_without_python(stamped_copy: Path) -> None:
+    """A header from an older template (hash only, no Python) is stale, and says why."""
+    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    edit(stamped_copy / "requirements.txt", r" python=\S+ scope=\S+$", "")
+    assert_fails(
+        stamped_copy,
+        "lock-fresh",
+        r"requirements\.txt:1: lock-fresh: stale: its header records no Python version "
+        r"\(written by an older template\); run `invoke lock`",
+    )
 
 
 def test_lock_fresh_passes_with_a_fresh_conda_lock(conda_locked_copy: Path) -> None:

@@ -111,6 +111,7 @@ def test_pre_commit_hook_reports_a_stale_conda_lock(locked_project: Path, tmp_pa
     """A change to environment.yml alone runs lock-fresh, which names a stale conda-lock.yml."""
     project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
     stamp_locks(project, ("conda-lock.yml", "environment.yml"))
+    run(["git", "add", "conda-lock.yml"], cwd=project)
     command = [PRE_COMMIT, "run", "lock-fresh", "--files", "environment.yml"]
     result = run(command, cwd=project)
     assert re.search(r"^lock-fresh.*Passed$", result.stdout, re.M), result.stdout

@@ -165,16 +165,12 @@ def check_consistent(ctx: Context) -> Result:
 
 
 def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
-    """A problem when `lock` was not locked from `in_file` as it is now."""
-    if lockfile.is_fresh(lock, in_file):
+    """A problem when `lock` was not locked from `in_file` as it is now, for this Python."""
+    stale = lockfile.staleness(lock, in_file)
+    if stale is None:
         return None
-    recorded = lockfile.recorded_sha256(lock)
-    return Problem(
-        lock.name,
-        f"the input hash of the current {in_file.name}",
-        "no input hash" if recorded is None else f"a lock of an older {in_file.name}",
-        fix,
-    )
+    found = stale.problem.removeprefix("is stale: ")
+    return Problem(lock.name, f"the input hash of the current {in_file.name}", found, fix)
 
 
 def check_fresh(ctx: Context) -> Result:

@@ -13,7 +13,6 @@ puts the previous `.conda-env` back.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ import lockfile
 from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
 from project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
+from steps import StepFailed, run_step
 from tool_venv import cached_tool
 
 # conda-lock has a large dependency tree: it lives in its own tool venv
@@ -79,11 +79,15 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         command += ["--update", name]
     print(f"conda: environment.yml -> conda-lock.yml ({Path(solver).name})", flush=True)
     started = time.monotonic()
-    if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
+    try:
+        run_step("conda", command, "locking environment.yml", cwd=ROOT)
+    except StepFailed as error:
+        if error.cause not in {"resolution", "python"}:
+            raise
         raise ToolError(
-            "conda-lock could not lock environment.yml; read its message above, fix "
-            "environment.yml, then run `invoke lock --conda` again"
-        )
+            f"{error}; read conda-lock's message above, fix environment.yml, "
+            "then run `invoke lock --conda` again"
+        ) from None
     # Our own input hash, readable offline by check-env and make env.
     lockfile.stamp(CONDA_LOCK, ENVIRONMENT_YML)
     print(f"conda: wrote conda-lock.yml in {time.monotonic() - started:.1f}s", flush=True)

@@ -3,14 +3,17 @@
 
 Every line of a lock is `==`-pinned with sha256 hashes, no index URL or
 find-links line of the locking machine is written, and the first line
-records the input hash so freshness can be checked offline.
+records the input hash, the Python X.Y and the platforms the lock was
+resolved for, so freshness can be checked offline. Each step is echoed and
+watched (`steps.run_step`): a quiet resolver shows it is alive, and a failure
+names its cause (an unreachable index is not a resolution problem).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -30,11 +33,17 @@ from project import (
     ToolError,
     wanted_python,
 )
+from steps import StepFailed, run_step
 from tool_venv import cached_tool
 
 COMPILE_COMMAND = "invoke lock"
 PACKAGE = {"pip-tools": "pip-tools", "uv": "uv"}
 EXECUTABLE = {"pip-tools": "pip-compile", "uv": "uv"}
+# uv's flags for each scope lockfile.scope_for gives: one lock for Linux, macOS
+# and Windows (markers where they differ), as CI's matrix needs; image locks
+# target the image's Linux. pip-compile has no such flag: it resolves for here.
+UV_SCOPE_FLAGS = {"universal": ["--universal"], "linux": ["--python-platform", "linux"]}
+_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
 
 def pinned_tool_version() -> str:
@@ -64,15 +73,11 @@ def compile_command(
     lock: str,
     upgrade: bool,
     upgrade_packages: Sequence[str],
-    image_only: bool = False,
 ) -> list[str]:
     if LOCK_TOOL == "uv":
-        # --universal: one lock for Linux, macOS and Windows (markers where they
-        # differ), as CI's matrix needs; image locks target the image's Linux.
-        platform = ["--python-platform", "linux"] if image_only else ["--universal"]
         command = [str(tool), "pip", "compile", in_file, "--output-file", lock]
-        command += ["--generate-hashes", "--python-version", wanted_python(), *platform]
-        command += ["--quiet"]
+        command += ["--generate-hashes", "--python-version", wanted_python()]
+        command += [*UV_SCOPE_FLAGS[lockfile.scope_for(lock)], "--quiet"]
     else:
         command = [str(tool), in_file, "--output-file", lock, "--generate-hashes"]
         command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
@@ -96,6 +101,73 @@ def skipped_here(lock_name: str) -> bool:
     return True
 
 
+def _requested(in_file: Path) -> set[str]:
+    """Canonical names of the requirements an `.in` file lists itself."""
+    if not in_file.exists():
+        return set()
+    lines = in_file.read_text(encoding="utf-8").splitlines()
+    matches = (_NAME.match(line) for line in lines if not line.lstrip().startswith(("#", "-")))
+    return {lockfile.canonical(match.group(1)) for match in matches if match}
+
+
+def known_names(extra_names: Sequence[str] = ()) -> set[str]:
+    """Every name a lock pins or an `.in` file asks for (a new one is locked anyway)."""
+    known = {lockfile.canonical(name) for name in extra_names}
+    for lock_name, in_name in ALL_LOCKS:
+        if (ROOT / lock_name).exists():
+            known |= {entry.name for entry in lockfile.read_lock(ROOT / lock_name)}
+        known |= _requested(ROOT / in_name)
+    return known
+
+
+def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]) -> list[str]:
+    """The `--upgrade-package` arguments no lock pins and no `.in` file names."""
+    locked = known_names(extra_names)
+    unknown = []
+    for argument in upgrade_packages:
+        match = _NAME.match(argument)
+        if not match or lockfile.canonical(match.group(1)) not in locked:
+            unknown.append(argument)
+    return unknown
+
+
+def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] = ()) -> None:
+    """Refuse, before anything is resolved, to upgrade a package no lock holds.
+
+    The lock tools accept such a name silently and change nothing.
+    """
+    unknown = unknown_upgrades(upgrade_packages, extra_names)
+    if not unknown:
+        return
+    names = [lock_name for lock_name, _ in ALL_LOCKS]
+    where = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    raise ToolError(
+        f"--upgrade-package {', '.join(unknown)}: not in {where}; add it to "
+        f"{ALL_LOCKS[0][1]} (or {ALL_LOCKS[1][1]}), then run `{COMPILE_COMMAND}`"
+    )
+
+
+def failure(error: StepFailed, in_name: str) -> ToolError:
+    """The message for a failed lock step: its cause, and the fix for that cause."""
+    if error.cause in {"resolution", "python"}:
+        return ToolError(
+            f"{error}; read the resolver message above, fix {in_name}, "
+            f"then run `{COMPILE_COMMAND}` again"
+        )
+    return error
+
+
+def lock_one(tool: Path, lock_name: str, in_name: str, command: list[str], env: dict) -> None:
+    print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
+    started = time.monotonic()
+    try:
+        run_step("lock", command, f"locking {in_name}", cwd=ROOT, env=env)
+    except StepFailed as error:
+        raise failure(error, in_name) from None
+    lockfile.stamp(ROOT / lock_name, ROOT / in_name)
+    print(f"lock: wrote {lock_name} in {time.monotonic() - started:.1f}s", flush=True)
+
+
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     tool = tool_executable()
     # The header then names the project's command, not this machine's paths.
@@ -105,21 +177,10 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         "UV_CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
     }
     for lock_name, in_name in ALL_LOCKS:
-        image_only = (lock_name, in_name) in IMAGE_LOCKS
-        if image_only and skipped_here(lock_name):
+        if (lock_name, in_name) in IMAGE_LOCKS and skipped_here(lock_name):
             continue
-        print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
-        started = time.monotonic()
-        command = compile_command(
-            tool, in_name, lock_name, upgrade, upgrade_packages, image_only=image_only
-        )
-        if subprocess.run(command, cwd=ROOT, env=env, check=False).returncode != 0:
-            raise ToolError(
-                f"{LOCK_TOOL} could not resolve {in_name}; read the resolver "
-                f"message above, fix {in_name}, then run `invoke lock` again"
-            )
-        lockfile.stamp(ROOT / lock_name, ROOT / in_name)
-        print(f"lock: wrote {lock_name} in {time.monotonic() - started:.1f}s", flush=True)
+        command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
+        lock_one(tool, lock_name, in_name, command, env)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -141,8 +202,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def conda_names() -> list[str]:
+    """The PyPI names of what conda-lock.yml pins, which `--upgrade-package` may name too."""
+    import conda_meta
+
+    if not conda_meta.CONDA_LOCK.exists():
+        return []
+    return [conda_meta.pypi_name(package.name) for package in conda_meta.read_conda_lock()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    check_upgrades(args.upgrade_package, conda_names() if args.conda else ())
     if args.conda:
         import conda_env
 

@@ -1,22 +1,24 @@
 #!/usr/bin/env python3
-"""lock-fresh: every lock records the hash of its current input file.
+"""lock-fresh: every lock matches its current input file and Python, and is committed.
 
-Offline and instant: the hash `invoke lock` wrote into each lock's first line
-is compared with the hash of the `.in` file (and of the files it names with
-`-c`/`-r`) as they are now; when `conda-lock.yml` exists, the same for it and
-`environment.yml`. Exit 0 when all agree, 1 with one line per stale or
-missing lock.
+Offline and instant: the header `invoke lock` wrote into each lock's first
+line (the hash of its inputs, the Python X.Y) is compared with the `.in` file
+(and the files it names with `-c`/`-r`) and `.python-version` as they are
+now; when `conda-lock.yml` exists, the same for it and `environment.yml`. In
+a git work tree, a lock that exists but is not tracked fails too: a clone
+would not get it. Exit 0 when all agree, 1 with one line per problem.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import lockfile
 from conda_meta import CONDA_LOCK, ENVIRONMENT_YML
-from findings import Finding, line_of, report
+from findings import Finding, report
 from project import ALL_LOCKS, ROOT
 
 CHECK = "lock-fresh"
@@ -25,7 +27,7 @@ CONDA_FIX = "run `invoke lock --conda`, then commit environment.yml and conda-lo
 
 
 def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Finding]:
-    """A finding when `lock` does not record the hash of `in_file` as it is now."""
+    """A finding when `lock` is missing or does not match `in_file` and the Python as they are."""
     if not in_file.exists():
         if lock.exists():
             yield Finding(
@@ -35,43 +37,70 @@ def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Finding]:
     if not lock.exists():
         yield Finding(in_file, 1, CHECK, f"{lock.name} is missing", fix)
         return
-    if lockfile.is_fresh(lock, in_file):
+    found = lockfile.staleness(lock, in_file)
+    if found is None:
         return
-    recorded = lockfile.recorded_sha256(lock)
-    if recorded is None:
-        yield Finding(
-            lock,
-            1,
-            CHECK,
-            f"no `{lockfile.HEADER.strip()}` line: not written by `invoke lock`",
-            fix,
-        )
-        return
-    names = " + ".join(path.name for path in lockfile.input_files(in_file))
+    # Re-locking is this check's fix; any other fix (write .python-version) is the lockfile's.
+    relock = found.fix == f"run `{lockfile.relock_command(lock)}`"
     yield Finding(
-        lock,
-        line_of(lock.read_text(encoding="utf-8"), "^" + lockfile.HEADER.strip()),
-        CHECK,
-        f"stale: locked from an older {names} "
-        f"(recorded {recorded[:12]}, now {lockfile.input_sha256(in_file)[:12]})",
-        fix,
+        lock, found.line_no, CHECK, found.problem.removeprefix("is "), fix if relock else found.fix
     )
 
 
-def stale_locks() -> Iterator[Finding]:
-    for lock_name, in_name in ALL_LOCKS:
-        yield from stale(ROOT / lock_name, ROOT / in_name, FIX)
+def checked_pairs() -> list[tuple[Path, Path, str]]:
+    """(lock, input, fix) of every lock the project keeps."""
+    pairs = [(ROOT / lock_name, ROOT / in_name, FIX) for lock_name, in_name in ALL_LOCKS]
     # A venv project may never write the conda lock; once it exists, it must be fresh.
     if CONDA_LOCK.exists():
-        yield from stale(CONDA_LOCK, ENVIRONMENT_YML, CONDA_FIX)
+        pairs.append((CONDA_LOCK, ENVIRONMENT_YML, CONDA_FIX))
+    return pairs
+
+
+def tracked(paths: Sequence[Path]) -> set[Path] | None:
+    """Which of `paths` git tracks (staged counts), or None outside a git work tree."""
+    names = [path.relative_to(ROOT).as_posix() for path in paths]
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--", *names],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git: nothing to compare with
+        return None
+    if listed.returncode != 0:  # not a git work tree
+        return None
+    found = {name for name in listed.stdout.split("\0") if name}
+    return {path for path, name in zip(paths, names, strict=True) if name in found}
+
+
+def untracked_locks(locks: Sequence[Path]) -> Iterator[Finding]:
+    """One finding per lock on disk that a clone would not get."""
+    present = [lock for lock in locks if lock.exists()]
+    known = tracked(present)
+    if known is None:
+        return
+    missing = [lock for lock in present if lock not in known]
+    names = " ".join(lock.relative_to(ROOT).as_posix() for lock in missing)
+    them = "them with their input files" if len(missing) > 1 else "it with its input file"
+    for lock in missing:
+        yield Finding(lock, 1, CHECK, "not tracked by git", f"`git add {names}` and commit {them}")
+
+
+def problems() -> Iterator[Finding]:
+    pairs = checked_pairs()
+    for lock, in_file, fix in pairs:
+        yield from stale(lock, in_file, fix)
+    yield from untracked_locks([lock for lock, _, _ in pairs])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argparse.ArgumentParser(prog="lock_fresh.py", description=__doc__.splitlines()[0]).parse_args(
         argv
     )
-    count = len(ALL_LOCKS) + CONDA_LOCK.exists()
-    return report(stale_locks(), f"{CHECK}: ok ({count} locks match their inputs)")
+    count = len(checked_pairs())
+    return report(problems(), f"{CHECK}: ok ({count} locks match their inputs)")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,27 @@
-"""Read lock files and the input hash recorded in their first line.
+"""Read lock files and the header `invoke lock` writes into their first line.
 
-The recorded hash lets anyone check offline, in milliseconds, that a lock
-was generated from the current `.in` file (and from the locks it names
-with `-c`/`-r`, so a dev lock goes stale when the runtime lock changes).
+The header records the hash of the inputs, the Python X.Y and the platform
+scope the lock was resolved for, e.g.
+`# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal`.
+It lets anyone check offline, in milliseconds, that a lock was generated
+from the current `.in` file (and from the locks it names with `-c`/`-r`, so
+a dev lock goes stale when the runtime lock changes) for the Python that
+`.python-version` names now. Stdlib only: this runs before any env exists.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 HEADER = "# input-sha256: "
+CONDA_LOCK_NAME = "conda-lock.yml"
 _OPTION_RE = re.compile(r"^-[cr]\s+(\S+)")
+_FIELD_RE = re.compile(r"\b(python|scope)=(\S+)")
 
 
 def canonical(name: str) -> str:
@@ -52,32 +60,155 @@ def input_sha256(in_file: Path) -> str:
     return content_sha256(*input_files(in_file))
 
 
-def header_line(in_file: Path) -> str:
+def wanted_minor(folder: Path) -> str | None:
+    """X.Y of the `.python-version` in `folder` (the project's root), None when missing."""
+    try:
+        version = (folder / ".python-version").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return ".".join(version.split(".")[:2])
+
+
+def scope_for(lock_name: str) -> str:
+    """The platforms `invoke lock` resolves this lock for.
+
+    uv resolves normal locks for every platform and image-only locks for the
+    image's Linux; pip-compile only for the machine that runs it.
+    """
+    if lock_name == CONDA_LOCK_NAME:
+        return "conda"
+    # Imported here, not at the top: the template's tests load this module alone.
+    from project import IMAGE_LOCKS, LOCK_TOOL
+
+    if LOCK_TOOL == "uv":
+        return "linux" if lock_name in {name for name, _ in IMAGE_LOCKS} else "universal"
+    return sys.platform
+
+
+def relock_command(lock: Path) -> str:
+    return "invoke lock --conda" if lock.name == CONDA_LOCK_NAME else "invoke lock"
+
+
+def header_line(in_file: Path, python: str | None = None, scope: str | None = None) -> str:
+    """The first line of a lock of `in_file` resolved for `python` (default: the project's)."""
     files = input_files(in_file)
     names = " + ".join(path.name for path in files)
-    return f"{HEADER}{content_sha256(*files)} ({names})"
+    python = python or wanted_minor(in_file.parent)
+    fields = [f"python={python}"] if python else []
+    fields += [f"scope={scope}"] if scope else []
+    return " ".join([f"{HEADER}{content_sha256(*files)} ({names})", *fields])
 
 
-def recorded_sha256(lock: Path) -> str | None:
-    for line in lock.read_text(encoding="utf-8").splitlines()[:5]:
+class Header(NamedTuple):
+    """What a lock's first line records; python and scope are None in older templates' locks."""
+
+    sha256: str
+    python: str | None
+    scope: str | None
+    line_no: int
+
+
+def read_header(lock: Path) -> Header | None:
+    """The recorded header of `lock`, or None when it has none (or does not exist)."""
+    try:
+        lines = lock.read_text(encoding="utf-8").splitlines()[:5]
+    except FileNotFoundError:
+        return None
+    for number, line in enumerate(lines, start=1):
         if line.startswith(HEADER):
-            return line[len(HEADER) :].split()[0]
+            rest = line[len(HEADER) :]
+            fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
+            return Header(rest.split()[0], fields.get("python"), fields.get("scope"), number)
     return None
 
 
+def recorded_sha256(lock: Path) -> str | None:
+    header = read_header(lock)
+    return header.sha256 if header else None
+
+
+class Staleness(NamedTuple):
+    """Why a lock does not match its inputs: `problem` reads after the lock's name."""
+
+    problem: str
+    fix: str
+    line_no: int = 1
+
+
+def staleness(lock: Path, in_file: Path) -> Staleness | None:
+    """None when `lock` records the hash of its current inputs and the Python of
+    `.python-version`; else what differs and the fix."""
+    fix = f"run `{relock_command(lock)}`"
+    if not in_file.exists():
+        return Staleness(
+            f"has lost its input: {in_file.name} is missing", f"restore {in_file.name}"
+        )
+    header = read_header(lock)
+    if not lock.exists():
+        return Staleness("is missing", fix)
+    if header is None:
+        return Staleness(f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix)
+    now = input_sha256(in_file)
+    if header.sha256 != now:
+        names = " + ".join(path.name for path in input_files(in_file))
+        recorded = header.sha256[:12]
+        return Staleness(
+            f"is stale: locked from an older {names} (recorded {recorded}, now {now[:12]})",
+            fix,
+            header.line_no,
+        )
+    return _python_staleness(header, in_file.parent, fix)
+
+
+def _python_staleness(header: Header, folder: Path, fix: str) -> Staleness | None:
+    wanted = wanted_minor(folder)
+    if wanted is None:
+        return Staleness(
+            "cannot be checked: .python-version is missing",
+            "write the project's Python (e.g. 3.11) into .python-version",
+            header.line_no,
+        )
+    if header.python is None:
+        return Staleness(
+            "is stale: its header records no Python version (written by an older template)",
+            fix,
+            header.line_no,
+        )
+    if header.python != wanted:
+        return Staleness(
+            f"is stale: locked for Python {header.python}, .python-version says {wanted}",
+            fix,
+            header.line_no,
+        )
+    return None
+
+
+def stale_reason(lock: Path, in_file: Path) -> str | None:
+    """One line, `<lock> <problem>; <fix>`, or None when the lock is fresh, e.g.
+    "requirements.txt is stale: locked for Python 3.11, .python-version says 3.12;
+    run `invoke lock`"."""
+    found = staleness(lock, in_file)
+    return f"{lock.name} {found.problem}; {found.fix}" if found else None
+
+
 def is_fresh(lock: Path, in_file: Path) -> bool:
-    """True when the lock records the hash of its current inputs."""
-    return recorded_sha256(lock) == input_sha256(in_file)
+    """True when the lock records the hash of its current inputs and the current Python X.Y."""
+    return staleness(lock, in_file) is None
 
 
-def stamp(lock: Path, in_file: Path) -> None:
-    """Put the input hash in the lock's first line, replacing an older one."""
+def stamp(lock: Path, in_file: Path, scope: str | None = None) -> None:
+    """Put the header in the lock's first line, replacing an older one.
+
+    `scope` defaults to what `invoke lock` resolves this lock for.
+    """
+    scope = scope or scope_for(lock.name)
     lines = [
         line
         for line in lock.read_text(encoding="utf-8").splitlines()
         if not line.startswith(HEADER)
     ]
-    lock.write_text("\n".join([header_line(in_file), *lines]) + "\n", encoding="utf-8")
+    header = header_line(in_file, scope=scope)
+    lock.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
 
 
 @dataclass

@@ -72,12 +72,9 @@ def ensure_locks() -> None:
         names = " ".join(name for name, _ in LOCKS)
         print(f"env: commit the new locks with the .in files: `git add {names}`", flush=True)
     for lock_name, in_name in LOCKS:
-        if not lockfile.is_fresh(ROOT / lock_name, ROOT / in_name):
-            inputs = " + ".join(path.name for path in lockfile.input_files(ROOT / in_name))
-            raise ToolError(
-                f"{lock_name} is stale: {inputs} (or .python-version) changed since it was "
-                "locked; run `invoke lock`, then `make env` again"
-            )
+        reason = lockfile.stale_reason(ROOT / lock_name, ROOT / in_name)
+        if reason:
+            raise ToolError(f"{reason}, then `make env` again")
 
 
 def refuse_running_venv_on_windows() -> None:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from project import ToolError
 
@@ -87,7 +88,16 @@ class StepFailed(ToolError):
         self.cause = cause
 
 
-def cause_of(output: str) -> tuple[str, str]:
+def configured_index(env: Mapping[str, str]) -> str:
+    """The index host the environment sets, else what to check."""
+    for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
+        host = urlsplit(env.get(name, "")).hostname
+        if host:
+            return host
+    return "the package index (pypi.org, or the one your pip/uv settings name)"
+
+
+def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(cause, detail) read from a failed step's output: detail is the host for
     network failures, the most telling line otherwise."""
     lines = output.splitlines()
@@ -96,11 +106,14 @@ def cause_of(output: str) -> tuple[str, str]:
         if not hits:
             continue
         if cause == "network":
-            for line in hits:
+            # pip's retry warnings name only the path; its "Looking in indexes:"
+            # line (not printed with --quiet) names the index.
+            named = [line for line in lines if line.startswith("Looking in indexes:")]
+            for line in hits + named:
                 match = _HOST.search(line)
                 if match:
                     return cause, match.group(1) or match.group(2)
-            return cause, "the package index"
+            return cause, configured_index(os.environ if env is None else env)
         return cause, hits[-1]
     errors = [line.strip() for line in lines if re.match(r"\s*(error|ERROR|×)", line)]
     return "other", (errors[-1] if errors else (lines[-1].strip() if lines else ""))
@@ -201,6 +214,6 @@ def run_step(
         _stop(process)
     output = "".join(tail)
     if code != 0:
-        cause, detail = cause_of(output)
+        cause, detail = cause_of(output, network_env(env))
         raise StepFailed(explain(cause, detail, doing), cause)
     return output

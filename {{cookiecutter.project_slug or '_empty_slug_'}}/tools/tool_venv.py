@@ -2,16 +2,17 @@
 
 Each is installed once, at a pinned version, into its own venv under
 `.cache/lock-tools/`, so a fresh clone can lock without anything installed.
+Stdlib only.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from project import ROOT, ToolError, venv_python
+from steps import StepFailed, run_step
 
 TOOL_CACHE = ROOT / ".cache" / "lock-tools"
 
@@ -30,15 +31,19 @@ def cached_tool(
         "(once per version)",
         flush=True,
     )
+    doing = f"installing {package}=={version}"
     steps = [
         [python(), "-m", "venv", str(tool_venv)],
-        [str(venv_python(tool_venv)), "-m", "pip", "install", "--quiet", f"{package}=={version}"],
+        # Not --quiet: pip's progress, and the index it names, are worth seeing once.
+        [str(venv_python(tool_venv)), "-m", "pip", "install", f"{package}=={version}"],
     ]
-    for step in steps:
-        if subprocess.run(step, check=False).returncode != 0:
+    try:
+        for step in steps:
+            run_step("tools", step, doing, cwd=ROOT)
+    except StepFailed as error:
+        raise ToolError(f"{error}; run the command again once that is fixed") from None
+    finally:
+        # Half-made (or interrupted): a later run must not find a venv without the tool.
+        if not executable.exists():
             shutil.rmtree(tool_venv, ignore_errors=True)
-            raise ToolError(
-                f"could not install {package}=={version}; check the network and the "
-                "package index, then run the command again"
-            )
     return executable

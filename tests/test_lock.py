@@ -1,0 +1,173 @@
+"""`invoke lock` of a baked project, run for real with both lock tools.
+
+The locks record the Python and the platforms they were resolved for; a
+change of `.python-version` makes them stale until re-locked; an unreachable
+index, an unknown `--upgrade-package` and a quiet resolver each say what is
+happening, in one line, with the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import OPTIONS, bake_into, choices, run, tool
+
+pytestmark = pytest.mark.slow
+
+LOCKS = ("requirements.txt", "requirements-dev.txt")
+# Nothing listens on the discard port: every request is refused at once.
+DEAD_INDEX = "http://127.0.0.1:9/simple"
+OTHER_PYTHON = "3.12"  # another X.Y than the default answer's 3.11
+# A guard against a hang, not a speed requirement.
+GUARD_SECONDS = 600
+
+
+class Locked:
+    """A baked project after its first `invoke lock`, with that run's output."""
+
+    def __init__(self, lock_tool: str, project: Path, output: str) -> None:
+        self.lock_tool = lock_tool
+        self.project = project
+        self.output = output
+
+    def texts(self) -> dict[str, str]:
+        return {name: (self.project / name).read_text(encoding="utf-8") for name in LOCKS}
+
+
+@pytest.fixture(scope="module", params=choices("lock_tool"))
+def locked(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Locked]:
+    """One project per lock tool, locked by `invoke lock` and its locks staged in git.
+
+    Tests that change its files restore them or only fail before writing.
+    """
+    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
+    result = run(["invoke", "lock"], cwd=project, timeout=GUARD_SECONDS)
+    run(["git", "add", "--", *LOCKS], cwd=project)
+    yield Locked(request.param, project, result.stdout + result.stderr)
+
+
+def header(project: Path, lock: str) -> str:
+    return (project / lock).read_text(encoding="utf-8").splitlines()[0]
+
+
+def python_installed(version: str) -> bool:
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    return any((root / "versions").glob(f"{version}.*"))
+
+
+def test_lock_records_python_and_scope(locked: Locked) -> None:
+    """Each lock's header records Python 3.11 and the scope its tool resolved it for."""
+    scope = "universal" if locked.lock_tool == "uv" else sys.platform
+    for lock in LOCKS:
+        assert re.fullmatch(
+            rf"# input-sha256: [0-9a-f]{{64}} \(.+\) python=3\.11 scope={scope}",
+            header(locked.project, lock),
+        ), header(locked.project, lock)
+    code, output = tool(locked.project, "tools/lock_fresh.py")
+    assert code == 0, output
+
+
+def test_lock_shows_each_step(locked: Locked) -> None:
+    """Every lock step echoes the command it runs and says when it wrote the lock."""
+    executable = "uv pip compile" if locked.lock_tool == "uv" else "pip-compile"
+    for lock, source in zip(LOCKS, ("requirements.in", "requirements-dev.in"), strict=True):
+        assert f"lock: $ {executable} {source} --output-file {lock}" in locked.output
+        assert re.search(rf"^lock: wrote {re.escape(lock)} in [\d.]+s$", locked.output, re.M)
+    # Quiet for 10 s or more, a step says it is alive (pip-tools usually is that slow).
+    for line in re.findall(r"^lock: still .*$", locked.output, re.M):
+        assert re.fullmatch(r"lock: still locking requirements(-dev)?\.in \(\d+s\)", line), line
+
+
+def test_unreachable_index_is_named(locked: Locked) -> None:
+    """With the index unreachable, `invoke lock --upgrade` exits 1 naming its host, not the .in."""
+    before = locked.texts()
+    dead = {"PIP_INDEX_URL": DEAD_INDEX, "UV_DEFAULT_INDEX": DEAD_INDEX, "UV_INDEX_URL": DEAD_INDEX}
+    result = run(
+        ["invoke", "lock", "--upgrade"],
+        cwd=locked.project,
+        check=False,
+        env={**os.environ, **dead},
+        timeout=GUARD_SECONDS,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+    assert errors == [
+        "ERROR: locking requirements.in failed: cannot reach 127.0.0.1; "
+        "check the network or your index settings"
+    ], result.stderr
+    assert locked.texts() == before
+
+
+def test_unknown_upgrade_package_is_refused(locked: Locked) -> None:
+    """`--upgrade-package` of a package no lock pins exits 1 naming it, before any locking."""
+    before = locked.texts()
+    command = ["invoke", "lock", "--upgrade-package", "notapackage"]
+    result = run(command, cwd=locked.project, check=False, timeout=GUARD_SECONDS)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ERROR: --upgrade-package notapackage: not in requirements.txt or "
+        "requirements-dev.txt; add it to requirements.in (or requirements-dev.in), "
+        "then run `invoke lock`"
+    ), result.stderr
+    assert "lock: $" not in result.stdout
+    assert locked.texts() == before
+
+
+def test_locked_upgrade_package_is_accepted(locked: Locked) -> None:
+    """`--upgrade-package` of a locked package, in any spelling, re-locks and stays fresh."""
+    command = ["invoke", "lock", "--upgrade-package", "Rich"]
+    result = run(command, cwd=locked.project, check=False, timeout=GUARD_SECONDS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--upgrade-package Rich" in result.stdout
+    code, output = tool(locked.project, "tools/lock_fresh.py")
+    assert code == 0, output
+
+
+@pytest.mark.skipif(
+    not python_installed(OTHER_PYTHON), reason=f"Python {OTHER_PYTHON} is not installed (pyenv)"
+)
+def test_python_version_change_needs_a_relock(locked: Locked) -> None:
+    """Another X.Y in .python-version makes lock-fresh fail naming both; `invoke lock` fixes it."""
+    version_file = locked.project / ".python-version"
+    original = version_file.read_text(encoding="utf-8")
+    before = locked.texts()
+    version_file.write_text(f"{OTHER_PYTHON}\n", encoding="utf-8")
+    try:
+        code, output = tool(locked.project, "tools/lock_fresh.py")
+        assert code == 1, output
+        assert (
+            f"requirements.txt:1: lock-fresh: stale: locked for Python 3.11, "
+            f".python-version says {OTHER_PYTHON}; run `invoke lock`"
+        ) in output
+        run(["invoke", "lock"], cwd=locked.project, timeout=GUARD_SECONDS)
+        assert f"python={OTHER_PYTHON} " in header(locked.project, "requirements.txt")
+        code, output = tool(locked.project, "tools/lock_fresh.py")
+        assert code == 0, output
+    finally:
+        version_file.write_text(original, encoding="utf-8")
+        for name, text in before.items():
+            (locked.project / name).write_text(text, encoding="utf-8")
+
+
+def test_tool_bootstrap_names_an_unreachable_index(tmp_path: Path) -> None:
+    """Installing the lock tool with the index unreachable exits 1 naming its host, and
+    leaves no half-made tool venv behind."""
+    project = bake_into(tmp_path, lock_tool="pip-tools")
+    env = {**os.environ, "PIP_INDEX_URL": DEAD_INDEX}
+    result = run(["invoke", "lock"], cwd=project, check=False, env=env, timeout=GUARD_SECONDS)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"ERROR: installing pip-tools=={OPTIONS['__pip_tools_version']} failed: cannot reach "
+        "127.0.0.1; check the network or your index settings; run the command again once "
+        "that is fixed"
+    ), result.stderr
+    assert not list((project / ".cache" / "lock-tools").glob("*"))
+    assert not (project / "requirements.txt").exists()
