@@ -25,7 +25,9 @@ def test_exercise_1_self_check_follows_the_env(bake) -> None:
     assert done.returncode == 0 and "exercise 1: PASS" in done.stdout
     uv_pip(project, "install", "six==1.16.0")
     drifted = self_check(project, "1")
-    assert drifted.returncode == 1 and "check-env --strict` fails" in drifted.stdout
+    assert drifted.returncode == 1 and "the env is not exactly the locks: run `make env`" in (
+        drifted.stdout
+    )
 
 
 def test_exercise_2_self_check_runs_conda_agrees(bake) -> None:

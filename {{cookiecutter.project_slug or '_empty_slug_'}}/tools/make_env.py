@@ -149,13 +149,24 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
     env_diff.write_stamp(VENV, locks)
 
 
+def project_locks() -> list[Path]:
+    return [ROOT / name for name, _ in LOCKS]
+
+
+def is_exactly_the_locks() -> bool:
+    """Whether `make env` would find nothing to do (and the locks are there)."""
+    if missing_locks():
+        return False
+    return env_diff.diff(VENV, project_locks(), wanted_python()).empty
+
+
 def sync(force: bool = False) -> None:
     refuse_missing_locks_in_ci()
     with env_lock("env"):
         recover_interrupted_build(VENV)
         ensure_locks()
         started = time.monotonic()
-        locks = [ROOT / name for name, _ in LOCKS]
+        locks = project_locks()
         diff = env_diff.diff(VENV, locks, wanted_python())
         if force or diff.rebuild:
             rebuild(diff.rebuild or "--force", locks)
