@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -209,8 +210,15 @@ def built_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     (a module's tests may change it, and put it back)."""
     project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
     run(["invoke", "lock"], cwd=project)
+    run(["git", "add", "requirements.txt", "requirements-dev.txt"], cwd=project)
     run(["make", "env"], cwd=project)
     return project
+
+
+def default_sigint() -> None:
+    """For a child that stands in for a terminal's foreground job: Ctrl-C is not ignored,
+    even when the tests themselves run in the background of a shell (which ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:

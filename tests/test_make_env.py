@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_env, copy_project, edit, install_into, run
+from conftest import check_env, copy_project, default_sigint, edit, install_into, run
 
 pytestmark = pytest.mark.slow
 SITE = Path(".venv/lib/python3.11/site-packages")
@@ -186,7 +186,7 @@ def test_force_rebuilds(moved: Path) -> None:
 def start(project: Path, *command: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         list(command), cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=default_sigint,
     )  # fmt: skip
 
 

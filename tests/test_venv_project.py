@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import append, check_env, copy_project, edit, install_into, run
+from conftest import append, check_env, copy_project, default_sigint, edit, install_into, run
 
 pytestmark = pytest.mark.slow
 MACHINE_LINES = re.compile(r"^\s*--(index-url|extra-index-url|find-links|trusted-host)|file://")
@@ -222,7 +222,7 @@ def test_interrupted_build_restores_previous_venv(built_copy: Path) -> None:
     before = venv_identity(built_copy)
     build = subprocess.Popen(
         [sys.executable, "tools/make_env.py", "--force"], cwd=built_copy,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not (built_copy / ".venv.previous").exists() and time.monotonic() < deadline:

@@ -42,6 +42,12 @@ def _run(c: Context, *command: str) -> None:
         raise Exit(code=code)
 
 
+def _from_root(typed: str) -> str:
+    """A path typed where invoke was started, as the tools (run from the root) must see it."""
+    path = Path(typed).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 @task(help={"force": "rebuild from scratch, even when the env could be synced in place"})
 def env(c: Context, force: bool = False) -> None:
     """Make the project env exactly the locks (.venv, or .conda-env for conda projects)."""
@@ -103,9 +109,9 @@ def report(c: Context, output: str = "", compare: str = "") -> None:
     """Write the project env's report (Python, platform, packages, lock hashes) or compare one."""
     # Paths a person types are relative to where they are; the default is the root's.
     if compare:
-        flags = ["--compare", str(Path(compare).resolve())]
+        flags = ["--compare", _from_root(compare)]
     else:
-        flags = ["--output", str(Path(output).resolve()) if output else "env-report.json"]
+        flags = ["--output", _from_root(output) if output else "env-report.json"]
     _run(c, _project_python(), str(TOOLS / "report.py"), *flags)
 
 

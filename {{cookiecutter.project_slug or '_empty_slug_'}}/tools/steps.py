@@ -53,10 +53,6 @@ CAUSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("hash", ("DO NOT MATCH THE HASHES", "Hash mismatch", "hash mismatch")),
     (
-        "python",
-        ("requires a different Python", "Requires-Python", "the current Python version"),
-    ),
-    (
         "resolution",
         (
             "ResolutionImpossible",
@@ -66,6 +62,9 @@ CAUSES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "not found in the package registry",
         ),
     ),
+    # After resolution: pip lists versions it skipped for their Python even when
+    # the real failure is a pin that does not exist.
+    ("python", ("requires a different Python", "the current Python version")),
     ("build", ("metadata-generation-failed", "Failed to build", "invalid metadata")),
 )
 # Installers retry an unreachable index for minutes by default (pip: 5 retries
