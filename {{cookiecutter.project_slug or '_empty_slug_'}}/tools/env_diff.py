@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dist_files
+import env_swap
 import lockfile
 from env_state import SEEDS, packaging_module
 from env_swap import STAMP
@@ -98,10 +99,8 @@ def stamp_text(venv: Path, locks: list[Path]) -> str:
 
 
 def write_stamp(venv: Path, locks: list[Path]) -> None:
-    """Replace the stamp in one step: a half-written record would read as no record."""
-    partial = venv / (STAMP + ".partial")
-    partial.write_text(stamp_text(venv, locks), encoding="utf-8")
-    os.replace(partial, venv / STAMP)
+    """Record a completed sync (env_swap writes it atomically)."""
+    env_swap.write_stamp(venv, stamp_text(venv, locks))
 
 
 def wanted_versions(locks: list[Path], python: str) -> tuple[dict[str, str], set[str]]:

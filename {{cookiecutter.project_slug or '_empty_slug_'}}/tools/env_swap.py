@@ -35,6 +35,13 @@ def inputs_stamp(*files: Path, salt: str = "") -> str:
     return hashlib.sha256(f"{salt}\0{lockfile.content_sha256(*files)}".encode()).hexdigest()
 
 
+def write_stamp(env: Path, text: str) -> None:
+    """Replace the stamp in one step: a half-written record would read as no record."""
+    partial = env / (STAMP + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, env / STAMP)
+
+
 def has_stamp(env: Path, stamp: str) -> bool:
     stamp_file = env / STAMP
     return stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp
@@ -64,7 +71,7 @@ def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
         env.rename(previous)
     try:
         yield
-        (env / STAMP).write_text(stamp() if callable(stamp) else stamp, encoding="utf-8")
+        write_stamp(env, stamp() if callable(stamp) else stamp)
     except BaseException:
         shutil.rmtree(env, ignore_errors=True)
         if previous.exists():
