@@ -408,9 +408,17 @@ class Bench:
         # The warm-up: the first `make env` (setup) built this env from scratch on the
         # same pins, filling the download caches both sides read; the runs alternate.
         ours, raw, _ = self.pair("cold", self.p.make_env, lambda: raw_command, no_env)
-        shutil.rmtree(raw_venv, ignore_errors=True)
         self.add("cold `make env` (no .venv)", ours, raw_name, raw, "≤ 1.2x",
                  ours <= 1.2 * raw)  # fmt: skip
+        if self.p.lock_tool == "uv":
+            # What a person doing it by hand also runs: the project's editable install.
+            with_project = [raw_command[0], raw_command[1], raw_command[2] + (
+                f' && "{uv}" pip install --quiet --python "{raw_venv}" '
+                "--no-deps --no-build-isolation --no-index --editable .")]  # fmt: skip
+            ours, raw, _ = self.pair("cold+project", self.p.make_env, lambda: with_project, no_env)
+            self.add("cold `make env` (no .venv)", ours, raw_name + " + editable project",
+                     raw, "reference", None)  # fmt: skip
+        shutil.rmtree(raw_venv, ignore_errors=True)
 
     # --- helpers -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import sys
 # Import names of the generated project's own dependencies and files: a
 # package of the same name under src/ would hide them.
 PROJECT_MODULES = {
-    "numpy", "rich", "pytest", "nox", "invoke", "ruff", "hatchling", "editables",
+    "numpy", "rich", "pytest", "nox", "invoke", "ruff", "hatchling", "editables", "uv_build",
     "pre_commit", "piptools", "uv", "tasks", "noxfile", "tools", "packaging",
 }  # fmt: skip
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")

@@ -77,15 +77,20 @@ def read_stamp(venv: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def stamp_text(venv: Path, locks: list[Path]) -> str:
+def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -> str:
     """The record a complete build or sync leaves: where, with what, from which files.
 
     It also keeps the versions the locks ask of this env, so that a no-op
     `make env` compares folder names with them instead of evaluating every
     lock marker again (importing a marker evaluator costs more than the rest).
+    Right after the installer put the locks into a new env, those versions are
+    the locked ones it installed: the installer has just evaluated the markers.
     """
     python = venv_version(venv) or ""
-    versions, unknown = wanted_versions(locks, python)
+    if just_installed:
+        versions, unknown = installed_lock_versions(venv, locks), set()
+    else:
+        versions, unknown = wanted_versions(locks, python)
     record = {
         "path": str(venv.resolve()),
         "python": python,
@@ -106,6 +111,14 @@ def write_stamp(venv: Path, locks: list[Path]) -> None:
 def wanted_versions(locks: list[Path], python: str) -> tuple[dict[str, str], set[str]]:
     pins, unknown = wanted_pins(locks, python)
     return {name: pin.version for name, pin in pins.items()}, unknown
+
+
+def installed_lock_versions(venv: Path, locks: list[Path]) -> dict[str, str]:
+    """name -> version of each locked distribution installed in `venv`."""
+    site = site_packages(venv)
+    found = installed(site) if site else {}
+    names = {entry.name for lock in locks for entry in lockfile.read_lock(lock)}
+    return {name: found[name].version for name in sorted(names & found.keys())}
 
 
 def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], set[str]] | None:

@@ -26,9 +26,9 @@ _ASK = (
 def interpreter_version(python: str | Path) -> tuple[str, str] | None:
     """(X.Y.Z, base interpreter path) of a candidate, or None when it does not start."""
     try:
-        probe = subprocess.run(
-            [str(python), "-c", _ASK], capture_output=True, text=True, timeout=30
-        )
+        # -I -S: no site, no .pth files to run; the answer needs neither.
+        command = [str(python), "-I", "-S", "-c", _ASK]
+        probe = subprocess.run(command, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = probe.stdout.splitlines()

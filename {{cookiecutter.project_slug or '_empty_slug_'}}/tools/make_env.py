@@ -129,7 +129,7 @@ def rebuild(reason: str, locks: list[Path]) -> None:
     wanted = wanted_python()
     python = find_python(wanted)
     print(f"env: building .venv with Python {wanted} ({python}): {reason}", flush=True)
-    with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks)):
+    with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks, just_installed=True)):
         run_steps("env", build_commands(python), ROOT, INSTALLING)
 
 
