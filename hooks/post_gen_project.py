@@ -1,8 +1,9 @@
-"""Real actions after the files are written: record answers, chmod, git init."""
+"""Real actions after the files are written: chmod, record answers, git init."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -17,17 +18,44 @@ REMOTE_PREFIXES = ("gh:", "gl:", "bb:", "https://", "http://", "git@", "git+", "
 EXECUTABLES = ("tools/*.py",)
 
 
-def record_answers(project: Path) -> None:
-    """Write .cookiecutter.json so the project can be re-baked or updated (cruft).
+def template_source() -> tuple[str, str | None]:
+    """(where the template comes from, its commit) for `cruft update`.
 
-    `_template` is kept only when it names a remote repository: a local path
-    would record the baking machine's folders.
+    A git checkout gives both: its `origin` remote when it has one, else its
+    own folder (a person's local template). Anything else (a zip, a plain
+    folder) records no source; updating needs a git template.
     """
-    kept = {key: value for key, value in ANSWERS.items() if key not in MACHINE_KEYS}
-    if not str(kept.get("_template", "")).startswith(REMOTE_PREFIXES):
-        kept.pop("_template", None)
-    text = json.dumps(kept, indent=2, sort_keys=True) + "\n"
-    (project / ".cookiecutter.json").write_text(text, encoding="utf-8")
+    repo_dir = ANSWERS.get("_repo_dir") or ""
+    template = str(ANSWERS.get("_template", ""))
+    commit = git_output(["rev-parse", "HEAD"], repo_dir) if repo_dir else None
+    if commit is None:
+        return (template if template.startswith(REMOTE_PREFIXES) else "", None)
+    origin = git_output(["remote", "get-url", "origin"], repo_dir)
+    return (origin or str(Path(repo_dir).resolve()), commit)
+
+
+def git_output(arguments: list[str], cwd: str | Path) -> str | None:
+    if shutil.which("git") is None:
+        return None
+    result = subprocess.run(["git", *arguments], cwd=cwd, capture_output=True, text=True)
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def record_answers(project: Path) -> None:
+    """Write .cruft.json: the answers, and the template and commit they were baked from,
+    in the form `cruft update` reads, so that template fixes can reach the project."""
+    answers = {key: value for key, value in ANSWERS.items() if key not in MACHINE_KEYS}
+    template, commit = template_source()
+    answers["_template"] = template
+    record = {
+        "template": template,
+        "commit": commit,
+        "checkout": None,
+        "context": {"cookiecutter": answers},
+        "directory": None,
+    }
+    text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    (project / ".cruft.json").write_text(text, encoding="utf-8")
 
 
 def make_executable(project: Path) -> None:
@@ -57,24 +85,35 @@ def inside_work_tree(project: Path) -> bool:
     return probe.returncode == 0 and probe.stdout.strip() == "true"
 
 
+def git_identity() -> list[str]:
+    """`-c` options for what git does not know of the author: its own identity wins."""
+    options = []
+    for key, variable, answer in (
+        ("user.name", "GIT_AUTHOR_NAME", "author_name"),
+        ("user.email", "GIT_AUTHOR_EMAIL", "author_email"),
+    ):
+        if not os.environ.get(variable) and git_output(["config", "--get", key], ".") is None:
+            options += ["-c", f"{key}={ANSWERS[answer]}"]
+    return options
+
+
 def git_init(project: Path) -> None:
-    """Start history with one commit; the author's answers stand in for a missing identity.
+    """Start history with one commit, by git's identity, or the answers where it has none.
 
     A git problem (old git, signing hooks...) must not cost the person their
     project: it is reported, and the project stays.
     """
     if shutil.which("git") is None or inside_work_tree(project):
         return
-    identity = ["-c", f"user.name={ANSWERS['author_name']}"]
-    identity += ["-c", f"user.email={ANSWERS['author_email']}", "-c", "commit.gpgsign=false"]
     message = "Initial commit from repro-template"
     commands = [
         ["git", "init", "--quiet"],
         # `git init --initial-branch` needs git 2.28+; this works with any git.
         ["git", "symbolic-ref", "HEAD", "refs/heads/main"],
         ["git", "add", "--all"],
-        ["git", *identity, "commit", "--quiet", "--no-verify", "-m", message],
-    ]
+        ["git", *git_identity(), "-c", "commit.gpgsign=false", "commit", "--quiet",
+         "--no-verify", "-m", message],
+    ]  # fmt: skip
     for command in commands:
         result = subprocess.run(command, cwd=project, capture_output=True, text=True)
         if result.returncode != 0:
@@ -85,9 +124,23 @@ def git_init(project: Path) -> None:
             return
 
 
+def rendered_by_cruft() -> bool:
+    """cruft renders the template into temporary folders to diff two versions; it alone
+    sets `_commit`. Those copies must stay plain files: no .git, no record of their own."""
+    return "_commit" in ANSWERS
+
+
+def print_next_steps(project: Path) -> None:
+    print(f"Created {project.name}. Next:")
+    print(f"  cd {project.name} && make env   # the env, exactly the locks")
+    print("  make test")
+
+
 if __name__ == "__main__":
     here = Path.cwd()
-    record_answers(here)
     make_executable(here)
     remove_empty_folders(here)
-    git_init(here)
+    if not rendered_by_cruft():
+        record_answers(here)
+        git_init(here)
+        print_next_steps(here)

@@ -28,9 +28,19 @@ TOOLS_BIN = Path(sys.executable).parent  # invoke, nox, pre-commit of the templa
 KEPT_PIP = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_DISABLE_PIP_VERSION_CHECK"}
 
 
+# A CPU bake and one GPU variant: every CUDA version bakes the same files.
+GPU_CHOICES = ["no", "12.4"]
+
+
 def choices(option: str) -> list[str]:
     """The allowed answers of a choice option, read from cookiecutter.json."""
     return list(OPTIONS[option])
+
+
+def answers(project: Path) -> dict:
+    """The answers a bake recorded (in the form cruft reads)."""
+    record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    return record["context"]["cookiecutter"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,8 +76,13 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
 
 def bake_into(output_dir: Path, **overrides: str) -> Path:
     """Bake the template with these answers; return the project folder."""
+    return bake_from(TEMPLATE, output_dir, **overrides)
+
+
+def bake_from(template: Path, output_dir: Path, **overrides: str) -> Path:
+    """Bake another checkout of the template (e.g. a copy made into a git repository)."""
     project = cookiecutter(
-        str(TEMPLATE), no_input=True, extra_context=overrides, output_dir=str(output_dir)
+        str(template), no_input=True, extra_context=overrides, output_dir=str(output_dir)
     )
     return Path(project)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DEFAULT_SLUG, TOOLS_BIN, bake_into, choices
+from conftest import DEFAULT_SLUG, TEMPLATE, TOOLS_BIN, answers, bake_into, choices
 
 # Small override dicts; ids say what differs from the defaults.
 SUPPORTED = {
@@ -22,15 +22,15 @@ SUPPORTED = {
     "python310": {"python_version": "3.10"},
     "python313-patch": {"python_version": "3.13.0"},
     "no-docker-no-ci": {"docker": "no", "ci": "none"},
-    "gpu-docker": {"gpu": "yes", "cuda_version": "12.1"},
+    "gpu-docker": {"gpu": "12.1"},
     "conda": {"env_manager": "conda"},
-    "conda-gpu-no-docker": {"env_manager": "conda", "gpu": "yes", "docker": "no"},
+    "conda-gpu-no-docker": {"env_manager": "conda", "gpu": "12.4", "docker": "no"},
     "exercises": {"exercises": "yes"},
     **{f"license-{name}": {"license": name} for name in choices("license")},
     "custom-names": {"project_name": "Jet Engine", "package_name": "jet_engine_core"},
 }
 ALWAYS = [
-    ".cookiecutter.json", ".gitignore", ".python-version", "LICENSE", "Makefile", "README.md",
+    ".cruft.json", ".gitignore", ".python-version", "LICENSE", "Makefile", "README.md",
     "noxfile.py", "pyproject.toml", "requirements.in", "requirements-dev.in", "tasks.py",
     "tools/check_env.py", "tools/make_env.py", "tools/lock.py", "tests/test_package.py",
 ]  # fmt: skip
@@ -38,13 +38,13 @@ ALWAYS = [
 
 # Files present exactly when the predicate on the answers holds.
 OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
-    "Dockerfile": lambda a: a["docker"] == "yes",
-    ".dockerignore": lambda a: a["docker"] == "yes",
-    "tools/container.py": lambda a: a["docker"] == "yes",
-    "requirements-gpu.in": lambda a: a["docker"] == "yes" and a["gpu"] == "yes",
+    "Dockerfile": lambda a: a["docker"],
+    ".dockerignore": lambda a: a["docker"],
+    "tools/container.py": lambda a: a["docker"],
+    "requirements-gpu.in": lambda a: a["docker"] and a["gpu"] != "no",
     ".github/workflows/ci.yml": lambda a: a["ci"] == "github",
-    "EXERCISES.md": lambda a: a["exercises"] == "yes",
-    "tools/check_exercises.py": lambda a: a["exercises"] == "yes",
+    "EXERCISES.md": lambda a: a["exercises"],
+    "tools/check_exercises.py": lambda a: a["exercises"],
     "environment.yml": lambda a: True,
     ".pre-commit-config.yaml": lambda a: True,
 }
@@ -54,9 +54,12 @@ def project_files(project: Path) -> list[Path]:
     return [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
 
 
-@pytest.fixture(params=list(SUPPORTED.values()), ids=list(SUPPORTED))
-def baked(request: pytest.FixtureRequest, bake) -> tuple[Path, dict[str, str]]:
-    return bake(**request.param), request.param
+@pytest.fixture(scope="module", params=list(SUPPORTED.values()), ids=list(SUPPORTED))
+def baked(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """One bake per combination, shared by every test of this module (they only read it)."""
+    return bake_into(tmp_path_factory.mktemp("baked"), **request.param), request.param
 
 
 def test_bakes_without_leftover_jinja(baked) -> None:
@@ -73,7 +76,7 @@ def test_bakes_without_leftover_jinja(baked) -> None:
 def test_expected_files_present(baked) -> None:
     """The files every project needs are there, with the package under src/."""
     project, _ = baked
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    package = answers(project)["package_name"]
     missing = [name for name in ALWAYS if not (project / name).is_file()]
     assert missing == []
     assert (project / "src" / package / "__main__.py").is_file()
@@ -82,9 +85,9 @@ def test_expected_files_present(baked) -> None:
 def test_optional_files_follow_the_answers(baked) -> None:
     """Each optional file is there exactly when its option asks for it."""
     project, _ = baked
-    answers = json.loads((project / ".cookiecutter.json").read_text())
-    wrong = {name: wanted(answers) for name, wanted in OPTIONAL.items()
-             if (project / name).is_file() != wanted(answers)}  # fmt: skip
+    chosen = answers(project)
+    wrong = {name: wanted(chosen) for name, wanted in OPTIONAL.items()
+             if (project / name).is_file() != wanted(chosen)}  # fmt: skip
     assert wrong == {}, "file -> expected presence"
 
 
@@ -129,19 +132,74 @@ def test_python_version_recorded(baked) -> None:
     assert pyproject["project"]["requires-python"] == ">=" + ".".join(version.split(".")[:2])
 
 
+def git(*arguments: str, cwd: Path) -> str:
+    return subprocess.run(["git", *arguments], cwd=cwd, capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+
+
 def test_post_gen_records_answers_and_commits(bake) -> None:
-    """The answers are recorded without machine paths, tools are executable, git has a commit."""
+    """.cruft.json records the answers (no machine paths) and the template's commit; tools
+    are executable; git has one commit and a clean tree."""
     project = bake()
-    answers = json.loads((project / ".cookiecutter.json").read_text())
-    assert answers["project_slug"] == DEFAULT_SLUG
-    assert not {"_output_dir", "_repo_dir", "_template", "_checkout"} & set(answers)
+    record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    recorded = record["context"]["cookiecutter"]
+    assert recorded["project_slug"] == DEFAULT_SLUG
+    assert recorded["docker"] is True and recorded["exercises"] is False
+    assert not {"_output_dir", "_repo_dir", "_checkout"} & set(recorded)
+    if (TEMPLATE / ".git").exists():
+        assert record["commit"] == git("rev-parse", "HEAD", cwd=TEMPLATE)
+        origin = subprocess.run(["git", "remote", "get-url", "origin"], cwd=TEMPLATE,
+                                capture_output=True, text=True).stdout.strip()  # fmt: skip
+        assert record["template"] == (origin or str(TEMPLATE))
     scripts = [p for p in (project / "tools").glob("*.py") if p.read_bytes().startswith(b"#!")]
     assert scripts and all(path.stat().st_mode & 0o111 for path in scripts)
-    log = subprocess.run(["git", "log", "--oneline"], cwd=project, capture_output=True, text=True)
-    assert "Initial commit" in log.stdout
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True,
-                            text=True)  # fmt: skip
-    assert status.stdout == ""
+    assert "Initial commit" in git("log", "--oneline", cwd=project)
+    assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_first_commit_uses_the_git_identity(bake) -> None:
+    """Where git knows who you are, the first commit is yours, not the answers'."""
+    project = bake(author_name="Answer Name", author_email="answer@example.org")
+    assert git("log", "--format=%an <%ae>", cwd=project) == "Test Baker <baker@example.org>"
+
+
+def test_first_commit_falls_back_to_the_answers(bake, monkeypatch) -> None:
+    """Where git has no identity, the answers stand in for it."""
+    for key in ("AUTHOR", "COMMITTER"):
+        monkeypatch.delenv(f"GIT_{key}_NAME")
+        monkeypatch.delenv(f"GIT_{key}_EMAIL")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    project = bake(author_name="Ada O'Hara", author_email="ada@example.org")
+    assert git("log", "--format=%an <%ae>", cwd=project) == "Ada O'Hara <ada@example.org>"
+
+
+def test_success_prints_the_next_commands(tmp_path: Path, capfd) -> None:
+    bake_into(tmp_path)
+    out = capfd.readouterr().out
+    assert f"cd {DEFAULT_SLUG} && make env" in out and "make test" in out
+
+
+# Project names as people type them -> the slug and package the bake derives.
+DERIVED = {
+    "Bob's ML Project": ("bobs-ml-project", "bobs_ml_project"),
+    "CS 229: ML": ("cs-229-ml", "cs_229_ml"),
+    "Protein Folding (v2)": ("protein-folding-v2", "protein_folding_v2"),
+    "ML  Project": ("ml-project", "ml_project"),
+    "2025 Course": ("2025-course", "pkg_2025_course"),
+    "Café Análisis": ("cafe-analisis", "cafe_analisis"),
+    "Dr. Who’s Lab.": ("dr-whos-lab", "dr_whos_lab"),
+}
+
+
+@pytest.mark.parametrize("name", DERIVED, ids=range(len(DERIVED)))
+def test_slug_and_package_derive_from_any_name(tmp_path: Path, name: str) -> None:
+    """A name with apostrophes, colons, parentheses, dots, repeated spaces, a leading
+    digit or accents bakes, with a valid slug and package derived from it."""
+    project = bake_into(tmp_path, project_name=name)
+    slug, package = DERIVED[name]
+    assert project.name == slug
+    assert (project / "src" / package / "__init__.py").is_file()
+    assert answers(project)["project_name"] == name
 
 
 def test_no_git_init_inside_a_work_tree(tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ import yaml
 from conftest import bake_into, choices, copy_project, edit, tool, validate_workflow
 
 COMBINATIONS = [
-    {"env_manager": manager, "gpu": gpu, "cuda_version": cuda, "python_version": python}
-    for (manager, gpu), (cuda, python) in zip(
-        itertools.product(choices("env_manager"), choices("gpu")),
-        itertools.cycle([("12.4", "3.11"), ("11.8", "3.12"), ("13.0", "3.10.14")]),
+    {"env_manager": manager, "gpu": gpu, "python_version": python}
+    for (manager, gpu), python in zip(
+        itertools.product(choices("env_manager"), ["no", "12.4", "11.8", "13.0"]),
+        itertools.cycle(["3.11", "3.12", "3.10.14"]),
     )
 ]
 LINE = r"^[^:\s]+:\d+: conda-agrees: .+; .+$"
@@ -58,9 +58,9 @@ def test_gpu_channel_and_cuda_pin(baked: Path, request: pytest.FixtureRequest) -
     answers = request.node.callspec.params["baked"]
     env = yaml.safe_load((baked / "environment.yml").read_text(encoding="utf-8"))
     cuda = [dep for dep in env["dependencies"] if str(dep).startswith("cuda-version")]
-    if answers["gpu"] == "yes":
+    if answers["gpu"] != "no":
         assert "nvidia" in env["channels"]
-        assert cuda == [f"cuda-version={answers['cuda_version']}"]
+        assert cuda == [f"cuda-version={answers['gpu']}"]
     else:
         assert "nvidia" not in env["channels"] and cuda == []
 

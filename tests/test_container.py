@@ -22,7 +22,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import TOOLS_BIN, append, bake_into, choices, edit, run
+from conftest import GPU_CHOICES, TOOLS_BIN, append, bake_into, choices, edit, run
 
 HADOLINT = shutil.which("hadolint", path=str(TOOLS_BIN)) or shutil.which("hadolint")
 DOCKER_FILES = ("Dockerfile", ".dockerignore")
@@ -37,11 +37,11 @@ needs_docker = pytest.mark.skipif(shutil.which("docker") is None, reason="no doc
 # plus free-text answers the Dockerfile renders (a patch-pinned Python, CUDA 11 and 13).
 DOCKER_COMBINATIONS = [
     {"docker": "yes", "gpu": gpu, "env_manager": manager}
-    for gpu, manager in itertools.product(choices("gpu"), choices("env_manager"))
+    for gpu, manager in itertools.product(GPU_CHOICES, choices("env_manager"))
 ] + [
     {"docker": "yes", "python_version": "3.12.4"},
-    {"docker": "yes", "gpu": "yes", "cuda_version": "11.8", "env_manager": "conda"},
-    {"docker": "yes", "gpu": "yes", "cuda_version": "13.0", "env_manager": "conda"},
+    {"docker": "yes", "gpu": "11.8", "env_manager": "conda"},
+    {"docker": "yes", "gpu": "13.0", "env_manager": "conda"},
 ]
 
 
@@ -109,18 +109,18 @@ def test_dockerfile_passes_pin_checks(bake: Callable[..., Path], overrides: dict
 def test_dockerfile_defaults_name_the_project_python(
     bake: Callable[..., Path], overrides: dict[str, str]
 ) -> None:
-    """The Dockerfile's default Python is the project's, and the gpu stage exists with gpu=yes."""
+    """The Dockerfile's default Python is the project's, and the gpu stage exists with a gpu."""
     project = bake(**overrides)
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     python = (project / ".python-version").read_text(encoding="utf-8").strip()
     assert f"ARG PYTHON_VERSION={python}\n" in text
     assert "ARG BASE_IMAGE=python:${PYTHON_VERSION}-slim\n" in text
     assert not text.lower().startswith("# syntax="), "a syntax line makes BuildKit pull"
-    gpu = overrides.get("gpu") == "yes"
+    gpu = overrides.get("gpu", "no") != "no"
     assert (" AS gpu\n" in text) is gpu
     assert (project / "requirements-gpu.in").exists() is gpu
     if gpu:
-        cuda = overrides.get("cuda_version", "12.4")
+        cuda = overrides["gpu"]
         assert f'NVIDIA_REQUIRE_CUDA="cuda>={cuda}"' in text
         assert f"=={cuda}.*" in (project / "requirements-gpu.in").read_text(encoding="utf-8")
 
@@ -147,17 +147,17 @@ def test_unknown_target_is_one_line(project: Path) -> None:
 
 
 def test_gpu_target_without_gpu_stage_says_how_to_get_one(project: Path) -> None:
-    """In a gpu=no project, --target gpu is refused with the fix (bake with gpu=yes)."""
+    """In a gpu=no project, --target gpu is refused with the fix (bake with a CUDA version)."""
     result = container_tool(project, "check", "--target", "gpu")
-    assert_one_error_line(result, "unknown target 'gpu'", "gpu=yes")
+    assert_one_error_line(result, "unknown target 'gpu'", "gpu=12.4")
 
 
-@pytest.mark.parametrize("gpu", choices("gpu"))
+@pytest.mark.parametrize("gpu", GPU_CHOICES)
 def test_targets_are_the_stages_that_name_their_locks(bake: Callable[..., Path], gpu: str) -> None:
     """The targets offered are the Dockerfile stages whose ENV sets REPRO_LOCKS."""
     project = bake(gpu=gpu)
     result = container_tool(project, "build", "--target", "tpu")
-    wanted = "cpu, gpu" if gpu == "yes" else "cpu"
+    wanted = "cpu, gpu" if gpu != "no" else "cpu"
     assert_one_error_line(result, f"choose one of: {wanted} (the Dockerfile stages that set")
 
 
@@ -353,12 +353,12 @@ def test_stale_lock_is_refused_before_building(project: Path) -> None:
     assert_one_error_line(result, "requirements.txt is stale", "invoke lock")
 
 
-@pytest.mark.parametrize("gpu", choices("gpu"))
+@pytest.mark.parametrize("gpu", GPU_CHOICES)
 def test_readme_explains_the_images(bake: Callable[..., Path], gpu: str, tmp_path: Path) -> None:
     """The generated README covers building, --gpus all, podman, digests and pass-through."""
     readme = (bake(gpu=gpu) / "README.md").read_text(encoding="utf-8")
     for phrase in ("invoke docker-build --target cpu", "podman", "@sha256:", "CONTAINER_RUN_ARGS"):
         assert phrase in readme
-    assert ("--gpus all" in readme) is (gpu == "yes")
+    assert ("--gpus all" in readme) is (gpu != "no")
     no_docker = bake_into(tmp_path / "no-docker", docker="no")
     assert "## Containers" not in (no_docker / "README.md").read_text(encoding="utf-8")

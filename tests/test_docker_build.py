@@ -359,7 +359,7 @@ def gpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         tmp_path_factory.mktemp("gpu-image"),
         project_name="Gpu Probe",
         lock_tool="uv",
-        gpu="yes",
+        gpu="12.4",
     )
     lock(project)
     yield project

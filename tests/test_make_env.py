@@ -8,6 +8,7 @@ under test, which is also what puts it back; anything that needs a rebuild
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -21,7 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_env, copy_project, default_sigint, edit, install_into, run
+from conftest import (
+    TEMPLATE,
+    answers,
+    check_env,
+    copy_project,
+    default_sigint,
+    edit,
+    install_into,
+    run,
+)
 
 pytestmark = pytest.mark.slow
 SITE = Path(".venv/lib/python3.11/site-packages")
@@ -339,3 +349,33 @@ def test_bytecode_is_left_to_first_import(moved: Path, forbidden: bool) -> None:
     run(["make", "env", "FORCE=1"], cwd=moved, env=env)
     compiled = list((moved / SITE / "rich").rglob("*.pyc"))
     assert bool(compiled) == forbidden, f"{len(compiled)} .pyc files under rich/"
+
+
+def hook_project_modules() -> set[str]:
+    """PROJECT_MODULES of the pre-gen hook (a Jinja template, so read, not imported)."""
+    tree = ast.parse((TEMPLATE / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PROJECT_MODULES":
+            return ast.literal_eval(node.value)
+    raise AssertionError("PROJECT_MODULES not found in the pre-gen hook")
+
+
+def test_pre_gen_refuses_every_name_the_locks_install(project: Path) -> None:
+    """A package named like anything a default bake installs would shadow it: the hook's
+    list covers every top-level module and distribution in the built env."""
+    names = set()
+    for dist in (project / SITE).glob("*.dist-info"):
+        if dist.name.startswith(answers(project)["package_name"] + "-"):
+            continue
+        names.add(dist.name.split("-")[0].lower())
+        for line in (dist / "RECORD").read_text(encoding="utf-8").splitlines():
+            top = line.split(",")[0].split("/")[0]
+            if top.endswith(".py"):
+                names.add(top[:-3])
+            elif top and not top.endswith((".dist-info", ".pth", ".data")) and top != "..":
+                names.add(top)
+    missing = sorted(
+        name for name in names - hook_project_modules()
+        if name.isidentifier() and not name.startswith("__")
+    )  # fmt: skip
+    assert missing == []

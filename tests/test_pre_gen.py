@@ -13,32 +13,50 @@ from conftest import bake_into
 UNSUPPORTED = {
     "slug-space": ({"project_slug": "my project"}, "ERROR: project_slug 'my project'"),
     "slug-upper": ({"project_slug": "MyProject"}, "ERROR: project_slug 'MyProject'"),
-    "slug-leading-digit": ({"project_slug": "1project"}, "ERROR: project_slug '1project'"),
-    "slug-empty": ({"project_slug": ""}, "ERROR: project_slug ''"),
+    "slug-trailing-newline": ({"project_slug": "my-project\n"},
+                              "ERROR: project_slug 'my-project\\n'"),
+    "slug-windows-con": ({"project_slug": "con", "package_name": "con_tools"},
+                         "ERROR: project_slug 'con' is a name Windows cannot create"),
+    "slug-windows-lpt1": ({"project_slug": "lpt1", "package_name": "lpt_tools"},
+                          "ERROR: project_slug 'lpt1' is a name Windows cannot create"),
+    "slug-too-long": ({"project_slug": "a" * 300, "package_name": "long_one"},
+                      "ERROR: project_slug '" + "a" * 300 + "' is longer than"),
+    "slug-dependency": ({"project_slug": "numpy", "package_name": "my_numpy"},
+                        "ERROR: project_slug 'numpy' is the name of a dependency"),
     "package-dash": ({"package_name": "my-pkg"}, "ERROR: package_name 'my-pkg'"),
     "package-keyword": ({"package_name": "class"}, "ERROR: package_name 'class' is a"),
     "package-stdlib-json": ({"package_name": "json"}, "ERROR: package_name 'json' shadows"),
     "package-stdlib-test": ({"package_name": "test"}, "ERROR: package_name 'test' shadows"),
     "package-stdlib-typing": ({"package_name": "typing"}, "ERROR: package_name 'typing' shadows"),
-    "package-dependency": (
-        {"package_name": "numpy"},
-        "ERROR: package_name 'numpy' shadows a module",
-    ),
+    "package-dependency": ({"package_name": "numpy"}, "ERROR: package_name 'numpy' shadows"),
+    "package-locked-dependency": ({"package_name": "yaml"}, "ERROR: package_name 'yaml' shadows"),
+    "package-nfkc": ({"package_name": "\ufb01le_tools"},
+                     "ERROR: package_name '\ufb01le_tools' holds non-ASCII"),
+    "package-trailing-newline": ({"package_name": "my_pkg\n"},
+                                 "ERROR: package_name 'my_pkg\\n'"),
+    "name-newline": ({"project_name": "Two\nLines", "project_slug": "two-lines"},
+                     "ERROR: project_name 'Two\\nLines' holds a line break"),
+    "name-trailing-newline": ({"project_name": "Name\n", "project_slug": "name"},
+                              "ERROR: project_name 'Name\\n' holds a line break"),
+    "name-empty": ({"project_name": " ", "project_slug": "x"}, "ERROR: project_name ' ' is empty"),
+    "description-newline": ({"description": "one\ntwo"}, "ERROR: description 'one\\ntwo' holds"),
+    "author-control": ({"author_name": "Ada\x00"}, "ERROR: author_name 'Ada\\x00' holds"),
     "email-malformed": ({"author_email": "me-at-example"}, "ERROR: author_email 'me-at-example'"),
+    "email-trailing-newline": ({"author_email": "me@example.org\n"}, "ERROR: author_email"),
     "python-malformed": ({"python_version": "three"}, "ERROR: python_version 'three'"),
+    "python-trailing-newline": ({"python_version": "3.11\n"}, "ERROR: python_version '3.11\\n'"),
     "python-too-old": ({"python_version": "3.9"}, "ERROR: python_version '3.9' is not supported"),
     "python-two": ({"python_version": "2.7"}, "ERROR: python_version '2.7' is not supported"),
-    "cuda-malformed": ({"cuda_version": "12"}, "ERROR: cuda_version '12'"),
-    "cuda-unsupported": ({"cuda_version": "10.2"}, "ERROR: cuda_version '10.2' is not supported"),
     "gpu-without-runtime": (
-        {"gpu": "yes", "docker": "no", "env_manager": "venv"},
-        "ERROR: gpu 'yes' needs a CUDA runtime",
+        {"gpu": "12.4", "docker": "no", "env_manager": "venv"},
+        "ERROR: gpu '12.4' needs a CUDA runtime",
     ),
-}
+}  # fmt: skip
 BAD_CHOICES = {
     "lock-tool": {"lock_tool": "poetry"},
     "env-manager": {"env_manager": "pixi"},
-    "docker": {"docker": "maybe"},
+    "gpu-yes": {"gpu": "yes"},
+    "cuda-unsupported": {"gpu": "10.2"},
 }
 
 
@@ -62,4 +80,22 @@ def test_choice_outside_list_is_refused(tmp_path: Path, overrides) -> None:
         bake_into(tmp_path, **overrides)
     ((_, value),) = overrides.items()
     assert value in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_yes_no_answer_must_be_yes_or_no(tmp_path: Path) -> None:
+    """docker and exercises are booleans: `maybe` is refused, naming the option."""
+    with pytest.raises(ValueError, match="docker"):
+        bake_into(tmp_path, docker="maybe")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_bad_answer_is_reported_at_once(tmp_path: Path, capfd) -> None:
+    """Three bad answers: three ERROR lines in one run, not one per attempt."""
+    with pytest.raises(FailedHookException):
+        bake_into(tmp_path, package_name="json", author_email="nobody", python_version="3.9")
+    errors = [line for line in capfd.readouterr().err.splitlines()
+              if line.startswith("ERROR: ") and "Stopping generation" not in line]  # fmt: skip
+    assert [line.split()[1] for line in errors] == ["author_email", "package_name",
+                                                     "python_version"]  # fmt: skip
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,6 @@ test and re-lock jobs, executed in order in a baked project on this machine.
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 import shlex
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import bake_into, choices, copy_project, run, validate_workflow
+from conftest import answers, bake_into, choices, copy_project, run, validate_workflow
 
 WORKFLOW = Path(".github/workflows/ci.yml")
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})")
@@ -90,8 +89,8 @@ def test_jobs_lint_test_on_three_systems_and_relock_weekly(workflow: dict) -> No
 @pytest.fixture(scope="module", params=choices("env_manager"))
 def managed(request: pytest.FixtureRequest, session_tmp: Path) -> tuple[Path, dict]:
     """A bake for each env manager, with Docker and a GPU lock: every job, every lock."""
-    answers = {"env_manager": request.param, "docker": "yes", "gpu": "yes"}
-    project = bake_into(session_tmp / f"workflow-{request.param}", **answers)
+    chosen = {"env_manager": request.param, "docker": "yes", "gpu": "12.4"}
+    project = bake_into(session_tmp / f"workflow-{request.param}", **chosen)
     return project, yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
 
 
@@ -109,8 +108,7 @@ def test_every_run_step_is_in_the_readme(managed: tuple[Path, dict]) -> None:
 def test_relock_job_can_lock_and_diffs_every_lock(managed: tuple[Path, dict]) -> None:
     """The weekly re-lock has a solver when it re-locks conda-lock.yml, and diffs every lock."""
     project, workflow = managed
-    answers = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
-    conda = answers["env_manager"] == "conda"
+    conda = answers(project)["env_manager"] == "conda"
     relock = steps(workflow, "relock")
     uses = [step["uses"].split("@")[0] for step in relock if "uses" in step]
     assert ("mamba-org/setup-micromamba" in uses) == conda, uses

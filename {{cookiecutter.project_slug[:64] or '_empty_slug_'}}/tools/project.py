@@ -25,7 +25,7 @@ LOCK_TOOL_VERSION = "{{ cookiecutter.__pip_tools_version if cookiecutter.lock_to
 LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
 # Locks only images install: their wheels (CUDA runtimes) exist for Linux
 # only, so `make env` on a laptop leaves them out; `invoke lock` writes them.
-{%- if cookiecutter.docker == "yes" and cookiecutter.gpu == "yes" %}
+{%- if cookiecutter.docker and cookiecutter.gpu != "no" %}
 IMAGE_LOCKS: tuple[tuple[str, str], ...] = (("requirements-gpu.txt", "requirements-gpu.in"),)
 {%- else %}
 IMAGE_LOCKS: tuple[tuple[str, str], ...] = ()

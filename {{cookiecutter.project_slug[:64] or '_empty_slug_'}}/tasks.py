@@ -122,7 +122,7 @@ def lint(c: Context, pins: bool = False) -> None:
         _run(c, sys.executable, str(TOOLS / "pin_checks.py"))
         return
     _run(c, _project_python(), "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure")
-{%- if cookiecutter.docker == "yes" %}
+{%- if cookiecutter.docker %}
 
 
 def _container(c: Context, action: str, target: str, args: str, *rest: str) -> None:
@@ -145,7 +145,7 @@ CONTAINER_ARGS_HELP = (
 
 @task(
     help={
-        "target": "image stage: cpu{{ ' or gpu' if cookiecutter.gpu == 'yes' else '' }}",
+        "target": "image stage: cpu{{ ' or gpu' if cookiecutter.gpu != "no" else '' }}",
         "args": CONTAINER_ARGS_HELP.format("BUILD"),
     }
 )
