@@ -46,6 +46,11 @@ OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
     "EXERCISES.md": lambda a: a["exercises"],
     "tools/check_exercises.py": lambda a: a["exercises"],
     "environment.yml": lambda a: True,
+    **{
+        f"tools/{name}.py": (lambda a: a["env_manager"] == "conda")
+        for name in ("conda_meta", "conda_env", "conda_agrees", "check_conda")
+    },
+    "tools/environment_yml.py": lambda a: a["env_manager"] == "venv",
     ".pre-commit-config.yaml": lambda a: True,
 }
 
@@ -89,6 +94,13 @@ def test_optional_files_follow_the_answers(baked) -> None:
     wrong = {name: wanted(chosen) for name, wanted in OPTIONAL.items()
              if (project / name).is_file() != wanted(chosen)}  # fmt: skip
     assert wrong == {}, "file -> expected presence"
+
+
+def test_conda_hook_only_in_conda_projects(baked) -> None:
+    """A venv project ships no conda hook; its environment.yml is derived, not policed."""
+    project, _ = baked
+    config = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert ("conda-agrees" in config) is (answers(project)["env_manager"] == "conda")
 
 
 def test_no_empty_folders(baked) -> None:

@@ -201,7 +201,10 @@ def test_json_on_errors(project: Path) -> None:
     assert "invalid choice: 'bogus'" in json.loads(usage.stdout)["error"]
     unexpected = check_env_with(project, "--json", REPRO_LOCKS="src")  # a folder, not a lock
     assert unexpected.returncode == 3
-    assert json.loads(unexpected.stdout)["error"].startswith("unexpected error: IsADirectoryError")
+    error = json.loads(unexpected.stdout)["error"]
+    assert error.startswith("unexpected IsADirectoryError: ")
+    log = project / error.rsplit("the traceback is in ", 1)[1]
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
 
 
 def test_output_during_imports_stays_out_of_json(copy: Path) -> None:

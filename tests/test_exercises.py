@@ -30,13 +30,31 @@ def test_exercise_1_self_check_follows_the_env(bake) -> None:
     )
 
 
-def test_exercise_2_self_check_runs_conda_agrees(bake) -> None:
-    """Exercise 2 names conda-agrees when environment.yml and requirements.in disagree."""
-    project = bake(exercises="yes", docker="no")
-    edit(project / "environment.yml", "rich", "rich-cli")
+def test_exercise_2_self_check_follows_the_derived_environment_yml(bake) -> None:
+    """Venv project: PASS once the locks are made and committed; TODO after a hand edit of
+    environment.yml, naming lock-fresh; PASS again after `invoke lock`."""
+    project = bake(exercises="yes", lock_tool="uv", docker="no")
+    run(["make", "lock"], cwd=project)
+    run(["git", "add", "requirements.txt", "requirements-dev.txt"], cwd=project)
+    assert self_check(project, "2").returncode == 0
+    edit(project / "environment.yml", "rich>=13", "rich>=14")
     result = self_check(project, "2")
-    assert result.returncode == 1
-    assert "conda_agrees.py` fails" in result.stdout
+    assert result.returncode == 1 and "lock_fresh.py` fails: run `invoke lock`" in result.stdout
+    run(["make", "lock"], cwd=project)
+    assert self_check(project, "2").returncode == 0
+
+
+def test_conda_exercises_name_the_conda_env_and_a_way_to_lock(bake) -> None:
+    """Conda project: the texts name .conda-env, never .venv; without conda-lock.yml (no
+    solver here) exercise 2 says where to lock instead of failing forever."""
+    project = bake(exercises="yes", env_manager="conda", docker="no")
+    text = (project / "EXERCISES.md").read_text(encoding="utf-8")
+    assert ".conda-env/bin/python -m my_ml_project" in text and ".venv" not in text
+    first = self_check(project, "1")
+    assert first.returncode == 1 and "exercise 1: TODO - run `make env`" in first.stdout
+    second = self_check(project, "2")
+    assert second.returncode == 1
+    assert "no conda-lock.yml yet" in second.stdout and "CI workflow's conda job" in second.stdout
 
 
 def test_unknown_exercise_is_a_usage_error(bake) -> None:

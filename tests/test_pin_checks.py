@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import append, copy_project, edit, run, stamp_locks, tool
+from conftest import append, bake_into, copy_project, edit, run, stamp_locks, tool
 
 CHECKS = {
     "lock-fresh": "tools/lock_fresh.py",
@@ -82,12 +82,6 @@ PYTHON_BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
             p / "pyproject.toml", r'^requires-python = ".*"', f'requires-python = ">={OTHER}"'
         ),
         rf"pyproject\.toml:\d+: python-agrees: requires-python `>={OTHER}` names {OTHER}, but",
-    ),
-    "environment.yml": (
-        lambda p: edit(
-            p / "environment.yml", r"^(\s*-\s*python)\s*=+\s*[\d.*]+", rf"\g<1>={OTHER}"
-        ),
-        rf"environment\.yml:\d+: python-agrees: python names {OTHER}, but",
     ),
     "Dockerfile": (
         lambda p: edit(p / "Dockerfile", r"^ARG PYTHON_VERSION=.*$", f"ARG PYTHON_VERSION={OTHER}"),
@@ -281,12 +275,27 @@ def stamped_copy(fresh_copy: Path) -> Path:
 
 
 @pytest.fixture
-def conda_locked_copy(fresh_copy: Path) -> Path:
-    """A fresh bake whose pip locks and conda-lock.yml all record their current inputs, staged."""
-    pairs = [*pip_lock_pairs(fresh_copy), ("conda-lock.yml", "environment.yml")]
-    stamp_locks(fresh_copy, *pairs)
-    git_add(fresh_copy, *(lock for lock, _ in pairs))
-    return fresh_copy
+def conda_locked_copy(tmp_path: Path) -> Path:
+    """A conda bake whose pip locks and conda-lock.yml all record their current inputs, staged."""
+    project = bake_into(tmp_path, env_manager="conda")
+    pairs = [*pip_lock_pairs(project), ("conda-lock.yml", "environment.yml")]
+    stamp_locks(project, *pairs)
+    git_add(project, *(lock for lock, _ in pairs))
+    return project
+
+
+def test_lock_fresh_names_a_hand_edit_of_the_derived_environment_yml(stamped_copy: Path) -> None:
+    """In a venv project environment.yml is written from requirements.in: editing it by hand
+    fails lock-fresh, and the fix names the intent file."""
+    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    assert check(stamped_copy, "lock-fresh")[0] == 0
+    append(stamped_copy / "environment.yml", "  - scipy\n")
+    assert_fails(
+        stamped_copy,
+        "lock-fresh",
+        r"environment\.yml:1: lock-fresh: is not what requirements\.in and \.python-version "
+        r"give \(edited by hand\?\); add dependencies to requirements\.in instead",
+    )
 
 
 def test_lock_header_records_python_and_scope(stamped_copy: Path) -> None:

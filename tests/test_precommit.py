@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS, TEMPLATE, TOOLS_BIN, append, copy_project, edit, run, stamp_locks
+from conftest import (
+    OPTIONS,
+    TEMPLATE,
+    TOOLS_BIN,
+    append,
+    bake_into,
+    copy_project,
+    edit,
+    run,
+    stamp_locks,
+)
 
 PRE_COMMIT = str(TOOLS_BIN / "pre-commit")
 # Copies leave out only the .venv: .cache, which holds the lock tool's cache, is kept.
@@ -107,11 +117,17 @@ def test_pre_commit_hook_reports_a_stale_lock(locked_project: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_pre_commit_hook_reports_a_stale_conda_lock(locked_project: Path, tmp_path: Path) -> None:
-    """A change to environment.yml alone runs lock-fresh, which names a stale conda-lock.yml."""
-    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
-    stamp_locks(project, ("conda-lock.yml", "environment.yml"))
-    run(["git", "add", "conda-lock.yml"], cwd=project)
+def test_pre_commit_hook_reports_a_stale_conda_lock(tmp_path: Path) -> None:
+    """In a conda project, a change to environment.yml alone runs lock-fresh, which names a
+    stale conda-lock.yml."""
+    project = bake_into(tmp_path, env_manager="conda", lock_tool="uv")
+    pairs = [
+        ("requirements.txt", "requirements.in"),
+        ("requirements-dev.txt", "requirements-dev.in"),
+        ("conda-lock.yml", "environment.yml"),
+    ]
+    stamp_locks(project, *pairs)
+    run(["git", "add", *(lock for lock, _ in pairs)], cwd=project)
     command = [PRE_COMMIT, "run", "lock-fresh", "--files", "environment.yml"]
     result = run(command, cwd=project)
     assert re.search(r"^lock-fresh.*Passed$", result.stdout, re.M), result.stdout
@@ -123,6 +139,25 @@ def test_pre_commit_hook_reports_a_stale_conda_lock(locked_project: Path, tmp_pa
         result.stdout,
         re.M,
     ), result.stdout
+
+
+@pytest.mark.slow
+def test_adding_a_dependency_by_the_readme_recipe_passes_every_hook(
+    locked_project: Path, tmp_path: Path
+) -> None:
+    """Venv project: add to requirements.in, `invoke lock`, `make env`, commit the files the
+    README names: every hook passes; environment.yml followed by itself."""
+    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
+    append(project / "requirements.in", "packaging>=23\n")
+    invoke = str(TOOLS_BIN / "invoke")
+    locked = run([invoke, "lock"], cwd=project)
+    assert "wrote environment.yml from requirements.in" in locked.stdout
+    assert "  - packaging>=23\n" in (project / "environment.yml").read_text(encoding="utf-8")
+    run(["make", "env"], cwd=project)
+    files = ["requirements.in", "requirements.txt", "requirements-dev.txt", "environment.yml"]
+    run(["git", "add", *files], cwd=project)
+    run(["git", "commit", "--quiet", "-m", "add packaging"], cwd=project)
+    run([PRE_COMMIT, "run", "--all-files"], cwd=project)
 
 
 @pytest.mark.slow

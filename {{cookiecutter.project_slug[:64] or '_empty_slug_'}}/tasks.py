@@ -16,14 +16,24 @@ ROOT = Path(__file__).resolve().parent
 TOOLS = ROOT / "tools"
 sys.path.insert(0, str(TOOLS))
 
+{%- if cookiecutter.env_manager == "conda" %}
 from conda_meta import conda_python  # noqa: E402 - tools/ is not a package
-from project import ENV_MANAGER, EXIT_INTERRUPTED, VENV, venv_python  # noqa: E402
+from project import EXIT_INTERRUPTED  # noqa: E402
 
 
 def _project_python() -> str:
-    """The project's env interpreter (.venv or .conda-env), or the running one (nox, image)."""
-    python = conda_python() if ENV_MANAGER == "conda" else venv_python(VENV)
+    """The project's env interpreter (.conda-env), or the running one (nox, image)."""
+    python = conda_python()
     return str(python) if python.exists() else sys.executable
+{%- else %}
+from project import EXIT_INTERRUPTED, VENV, venv_python  # noqa: E402 - tools/ is not a package
+
+
+def _project_python() -> str:
+    """The project's env interpreter (.venv), or the running one (nox, image)."""
+    python = venv_python(VENV)
+    return str(python) if python.exists() else sys.executable
+{%- endif %}
 
 
 def _run(c: Context, *command: str) -> None:
@@ -52,6 +62,7 @@ def _from_root(typed: str) -> str:
 def env(c: Context, force: bool = False) -> None:
     """Make the project env exactly the locks (.venv, or .conda-env for conda projects)."""
     _run(c, sys.executable, str(TOOLS / "make_env.py"), *(["--force"] if force else []))
+{%- if cookiecutter.env_manager == "conda" %}
 
 
 @task(
@@ -59,22 +70,35 @@ def env(c: Context, force: bool = False) -> None:
     help={
         "upgrade": "re-resolve every pin to the newest allowed version",
         "upgrade_package": "re-resolve only this package (repeatable)",
-        "conda": "also write conda-lock.yml from environment.yml"
-        + (" (default here; --no-conda skips it)" if ENV_MANAGER == "conda" else ""),
+        "conda": "also write conda-lock.yml from environment.yml (--no-conda skips it)",
     },
 )
 def lock(
-    c: Context,
-    upgrade: bool = False,
-    upgrade_package: list[str] | None = None,
-    conda: bool = ENV_MANAGER == "conda",
+    c: Context, upgrade: bool = False, upgrade_package: list[str] | None = None, conda: bool = True
 ) -> None:
-    """Write requirements.txt and requirements-dev.txt (and conda-lock.yml), hashed."""
+    """Write requirements.txt, requirements-dev.txt and conda-lock.yml, hashed."""
     args = ["--upgrade"] if upgrade else []
     for name in upgrade_package or []:
         args += ["--upgrade-package", name]
     args.append("--conda" if conda else "--no-conda")
     _run(c, sys.executable, str(TOOLS / "lock.py"), *args)
+{%- else %}
+
+
+@task(
+    iterable=["upgrade_package"],
+    help={
+        "upgrade": "re-resolve every pin to the newest allowed version",
+        "upgrade_package": "re-resolve only this package (repeatable)",
+    },
+)
+def lock(c: Context, upgrade: bool = False, upgrade_package: list[str] | None = None) -> None:
+    """Write requirements.txt and requirements-dev.txt, hashed; environment.yml from the .in."""
+    args = ["--upgrade"] if upgrade else []
+    for name in upgrade_package or []:
+        args += ["--upgrade-package", name]
+    _run(c, sys.executable, str(TOOLS / "lock.py"), *args)
+{%- endif %}
 
 
 @task(

@@ -55,6 +55,7 @@ from project import (
     load_pyproject,
     version_matches,
     wanted_python,
+    write_crash_log,
 )
 
 CONDA_LOCK_NAME = "conda-lock.yml"
@@ -383,7 +384,8 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
 
 def check(args: argparse.Namespace) -> int:
     prefix = Path(sys.prefix)
-    in_conda = (prefix / "conda-meta").is_dir()  # conda_meta.is_conda_prefix, without its import
+    # conda_meta.is_conda_prefix, without its import (a venv project ships no conda_meta)
+    in_conda = ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
     line = outside_env(in_conda)
     if line:
         print(json_text({"ok": False, "error": line}) if args.json else line)
@@ -424,11 +426,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         raise
     except (KeyboardInterrupt, Exception) as error:
-        code, text = EXIT_UNEXPECTED, f"unexpected error: {error!r}; please report it"
         for kind, kind_code, template in outcomes:
             if isinstance(error, kind):
                 code, text = kind_code, template.format(error)
                 break
+        else:
+            log = write_crash_log()
+            code = EXIT_UNEXPECTED
+            text = f"unexpected {type(error).__name__}: {error}; the traceback is in {log}"
         print(text, file=sys.stderr)
         print(json_text({"ok": False, "error": text, "exit_code": code}))
         return code

@@ -193,12 +193,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="re-resolve only NAME (repeatable)",
     )
-    parser.add_argument(
-        "--conda",
-        action=argparse.BooleanOptionalAction,
-        default=ENV_MANAGER == "conda",
-        help="also write conda-lock.yml from environment.yml (the default for conda projects)",
-    )
+    if ENV_MANAGER == "conda":
+        parser.add_argument(
+            "--conda",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="also write conda-lock.yml from environment.yml (--no-conda skips it)",
+        )
     return parser.parse_args(argv)
 
 
@@ -211,16 +212,27 @@ def conda_names() -> list[str]:
     return [conda_meta.pypi_name(package.name) for package in conda_meta.read_conda_lock()]
 
 
+def write_environment_yml() -> None:
+    """A venv project's environment.yml is derived from requirements.in: rewrite it."""
+    import environment_yml
+
+    if environment_yml.write():
+        print("lock: wrote environment.yml from requirements.in", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    check_upgrades(args.upgrade_package, conda_names() if args.conda else ())
-    if args.conda:
+    conda = getattr(args, "conda", False)
+    check_upgrades(args.upgrade_package, conda_names() if conda else ())
+    if conda:
         import conda_env
 
         conda_env.find_solver()  # no solver: say so before re-locking anything
     lock(args.upgrade, args.upgrade_package)
-    if args.conda:
+    if conda:
         conda_env.lock(args.upgrade, args.upgrade_package)
+    if ENV_MANAGER == "venv":
+        write_environment_yml()
     return EXIT_OK
 
 

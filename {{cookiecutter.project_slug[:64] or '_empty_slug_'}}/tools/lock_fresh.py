@@ -4,9 +4,11 @@
 Offline and instant: the header `invoke lock` wrote into each lock's first
 line (the hash of its inputs, the Python X.Y) is compared with the `.in` file
 (and the files it names with `-c`/`-r`) and `.python-version` as they are
-now; when `conda-lock.yml` exists, the same for it and `environment.yml`. In
-a git work tree, a lock that exists but is not tracked fails too: a clone
-would not get it. Exit 0 when all agree, 1 with one line per problem.
+now; in a conda project, the same for `conda-lock.yml` and `environment.yml`;
+in a venv project, `environment.yml` must be what `invoke lock` writes from
+requirements.in (it is derived, never edited by hand). In a git work tree,
+a lock that exists but is not tracked fails too: a clone would not get it.
+Exit 0 when all agree, 1 with one line per problem.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import lockfile
-from conda_meta import CONDA_LOCK, ENVIRONMENT_YML
 from findings import Finding, report
-from project import ALL_LOCKS, ROOT
+from project import ALL_LOCKS, ENV_MANAGER, ROOT
 
 CHECK = "lock-fresh"
 FIX = "run `invoke lock`, then commit the .in and .txt files together"
@@ -50,10 +51,27 @@ def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Finding]:
 def checked_pairs() -> list[tuple[Path, Path, str]]:
     """(lock, input, fix) of every lock the project keeps."""
     pairs = [(ROOT / lock_name, ROOT / in_name, FIX) for lock_name, in_name in ALL_LOCKS]
-    # A venv project may never write the conda lock; once it exists, it must be fresh.
-    if CONDA_LOCK.exists():
+    if ENV_MANAGER == "conda":
+        from conda_meta import CONDA_LOCK, ENVIRONMENT_YML
+
         pairs.append((CONDA_LOCK, ENVIRONMENT_YML, CONDA_FIX))
     return pairs
+
+
+def derived_files() -> Iterator[Finding]:
+    """A venv project's environment.yml is written from requirements.in, not by hand."""
+    if ENV_MANAGER != "venv":
+        return
+    import environment_yml
+
+    if environment_yml.differs():
+        yield Finding(
+            environment_yml.ENVIRONMENT_YML,
+            1,
+            CHECK,
+            "is not what requirements.in and .python-version give (edited by hand?)",
+            "add dependencies to requirements.in instead, then run `invoke lock`",
+        )
 
 
 def tracked(paths: Sequence[Path]) -> set[Path] | None:
@@ -92,6 +110,7 @@ def problems() -> Iterator[Finding]:
     pairs = checked_pairs()
     for lock, in_file, fix in pairs:
         yield from stale(lock, in_file, fix)
+    yield from derived_files()
     yield from untracked_locks([lock for lock, _, _ in pairs])
 
 

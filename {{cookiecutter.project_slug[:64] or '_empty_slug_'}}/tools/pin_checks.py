@@ -13,9 +13,11 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from project import EXIT_OK, ROOT, ToolError
+from project import ENV_MANAGER, EXIT_OK, ROOT, ToolError
 
-CHECKS = ("lock_fresh", "pins_exact", "python_agrees", "hooks_agree", "conda_agrees")
+CHECKS = ("lock_fresh", "pins_exact", "python_agrees", "hooks_agree") + (
+    ("conda_agrees",) if ENV_MANAGER == "conda" else ()
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,8 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
 LOCK_TOOL = "{{ cookiecutter.lock_tool }}"
 ENV_MANAGER = "{{ cookiecutter.env_manager }}"
+# The CUDA X.Y of the GPU variant; empty in a CPU-only project.
+CUDA_VERSION = "{{ cookiecutter.__cuda_version }}"
 # The lock tool version a fresh clone bootstraps before requirements-dev.txt
 # exists; once it does, the version pinned there wins.
 LOCK_TOOL_VERSION = "{{ cookiecutter.__pip_tools_version if cookiecutter.lock_tool == 'pip-tools' else cookiecutter.__uv_version }}"
@@ -133,9 +135,34 @@ def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
         _quiet_stdout()
         code = EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the last line of defence
+        log = write_crash_log()
         print(
-            f"unexpected error: {error!r}; please report it with the command you ran",
+            f"ERROR: unexpected {type(error).__name__}: {error}; the traceback is in {log}: "
+            "please report it with the command you ran",
             file=sys.stderr,
         )
         code = EXIT_UNEXPECTED
     raise SystemExit(code)
+
+
+def write_crash_log() -> str:
+    """The traceback of the exception being handled, with the versions a report needs,
+    in .cache/errors/ (the path, relative to the project, is returned)."""
+    import platform
+    import time
+    import traceback
+
+    folder = ROOT / ".cache" / "errors"
+    text = (
+        f"command: {' '.join(sys.argv)}\npython: {sys.version}\n"
+        f"platform: {platform.platform()}\nproject: {DISTRIBUTION} ({LOCK_TOOL}, {ENV_MANAGER})\n\n"
+        + traceback.format_exc()
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / time.strftime("%Y%m%d-%H%M%S.log")
+        log.write_text(text, encoding="utf-8")
+        return log.relative_to(ROOT).as_posix()
+    except OSError:  # a read-only checkout: the traceback goes to stderr instead
+        print(text, file=sys.stderr)
+        return "the output above"

@@ -2,11 +2,13 @@
 """python-agrees: every file that names the project's Python names the same X.Y.
 
 `.python-version` is the reference. Compared with it, when the file exists:
-`requires-python` of pyproject.toml, `python=` of environment.yml, the
-Dockerfile's default Python (`ARG PYTHON_VERSION=` or a `python:X.Y` base
-image), the CI workflows' `python-version` (`python-version-file:
-.python-version` agrees by construction) and versions hard-coded in
-noxfile.py. Exit 0 when all agree, 1 with one line per disagreement.
+`requires-python` of pyproject.toml, the Dockerfile's default Python (`ARG
+PYTHON_VERSION=` or a `python:X.Y` base image), the CI workflows'
+`python-version` (`python-version-file: .python-version` agrees by
+construction) and versions hard-coded in noxfile.py. environment.yml's
+`python=` is conda-agrees' in a conda project and lock-fresh's in a venv
+project, where the file is derived. Exit 0 when all agree, 1 with one line
+per disagreement.
 """
 
 from __future__ import annotations
@@ -68,18 +70,6 @@ def pyproject(wanted: str) -> Iterator[Finding]:
     yield from _differs(path, line, found, wanted, f"requires-python `{spec}`", fix)
 
 
-def environment_yml(wanted: str) -> Iterator[Finding]:
-    for name in ("environment.yml", "environment.yaml"):
-        path = ROOT / name
-        if not path.exists():
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            match = re.match(r"\s*-\s*['\"]?python\s*(?:[=<>!~]=?|\s)\s*([\d.*]+)", line)
-            if match:
-                fix = "write `- python={wanted}` (or change .python-version)"
-                yield from _differs(path, number, match.group(1), wanted, "python", fix)
-
-
 def dockerfiles(wanted: str) -> Iterator[Finding]:
     for path in dockerfile.dockerfiles(ROOT):
         arg_agrees = True
@@ -138,7 +128,7 @@ def disagreements() -> Iterator[Finding]:
     except ToolError as error:  # missing or not X.Y(.Z): one line, like every finding
         yield error_finding(PYTHON_VERSION_FILE, CHECK, error)
         return
-    for source in (pyproject, environment_yml, dockerfiles, ci_workflows, noxfile):
+    for source in (pyproject, dockerfiles, ci_workflows, noxfile):
         yield from source(wanted)
 
 
