@@ -37,6 +37,11 @@ def choices(option: str) -> list[str]:
     return list(OPTIONS[option])
 
 
+def manual(project: Path) -> str:
+    """The generated project's environment manual (docs/environment.md)."""
+    return (project / "docs" / "environment.md").read_text(encoding="utf-8")
+
+
 def answers(project: Path) -> dict:
     """The answers a bake recorded (in the form cruft reads)."""
     record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))

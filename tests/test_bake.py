@@ -103,6 +103,15 @@ def test_conda_hook_only_in_conda_projects(baked) -> None:
     assert ("conda-agrees" in config) is (answers(project)["env_manager"] == "conda")
 
 
+def test_readme_is_about_the_project(baked) -> None:
+    """The README is short (the two commands, everyday commands, where the manual is)."""
+    project, _ = baked
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 100
+    assert "make env" in readme and "docs/environment.md" in readme
+    assert (project / "docs" / "environment.md").is_file()
+
+
 def test_no_empty_folders(baked) -> None:
     """A folder whose optional files were all left out is not left behind empty."""
     project, _ = baked

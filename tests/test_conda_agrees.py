@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import bake_into, choices, copy_project, edit, run, tool, validate_workflow
+from conftest import (
+    bake_into,
+    choices,
+    copy_project,
+    edit,
+    manual,
+    run,
+    tool,
+    validate_workflow,
+)
 
 COMBINATIONS = [
     {"env_manager": manager, "gpu": gpu, "python_version": python}
@@ -180,8 +189,7 @@ def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
             "python tools/make_env.py",
             ".conda-env/bin/invoke check-env --imports",
         ]
-        readme = (project / "README.md").read_text(encoding="utf-8")
-        assert all(step["run"] in readme for step in steps if "run" in step)
+        assert all(step["run"] in manual(project) for step in steps if "run" in step)
         assert any(
             step.get("uses", "").startswith("mamba-org/setup-micromamba@v") for step in steps
         )
@@ -199,7 +207,7 @@ def test_readme_and_tasks_name_the_project_env(tmp_path: Path, manager: str) -> 
     assert other not in opening, opening
     for command in ("invoke check-env", "invoke test"):
         assert f"{env}/bin/{command}" in opening, opening
-    commands_table = readme.split("## Commands")[1].split("### check-env")[0]
+    commands_table = manual(project).split("## Commands")[1].split("### check-env")[0]
     env_row = next(row for row in commands_table.splitlines() if row.startswith("| `make env`"))
     assert f"syncs `{env}" in env_row and f"previous `{env}` back" in env_row, env_row
     check_row = next(row for row in commands_table.splitlines() if "`invoke check-env`" in row)

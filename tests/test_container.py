@@ -22,7 +22,7 @@ from types import ModuleType
 
 import pytest
 
-from conftest import GPU_CHOICES, TOOLS_BIN, append, bake_into, choices, edit, run
+from conftest import GPU_CHOICES, TOOLS_BIN, append, bake_into, choices, edit, manual, run
 
 HADOLINT = shutil.which("hadolint", path=str(TOOLS_BIN)) or shutil.which("hadolint")
 DOCKER_FILES = ("Dockerfile", ".dockerignore")
@@ -355,10 +355,11 @@ def test_stale_lock_is_refused_before_building(project: Path) -> None:
 
 @pytest.mark.parametrize("gpu", GPU_CHOICES)
 def test_readme_explains_the_images(bake: Callable[..., Path], gpu: str, tmp_path: Path) -> None:
-    """The generated README covers building, --gpus all, podman, digests and pass-through."""
-    readme = (bake(gpu=gpu) / "README.md").read_text(encoding="utf-8")
+    """The environment manual covers building, --gpus all, podman, digests and pass-through."""
+    readme = manual(bake(gpu=gpu))
     for phrase in ("invoke docker-build --target cpu", "podman", "@sha256:", "CONTAINER_RUN_ARGS"):
         assert phrase in readme
     assert ("--gpus all" in readme) is (gpu != "no")
     no_docker = bake_into(tmp_path / "no-docker", docker="no")
-    assert "## Containers" not in (no_docker / "README.md").read_text(encoding="utf-8")
+    assert "## Containers" not in manual(no_docker)
+    assert "docker" not in (no_docker / "README.md").read_text(encoding="utf-8")

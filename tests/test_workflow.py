@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import answers, bake_into, choices, copy_project, run, validate_workflow
+from conftest import answers, bake_into, choices, copy_project, manual, run, validate_workflow
 
 WORKFLOW = Path(".github/workflows/ci.yml")
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})")
@@ -95,9 +95,9 @@ def managed(request: pytest.FixtureRequest, session_tmp: Path) -> tuple[Path, di
 
 
 def test_every_run_step_is_in_the_readme(managed: tuple[Path, dict]) -> None:
-    """CI runs only commands that the generated README documents, for either env manager."""
+    """CI runs only commands that the environment manual documents, for either env manager."""
     project, workflow = managed
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    readme = manual(project)
     commands = [
         step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
     ]
@@ -126,9 +126,9 @@ def test_relock_job_can_lock_and_diffs_every_lock(managed: tuple[Path, dict]) ->
 
 
 def test_readme_says_what_the_relock_job_diffs(managed: tuple[Path, dict]) -> None:
-    """The README's CI section quotes the re-lock job's diff command, not an older one."""
+    """The manual's CI section quotes the re-lock job's diff command, not an older one."""
     project, workflow = managed
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    readme = manual(project)
     ci_section = readme.split("### CI")[1].split("\n## ")[0]
     assert f"`{steps(workflow, 'relock')[-1]['run']}`" in ci_section, ci_section
 
