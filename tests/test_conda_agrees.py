@@ -154,6 +154,29 @@ def test_malformed_python_version_is_one_line(conda_bake: Path, tmp_path: Path) 
 
 
 @pytest.mark.slow
+def test_flow_lists_are_read_as_yaml_means_them(conda_bake: Path, tmp_path: Path) -> None:
+    """`channels: [conda-forge]` and a flow list of dependencies are valid YAML: they agree."""
+    edits = {
+        "environment.yml": (
+            r"^channels:\n  - conda-forge\n",
+            "channels: [conda-forge]\n",
+        ),
+    }
+    project = seeded(conda_bake, tmp_path, edits)
+    text = (project / "environment.yml").read_text(encoding="utf-8")
+    assert "channels: [conda-forge]" in text
+    text = re.sub(
+        r"^dependencies:\n(?:  - .*\n)+",
+        "dependencies: [python=3.11, pip, \"numpy>=1.26\", 'rich>=13']\n",
+        text,
+        flags=re.M,
+    )
+    (project / "environment.yml").write_text(text, encoding="utf-8")
+    code, output = tool(project, CONDA_AGREES)
+    assert code == 0, output
+
+
+@pytest.mark.slow
 def test_conda_only_and_pip_section_agree(conda_bake: Path, tmp_path: Path) -> None:
     """A `# conda-only` native library and a `pip:` package that requirements.in names pass."""
     edits = {
@@ -169,11 +192,11 @@ def test_conda_only_and_pip_section_agree(conda_bake: Path, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_unreadable_environment_yml_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
-    """A flow-style list (not the documented shape) is refused with one line, exit 1."""
-    edits = {"environment.yml": (r"^channels:\n  - conda-forge$", "channels: [conda-forge]")}
+    """A scalar where a list belongs is refused with one line, exit 1."""
+    edits = {"environment.yml": (r"^channels:\n  - conda-forge$", "channels: conda-forge")}
     code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
     assert code == 1 and len(output.strip().splitlines()) == 1, output
-    assert "environment.yml:" in output and "block list" in output
+    assert "environment.yml:" in output and "as a list" in output
 
 
 @pytest.mark.parametrize("manager", choices("env_manager"))
