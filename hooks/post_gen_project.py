@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -86,13 +85,11 @@ def inside_work_tree(project: Path) -> bool:
 
 
 def git_identity() -> list[str]:
-    """`-c` options for what git does not know of the author: its own identity wins."""
+    """`-c` options for what git's configuration does not know of the author. Its own
+    identity wins: configured values stay, and GIT_AUTHOR_*/GIT_COMMITTER_* outrank `-c`."""
     options = []
-    for key, variable, answer in (
-        ("user.name", "GIT_AUTHOR_NAME", "author_name"),
-        ("user.email", "GIT_AUTHOR_EMAIL", "author_email"),
-    ):
-        if not os.environ.get(variable) and git_output(["config", "--get", key], ".") is None:
+    for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
+        if git_output(["config", "--get", key], ".") is None:
             options += ["-c", f"{key}={ANSWERS[answer]}"]
     return options
 
