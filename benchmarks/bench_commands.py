@@ -53,7 +53,7 @@ KEPT_PIP = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_DISABLE_PIP_VERSION_CHECK", 
 RICH_A, RICH_B, RICH_DRIFT = "rich>=13,<14", "rich>=13,<15", "rich==13.7.1"
 # What a lock change swaps: the intent and every file `invoke lock` writes.
 LOCK_FILES = ("requirements.in", "requirements-dev.in", "requirements.txt",
-              "requirements-dev.txt", "pylock.toml")  # fmt: skip
+              "requirements-dev.txt", "pylock.toml", "environment.yml")  # fmt: skip
 TAIL = 4000  # characters of a failing command's output worth showing
 
 

@@ -47,7 +47,8 @@ def project(built_project: Path) -> Path:
 @pytest.fixture
 def restored(project: Path) -> Iterator[Path]:
     """The project; its locks and inputs are put back and its env repaired afterwards."""
-    names = ["requirements.in", "requirements.txt", "requirements-dev.txt"]
+    # environment.yml too: `invoke lock` rewrites it from requirements.in.
+    names = ["requirements.in", "requirements.txt", "requirements-dev.txt", "environment.yml"]
     saved = {name: (project / name).read_bytes() for name in names}
     yield project
     for name, content in saved.items():
