@@ -7,6 +7,7 @@ local find-links and index URLs that must not reach a lock).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -14,10 +15,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from cookiecutter.main import cookiecutter
 
 # REPRO_TEMPLATE_DIR bakes from another checkout (e.g. a snapshot of this one).
@@ -35,6 +38,22 @@ GPU_CHOICES = ["no", "12.4"]
 def choices(option: str) -> list[str]:
     """The allowed answers of a choice option, read from cookiecutter.json."""
     return list(OPTIONS[option])
+
+
+def assert_files_parse(project: Path) -> None:
+    """Every YAML, TOML, JSON and Python file of a baked project parses (git's own aside)."""
+    for path in project.rglob("*"):
+        if not path.is_file() or ".git" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in {".yml", ".yaml"}:
+            list(yaml.safe_load_all(text))
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+        elif path.suffix == ".py":
+            ast.parse(text, filename=str(path))
 
 
 def manual(project: Path) -> str:

@@ -9,17 +9,14 @@ renders to exactly the text a person would type.
 
 from __future__ import annotations
 
-import ast
-import json
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 from markdown_it import MarkdownIt
 
-from conftest import answers, bake_into
+from conftest import answers, assert_files_parse, bake_into
 
 # One answer per character class.
 HOSTILE = {
@@ -70,21 +67,6 @@ def rendered_text(readme: str) -> tuple[str, str]:
     return parser.blocks[0], parser.blocks[1]
 
 
-def every_file_parses(project: Path) -> None:
-    for path in project.rglob("*"):
-        if not path.is_file() or ".git" in path.parts:
-            continue
-        text = path.read_text(encoding="utf-8")
-        if path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(text))
-        elif path.suffix == ".toml":
-            tomllib.loads(text)
-        elif path.suffix == ".json":
-            json.loads(text)
-        elif path.suffix == ".py":
-            ast.parse(text, filename=str(path))
-
-
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_free_text_is_carried_unchanged(tmp_path: Path, field: str, kind: str) -> None:
@@ -93,7 +75,7 @@ def test_free_text_is_carried_unchanged(tmp_path: Path, field: str, kind: str) -
     if field == "project_name":
         overrides["project_slug"] = "hostile-name"  # the slug's derivation is test_bake's
     project = bake_into(tmp_path, **overrides)
-    every_file_parses(project)
+    assert_files_parse(project)
     assert answers(project)[field] == text
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     readme = (project / "README.md").read_text(encoding="utf-8")
@@ -111,6 +93,6 @@ def test_free_text_is_carried_unchanged(tmp_path: Path, field: str, kind: str) -
 @pytest.mark.parametrize("email", ["o'hara+ml@example.org", "ünï@例え.jp"])
 def test_unusual_emails_are_carried(tmp_path: Path, email: str) -> None:
     project = bake_into(tmp_path, author_email=email)
-    every_file_parses(project)
+    assert_files_parse(project)
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["authors"][0]["email"] == email

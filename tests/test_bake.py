@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import subprocess
@@ -11,9 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import DEFAULT_SLUG, TEMPLATE, TOOLS_BIN, answers, bake_into, choices
+from conftest import (
+    DEFAULT_SLUG,
+    TEMPLATE,
+    TOOLS_BIN,
+    answers,
+    assert_files_parse,
+    bake_into,
+    choices,
+)
 
 # Small override dicts; ids say what differs from the defaults.
 SUPPORTED = {
@@ -122,17 +128,7 @@ def test_no_empty_folders(baked) -> None:
 
 def test_structured_files_parse(baked) -> None:
     """Every YAML, TOML, JSON and Python file of the project parses."""
-    project, _ = baked
-    for path in project_files(project):
-        text = path.read_text(encoding="utf-8")
-        if path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(text))
-        elif path.suffix == ".toml":
-            tomllib.loads(text)
-        elif path.suffix == ".json":
-            json.loads(text)
-        elif path.suffix == ".py":
-            ast.parse(text, filename=str(path))
+    assert_files_parse(baked[0])
 
 
 def test_ruff_passes(baked) -> None:

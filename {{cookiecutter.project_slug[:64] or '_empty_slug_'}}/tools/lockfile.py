@@ -24,6 +24,16 @@ _OPTION_RE = re.compile(r"^-[cr]\s+(\S+)")
 _FIELD_RE = re.compile(r"\b(python|scope)=(\S+)")
 
 
+# PyPI name -> conda-forge name, where the two differ (extend when you need one).
+CONDA_NAMES = {
+    "torch": "pytorch",
+    "tables": "pytables",
+    "opencv-python": "py-opencv",
+    "opencv-python-headless": "py-opencv",
+    "msgpack": "msgpack-python",
+}
+
+
 def canonical(name: str) -> str:
     """PEP 503 normalised distribution name."""
     return re.sub(r"[-_.]+", "-", name).lower()
