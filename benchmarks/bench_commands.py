@@ -315,7 +315,7 @@ class Bench:
 
     def check_env_rows(self) -> None:
         """check-env may exit non-zero (it is being changed): its time is recorded anyway."""
-        check_env = [str(self.p.python), "tools/check_env.py"]
+        check_env = [str(self.p.python), "-m", "tools", "check-env"]
         raw_name = "uv pip check" if self.p.lock_tool == "uv" else "pip check"
         ours, raw, codes = self.pair(
             "check-env",

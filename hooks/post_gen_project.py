@@ -1,10 +1,9 @@
-"""Real actions after the files are written: chmod, record answers, git init."""
+"""Real actions after the files are written: drop unchosen tools, record answers, git init."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 
@@ -14,7 +13,6 @@ ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
 # recording them would leak those paths into every generated repository.
 MACHINE_KEYS = {"_output_dir", "_repo_dir", "_checkout", "_extensions", "__prompts__"}
 REMOTE_PREFIXES = ("gh:", "gl:", "bb:", "https://", "http://", "git@", "git+", "ssh://")
-EXECUTABLES = ("tools/*.py",)
 
 
 def template_source() -> tuple[str, str | None]:
@@ -57,13 +55,28 @@ def record_answers(project: Path) -> None:
     (project / ".cruft.json").write_text(text, encoding="utf-8")
 
 
-def make_executable(project: Path) -> None:
-    """Scripts (a `#!` first line) stay runnable where file modes were lost (zip downloads)."""
-    for pattern in EXECUTABLES:
-        for path in project.glob(pattern):
-            if path.read_bytes().startswith(b"#!"):
-                mode = path.stat().st_mode
-                path.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+def unchosen_modules() -> list[str]:
+    """The modules of the tools package that these answers do not need.
+
+    The package ships whole in the template (so its tests import it as it is),
+    and a project keeps only what its answers chose.
+    """
+    conda = ANSWERS["env_manager"] == "conda"
+    needed = {
+        "conda_meta.py": conda,
+        "conda_env.py": conda,
+        "conda_agrees.py": conda,
+        "check_conda.py": conda,
+        "environment_yml.py": not conda,
+        "container.py": bool(ANSWERS["docker"]),
+        "check_exercises.py": bool(ANSWERS["exercises"]),
+    }
+    return [f"tools/{name}" for name, keep in needed.items() if not keep]
+
+
+def remove_unchosen(project: Path) -> None:
+    for name in unchosen_modules():
+        (project / name).unlink()
 
 
 def remove_empty_folders(project: Path) -> None:
@@ -135,7 +148,7 @@ def print_next_steps(project: Path) -> None:
 
 if __name__ == "__main__":
     here = Path.cwd()
-    make_executable(here)
+    remove_unchosen(here)
     remove_empty_folders(here)
     if not rendered_by_cruft():
         record_answers(here)

@@ -8,6 +8,7 @@ local find-links and index URLs that must not reach a lock).
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -28,6 +30,8 @@ TEMPLATE = Path(os.environ.get("REPRO_TEMPLATE_DIR") or Path(__file__).resolve()
 OPTIONS: dict = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 DEFAULT_SLUG = "my-ml-project"
 TOOLS_BIN = Path(sys.executable).parent  # invoke, nox, pre-commit of the template's venv
+# The baked project's check-env, after its Python.
+CHECK_ENV = ("-m", "tools", "check-env")
 KEPT_PIP = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_DISABLE_PIP_VERSION_CHECK"}
 
 
@@ -140,21 +144,36 @@ def run(
     return result
 
 
+def project_module(root: Path, name: str) -> ModuleType:
+    """`tools.<name>` imported from the project at `root`; whatever `tools` was imported
+    before (another bake's, the template's) is put back afterwards."""
+    saved = {key: sys.modules.pop(key) for key in list(sys.modules) if key.split(".")[0] == "tools"}
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(f"tools.{name}")
+    finally:
+        sys.path.remove(str(root))
+        for key in [key for key in sys.modules if key.split(".")[0] == "tools"]:
+            del sys.modules[key]
+        sys.modules.update(saved)
+
+
 def venv_python(project: Path) -> Path:
     return project / ".venv" / "bin" / "python"
 
 
-def tool(project: Path, script: str, *args: str) -> tuple[int, str]:
-    """Run one of the project's tools/*.py as its hooks do; return exit code and all output."""
-    result = run([sys.executable, script, *args], cwd=project, check=False)
+def tool(project: Path, *argv: str) -> tuple[int, str]:
+    """`python -m tools <argv>` in the project, as its hooks run it; exit code and all output."""
+    result = run([sys.executable, "-m", "tools", *argv], cwd=project, check=False)
     return result.returncode, result.stdout + result.stderr
 
 
 def check_env(
     project: Path, *args: str, python: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """tools/check_env.py run by `python` (default: the project's .venv), exit code not checked."""
-    command = [str(python or venv_python(project)), "tools/check_env.py", *args]
+    """`python -m tools check-env` run by `python` (default: the project's .venv), exit code
+    not checked."""
+    command = [str(python or venv_python(project)), *CHECK_ENV, *args]
     return run(command, cwd=project, check=False)
 
 
@@ -263,7 +282,7 @@ def default_sigint() -> None:
 def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:
     """Write each (lock, input) lock headed as `invoke lock` heads it (the project's lockfile)."""
     code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, 'tools'); import lockfile\n"
+        "import sys; from pathlib import Path; from tools import lockfile\n"
         "pairs = list(zip(sys.argv[1::2], sys.argv[2::2]))\n"
         "for lock, _ in pairs:\n"
         "    Path(lock).write_text('# stand-in lock\\n', encoding='utf-8')\n"

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, check_env, copy_project, edit, run, venv_python
+from conftest import CHECK_ENV, bake_into, check_env, copy_project, edit, run, venv_python
 
 pytestmark = pytest.mark.slow
-CHECK_ENV = "tools/check_env.py"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,7 @@ def copy(project: Path, tmp_path: Path) -> Path:
 
 def check_env_with(project: Path, *args: str, **env: str):
     """check-env in the project's .venv with extra environment variables."""
-    command = [str(venv_python(project)), CHECK_ENV, *args]
+    command = [str(venv_python(project)), *CHECK_ENV, *args]
     return run(command, cwd=project, check=False, env={**os.environ, **env})
 
 
@@ -56,7 +55,7 @@ def test_default_run_passes_and_imports_nothing(project: Path) -> None:
     """The default run passes without an `imports` row; numpy and rich are never imported,
     nor packaging once its answers for this env are remembered."""
     assert check_env(project).returncode == 0  # the first run asks packaging and remembers
-    command = [str(venv_python(project)), "-X", "importtime", CHECK_ENV]
+    command = [str(venv_python(project)), "-X", "importtime", *CHECK_ENV]
     result = run(command, cwd=project, check=False)
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[-1] == "result: ok"
@@ -139,7 +138,7 @@ def test_user_site_shadowing_fails_locked(project: Path, tmp_path: Path) -> None
     env = {**os.environ, "PYTHONUSERBASE": str(user_base), "REPRO_PROJECT_ENV": prefix}
     probe = "import site, sys; print(sys.path.index(site.getusersitepackages()))"
     assert run([str(base_python()), "-c", probe], cwd=project, env=env).stdout.strip().isdigit()
-    command = [str(base_python()), CHECK_ENV, "--only", "locked", "--lock", str(lock)]
+    command = [str(base_python()), *CHECK_ENV, "--only", "locked", "--lock", str(lock)]
     result = run(command, cwd=project, check=False, env=env)
     assert result.returncode == 1
     assert f"import pip: expected pip {version}'s " in result.stdout
@@ -227,7 +226,7 @@ def test_outside_any_env_prints_one_line(project: Path) -> None:
     assert result.returncode == 1
     assert result.stdout == (
         f"check-env: {executable.stdout.strip()} is not the project's env; "
-        "run `invoke check-env` or `.venv/bin/python tools/check_env.py`\n"
+        "run `invoke check-env` or `.venv/bin/python -m tools check-env`\n"
     )
     as_json = check_env(project, "--json", python=base)
     assert as_json.returncode == 1

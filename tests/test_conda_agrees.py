@@ -1,6 +1,6 @@
 """environment.yml of every combination, and the conda-agrees check of the baked project.
 
-The fast tier bakes each combination and runs `python tools/conda_agrees.py`
+The fast tier bakes each combination and runs `python -m tools lint --only conda-agrees`
 as the project does; the slow tier seeds each kind of disagreement and
 expects exit 1 with a line for each side.
 """
@@ -35,10 +35,9 @@ COMBINATIONS = [
 ]
 LINE = r"^[^:\s]+:\d+: conda-agrees: .+; .+$"
 WRITTEN_AS_LOCK_WRITES = (
-    "import sys; sys.path.insert(0, 'tools'); import environment_yml; "
-    "sys.exit(environment_yml.differs())"
+    "import sys; from tools import environment_yml; sys.exit(environment_yml.differs())"
 )
-CONDA_AGREES = "tools/conda_agrees.py"
+CONDA_AGREES = ("lint", "--only", "conda-agrees")
 
 
 def ids(answers: dict[str, str]) -> str:
@@ -58,13 +57,13 @@ def test_environment_yml_parses_and_agrees(baked: Path) -> None:
     assert env["channels"][0] == "conda-forge" and "defaults" not in env["channels"]
     assert env["platforms"] == ["linux-64", "osx-64", "osx-arm64", "win-64"]
     python = (baked / ".python-version").read_text(encoding="utf-8").strip()
-    if not (baked / CONDA_AGREES).exists():  # derived, like the locks: X.Y
+    if not (baked / "tools" / "conda_agrees.py").exists():  # derived, like the locks: X.Y
         python = ".".join(python.split(".")[:2])
     assert f"python={python}" in env["dependencies"]
     assert "pip" in env["dependencies"]
     assert not any(isinstance(dep, dict) for dep in env["dependencies"])  # no empty pip:
-    if (baked / CONDA_AGREES).exists():
-        code, output = tool(baked, CONDA_AGREES)
+    if (baked / "tools" / "conda_agrees.py").exists():
+        code, output = tool(baked, *CONDA_AGREES)
         assert code == 0, output
         assert output.startswith("conda-agrees: ok")
     else:  # a venv project: environment.yml is derived, and the bake wrote what lock writes
@@ -134,7 +133,7 @@ DISAGREEMENTS = {
 def test_disagreement_fails_with_both_lines(conda_bake: Path, tmp_path: Path, case: str) -> None:
     """Each seeded disagreement exits 1 with the promised line(s) and a fix."""
     edits, patterns = DISAGREEMENTS[case]
-    code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
+    code, output = tool(seeded(conda_bake, tmp_path, edits), *CONDA_AGREES)
     assert code == 1, output
     for pattern in patterns:
         assert re.search(pattern, output, re.MULTILINE), f"{pattern!r} not in:\n{output}"
@@ -144,7 +143,7 @@ def test_disagreement_fails_with_both_lines(conda_bake: Path, tmp_path: Path, ca
 def test_malformed_python_version_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
     """A .python-version that is not X.Y(.Z) gives one line with the fix, exit 1."""
     copy = seeded(conda_bake, tmp_path, {".python-version": (r"^3\.11$", "three eleven")})
-    code, output = tool(copy, CONDA_AGREES)
+    code, output = tool(copy, *CONDA_AGREES)
     assert code == 1, output
     assert re.fullmatch(
         r"\.python-version:1: conda-agrees: \.python-version holds 'three eleven', "
@@ -172,7 +171,7 @@ def test_flow_lists_are_read_as_yaml_means_them(conda_bake: Path, tmp_path: Path
         flags=re.M,
     )
     (project / "environment.yml").write_text(text, encoding="utf-8")
-    code, output = tool(project, CONDA_AGREES)
+    code, output = tool(project, *CONDA_AGREES)
     assert code == 0, output
 
 
@@ -186,7 +185,7 @@ def test_conda_only_and_pip_section_agree(conda_bake: Path, tmp_path: Path) -> N
         ),
         "requirements.in": (r"^rich>=13$", "rich>=13\ntiny-pkg==1.0"),
     }
-    code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
+    code, output = tool(seeded(conda_bake, tmp_path, edits), *CONDA_AGREES)
     assert code == 0, output
 
 
@@ -194,7 +193,7 @@ def test_conda_only_and_pip_section_agree(conda_bake: Path, tmp_path: Path) -> N
 def test_unreadable_environment_yml_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
     """A scalar where a list belongs is refused with one line, exit 1."""
     edits = {"environment.yml": (r"^channels:\n  - conda-forge$", "channels: conda-forge")}
-    code, output = tool(seeded(conda_bake, tmp_path, edits), CONDA_AGREES)
+    code, output = tool(seeded(conda_bake, tmp_path, edits), *CONDA_AGREES)
     assert code == 1 and len(output.strip().splitlines()) == 1, output
     assert "environment.yml:" in output and "as a list" in output
 
@@ -209,7 +208,7 @@ def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
     if manager == "conda":
         steps = jobs["conda"]["steps"]
         assert [step.get("run") for step in steps if "run" in step] == [
-            "python tools/make_env.py",
+            "python -m tools env",
             ".conda-env/bin/invoke check-env --imports",
         ]
         assert all(step["run"] in manual(project) for step in steps if "run" in step)
@@ -235,5 +234,6 @@ def test_readme_and_tasks_name_the_project_env(tmp_path: Path, manager: str) -> 
     assert f"syncs `{env}" in env_row and f"previous `{env}` back" in env_row, env_row
     check_row = next(row for row in commands_table.splitlines() if "`invoke check-env`" in row)
     assert f"checks `{env}` against" in check_row, check_row
-    tasks = (project / "tasks.py").read_text(encoding="utf-8")
-    assert '"""Run the project\'s tests in the project env."""' in tasks
+    code, verbs = tool(project, "--help")
+    assert code == 0, verbs
+    assert f"make {env} exactly the locks" in verbs and other not in verbs, verbs

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TOOLS_BIN, bake_into, check_env, copy_project, edit, run, uv_pip
+from conftest import CHECK_ENV, TOOLS_BIN, bake_into, check_env, copy_project, edit, run, uv_pip
 
 SOLVER = next((name for name in ("micromamba", "mamba", "conda") if shutil.which(name)), None)
 PACKAGES = ("numpy", "rich")  # requirements.in of the default project
@@ -131,7 +131,7 @@ def conda_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             str(python),
             "-c",
-            "import sys; sys.path.insert(0, 'tools'); import lockfile, pathlib;"
+            "import sys; from tools import lockfile; import pathlib;"
             "lockfile.stamp(pathlib.Path('conda-lock.yml'), pathlib.Path('environment.yml'))",
         ],
         cwd=project,
@@ -250,7 +250,7 @@ def test_lock_and_make_env_end_to_end(tmp_path: Path) -> None:
     lock = (project / "conda-lock.yml").read_text(encoding="utf-8")
     assert lock.startswith("# input-sha256: ") and "version: 1" in lock
     run(["make", "env"], cwd=project)
-    run([str(conda_python(project)), "tools/check_env.py"], cwd=project)
+    run([str(conda_python(project)), *CHECK_ENV], cwd=project)
     second = run(["make", "env"], cwd=project)
     assert "nothing to do" in second.stdout
     run(["invoke", "lock", "--conda"], cwd=project)

@@ -1,4 +1,4 @@
-"""The Dockerfile and tools/container.py of baked projects, without building an image.
+"""The Dockerfile and docker verbs (tools/container.py) of baked projects, without building.
 
 The Dockerfile passes hadolint for every option combination that includes
 docker, and the baked project's pin checks; tools/container.py refuses a
@@ -8,7 +8,6 @@ one line and exit 1.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import itertools
 import os
@@ -22,7 +21,17 @@ from types import ModuleType
 
 import pytest
 
-from conftest import GPU_CHOICES, TOOLS_BIN, append, bake_into, choices, edit, manual, run
+from conftest import (
+    GPU_CHOICES,
+    TOOLS_BIN,
+    append,
+    bake_into,
+    choices,
+    edit,
+    manual,
+    project_module,
+    run,
+)
 
 HADOLINT = shutil.which("hadolint", path=str(TOOLS_BIN)) or shutil.which("hadolint")
 DOCKER_FILES = ("Dockerfile", ".dockerignore")
@@ -56,10 +65,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def container_tool(
-    project: Path, *args: str, env: dict[str, str] | None = None
+    project: Path, action: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """`python -m tools docker-<action> <args>` in the project."""
     return run(
-        [sys.executable, "tools/container.py", *args],
+        [sys.executable, "-m", "tools", f"docker-{action}", *args],
         cwd=project,
         check=False,
         env={**os.environ, **(env or {})},
@@ -101,8 +111,8 @@ def test_hadolint_gate_catches_a_finding(bake: Callable[..., Path]) -> None:
 def test_dockerfile_passes_pin_checks(bake: Callable[..., Path], overrides: dict[str, str]) -> None:
     """pins-exact and python-agrees accept the Dockerfile's base images and Python."""
     project = bake(**overrides)
-    for check in ("pins_exact", "python_agrees"):
-        run([sys.executable, f"tools/{check}.py"], cwd=project)
+    for check in ("pins-exact", "python-agrees"):
+        run([sys.executable, "-m", "tools", "lint", "--only", check], cwd=project)
 
 
 @pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS, ids=_id)
@@ -177,23 +187,8 @@ def test_missing_dockerfile_is_one_line(bake: Callable[..., Path]) -> None:
 
 
 def project_dockerfile_module(project: Path) -> ModuleType:
-    """The baked project's own tools/dockerfile.py (it imports the project's tools/project.py)."""
-    already = set(sys.modules)
-    sys.path.insert(0, str(project / "tools"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "baked_dockerfile", project / "tools" / "dockerfile.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up while defined
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(project / "tools"))
-        # Another bake's tools/project.py must not answer a later import.
-        for name in set(sys.modules) - already:
-            sys.modules.pop(name, None)
-    return module
+    """The baked project's own tools.dockerfile."""
+    return project_module(project, "dockerfile")
 
 
 def test_stage_env_reads_env_per_stage(project: Path, tmp_path: Path) -> None:
@@ -229,7 +224,7 @@ def test_check_runs_the_full_check_without_lock_arguments(project: Path) -> None
     result = container_tool(project, "check", "--dry-run", env={"CONTAINER_ENGINE": "docker"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().endswith(
-        "my-ml-project:cpu python tools/check_env.py --strict --imports"
+        "my-ml-project:cpu python -m tools check-env --strict --imports"
     )
     assert "--lock" not in result.stdout
 
@@ -260,18 +255,8 @@ def test_engine_not_running_is_one_line(project: Path) -> None:
 
 
 def project_lockfile(project: Path) -> ModuleType:
-    """The baked project's own tools/lockfile.py."""
-    spec = importlib.util.spec_from_file_location(
-        "baked_lockfile", project / "tools" / "lockfile.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
+    """The baked project's own tools.lockfile."""
+    return project_module(project, "lockfile")
 
 
 def fresh_lock(project: Path, pin: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import append, bake_into, run
+from conftest import CHECK_ENV, append, bake_into, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.container]
 
@@ -92,7 +92,7 @@ def lock(project: Path) -> None:
 def lock_content_sha256(project: Path, *locks: str) -> str:
     """The baked project's own hash of its locks' content (what tags and labels use)."""
     code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, 'tools'); import lockfile; "
+        "import sys; from pathlib import Path; from tools import lockfile; "
         "print(lockfile.content_sha256(*map(Path, sys.argv[1:])))"
     )
     return run([sys.executable, "-c", code, *locks], cwd=project).stdout.strip()
@@ -154,7 +154,7 @@ def test_cpu_image_has_both_tags_and_labels(engine: str, cpu_project: Path) -> N
 def test_docker_check_passes_in_the_built_image(cpu_project: Path) -> None:
     """docker-check runs the full check-env (--strict --imports) in the image, and it passes."""
     result = invoke(cpu_project, "docker-check")
-    assert "image-probe:cpu python tools/check_env.py --strict --imports\n" in result.stdout
+    assert "image-probe:cpu python -m tools check-env --strict --imports\n" in result.stdout
     assert "result: ok" in result.stdout
     assert "isolated    ok" in result.stdout, "the image declares /opt/venv as the project env"
     assert re.search(r"^imports +ok +\d+ modules import", result.stdout, re.M), result.stdout
@@ -175,8 +175,8 @@ def assert_compiled(engine: str, image: str) -> None:
 
 
 def test_plain_check_env_passes_in_the_image(engine: str, cpu_project: Path) -> None:
-    """`python tools/check_env.py --strict`, with no lock named, checks the image's own lock."""
-    result = engine_run(engine, "image-probe:cpu", "python", "tools/check_env.py", "--strict")
+    """`python -m tools check-env --strict`, with no lock named, checks the image's own lock."""
+    result = engine_run(engine, "image-probe:cpu", "python", *CHECK_ENV, "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^locked +ok +\d+ pins from requirements.txt$", result.stdout, re.M)
     assert "result: ok" in result.stdout
@@ -217,9 +217,9 @@ def test_package_runs_in_the_image(cpu_project: Path) -> None:
 
 
 def test_report_inside_the_image_names_it(cpu_project: Path) -> None:
-    """`tools/report.py` in the image records the image and the hash of its lock."""
+    """`python -m tools report` in the image records the image and the hash of its lock."""
     content = lock_content_sha256(cpu_project, "requirements.txt")
-    command = "python tools/report.py --output /tmp/env-report.json && cat /tmp/env-report.json"
+    command = "python -m tools report --output /tmp/env-report.json && cat /tmp/env-report.json"
     result = invoke(cpu_project, "docker-run", "--command", f"sh -c '{command}'")
     assert f'"image": "image-probe:cpu lock-sha256={content}"' in result.stdout
 
@@ -338,9 +338,9 @@ def test_drifted_image_fails_docker_check(cpu_project: Path, drifted: tuple[str,
 
 
 def test_plain_check_env_fails_on_a_changed_package(engine: str, drifted: tuple[str, str]) -> None:
-    """The plain `python tools/check_env.py --strict` in that image exits 1 naming the package."""
+    """The plain `python -m tools check-env --strict` in that image exits 1 naming the package."""
     image, finding = drifted
-    result = engine_run(engine, image, "python", "tools/check_env.py", "--strict")
+    result = engine_run(engine, image, "python", *CHECK_ENV, "--strict")
     assert result.returncode == 1, result.stdout + result.stderr
     assert finding in result.stdout
     assert "result: 1 check(s) failed (locked)" in result.stdout
@@ -376,9 +376,9 @@ def test_gpu_stage_builds_on_a_stand_in_base(engine: str, gpu_project: Path) -> 
     label = image_label(engine, gpu_project, "gpu-probe:gpu", "io.repro.lock-sha256")
     assert label == content
     check = invoke(gpu_project, "docker-check", "--target", "gpu")
-    assert "gpu-probe:gpu python tools/check_env.py --strict --imports\n" in check.stdout
+    assert "gpu-probe:gpu python -m tools check-env --strict --imports\n" in check.stdout
     assert "result: ok" in check.stdout
-    plain = engine_run(engine, "gpu-probe:gpu", "python", "tools/check_env.py", "--strict")
+    plain = engine_run(engine, "gpu-probe:gpu", "python", *CHECK_ENV, "--strict")
     assert plain.returncode == 0, plain.stdout + plain.stderr
     pins = r"^locked +ok +\d+ pins from requirements.txt, requirements-gpu.txt$"
     assert re.search(pins, plain.stdout, re.M), plain.stdout

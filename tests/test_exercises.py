@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def self_check(project: Path, number: str):
-    return run(["python3", "tools/check_exercises.py", number], cwd=project, check=False)
+    return run(["python3", "-m", "tools", "exercises", number], cwd=project, check=False)
 
 
 def test_exercise_1_self_check_follows_the_env(bake) -> None:

@@ -71,7 +71,7 @@ def test_lock_records_python_and_scope(locked: Locked) -> None:
             rf"# input-sha256: [0-9a-f]{{64}} \(.+\) python=3\.11 scope={scope}",
             header(locked.project, lock),
         ), header(locked.project, lock)
-    code, output = tool(locked.project, "tools/lock_fresh.py")
+    code, output = tool(locked.project, "lint", "--only", "lock-fresh")
     assert code == 0, output
 
 
@@ -127,7 +127,7 @@ def test_locked_upgrade_package_is_accepted(locked: Locked) -> None:
     result = run(command, cwd=locked.project, check=False, timeout=GUARD_SECONDS)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "--upgrade-package Rich" in result.stdout
-    code, output = tool(locked.project, "tools/lock_fresh.py")
+    code, output = tool(locked.project, "lint", "--only", "lock-fresh")
     assert code == 0, output
 
 
@@ -141,7 +141,7 @@ def test_python_version_change_needs_a_relock(locked: Locked) -> None:
     before = locked.texts()
     version_file.write_text(f"{OTHER_PYTHON}\n", encoding="utf-8")
     try:
-        code, output = tool(locked.project, "tools/lock_fresh.py")
+        code, output = tool(locked.project, "lint", "--only", "lock-fresh")
         assert code == 1, output
         assert (
             f"requirements.txt:1: lock-fresh: stale: locked for Python 3.11, "
@@ -149,7 +149,7 @@ def test_python_version_change_needs_a_relock(locked: Locked) -> None:
         ) in output
         run(["invoke", "lock"], cwd=locked.project, timeout=GUARD_SECONDS)
         assert f"python={OTHER_PYTHON} " in header(locked.project, "requirements.txt")
-        code, output = tool(locked.project, "tools/lock_fresh.py")
+        code, output = tool(locked.project, "lint", "--only", "lock-fresh")
         assert code == 0, output
     finally:
         version_file.write_text(original, encoding="utf-8")

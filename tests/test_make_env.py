@@ -76,7 +76,7 @@ def pin(project: Path, name: str, lock: str = "requirements.txt") -> str:
 def restamp_dev_lock(project: Path) -> None:
     """The dev lock's input includes requirements.txt: stamp it again after a hand edit."""
     code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, 'tools'); import lockfile; "
+        "import sys; from pathlib import Path; from tools import lockfile; "
         "lockfile.stamp(Path('requirements-dev.txt'), Path('requirements-dev.in'))"
     )
     run([sys.executable, "-c", code], cwd=project)
@@ -226,7 +226,7 @@ def test_terminated_rebuild_restores_previous_env(moved: Path, signum: int) -> N
     """SIGTERM or SIGHUP during a rebuild acts like Ctrl-C: the previous .venv is back."""
     run(["make", "env"], cwd=moved)
     stamp = (moved / ".venv" / ".repro-stamp").read_text()
-    build = start(moved, sys.executable, "tools/make_env.py", "--force")
+    build = start(moved, sys.executable, "-m", "tools", "env", "--force")
     wait_for(moved / ".venv.previous")
     time.sleep(0.3)
     build.send_signal(signum)

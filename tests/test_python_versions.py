@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS, bake_into, run, venv_python
+from conftest import CHECK_ENV, OPTIONS, bake_into, run, venv_python
 
 pytestmark = pytest.mark.slow
 PYTHONS = OPTIONS["__supported_pythons"]
@@ -38,5 +38,5 @@ def test_env_builds_with_each_python(version: str, tmp_path: Path) -> None:
         pytest.skip(f"Python {version} is not installed on this machine")
     project = bake_into(tmp_path, python_version=version, lock_tool="uv")
     run(["make", "env"], cwd=project)
-    result = run([str(venv_python(project)), "tools/check_env.py", "--strict"], cwd=project)
+    result = run([str(venv_python(project)), *CHECK_ENV, "--strict"], cwd=project)
     assert f"matches .python-version ({version})" in result.stdout

@@ -51,7 +51,7 @@ def test_changed_package_is_a_difference(project: Path) -> None:
 def test_unreadable_report_is_one_line(project: Path) -> None:
     """A file that is not a report gives one ERROR line and exit 1."""
     (project / "notes.json").write_text("not json")
-    result = run([str(venv_python(project)), "tools/report.py", "--compare", "notes.json"],
+    result = run([str(venv_python(project)), "-m", "tools", "report", "--compare", "notes.json"],
                  cwd=project, check=False)  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.startswith("ERROR: cannot read report notes.json")

@@ -221,7 +221,7 @@ def test_interrupted_build_restores_previous_venv(built_copy: Path) -> None:
     """Ctrl-C during a rebuild exits 130 and puts the previous .venv back."""
     before = venv_identity(built_copy)
     build = subprocess.Popen(
-        [sys.executable, "tools/make_env.py", "--force"], cwd=built_copy,
+        [sys.executable, "-m", "tools", "env", "--force"], cwd=built_copy,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -173,6 +173,6 @@ def test_ci_jobs_run_here(locked_project: Path, tmp_path: Path) -> None:
     assert shutil.which("python"), "setup-python's stand-in: a `python` on PATH"
     workflow = yaml.safe_load((checkout / WORKFLOW).read_text(encoding="utf-8"))
     ran = run_job(workflow, "test", checkout)
-    assert ran == ["python tools/make_env.py", ".venv/bin/nox -s check_env tests"]
+    assert ran == ["python -m tools env", ".venv/bin/nox -s check_env tests"]
     assert run_job(workflow, "lint", checkout)[-1] == ".venv/bin/invoke lint"
     assert run_job(workflow, "relock", checkout)[-1].startswith("git diff --exit-code")

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import nox
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tools"))
+# nox imports this file by path: the folder that holds the tools package is not on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from project import (  # noqa: E402 - tools/ is not a package
+from tools.project import (  # noqa: E402
     DEV_LOCK,
     LOCK_REQUIREMENT_ARGS,
     LOCKS,
     PROJECT_INSTALL_ARGS,
+    ROOT,
     python_minor,
     wanted_python,
 )
@@ -55,7 +56,7 @@ def install_locked(session: nox.Session) -> None:
 def check_env(session: nox.Session) -> None:
     """Build a fresh env from the locks and check it strictly, imports included."""
     install_locked(session)
-    session.run("python", "tools/check_env.py", "--strict", "--imports", *session.posargs)
+    session.run("python", "-m", "tools", "check-env", "--strict", "--imports", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -68,7 +69,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=False, default=False)
 def lock(session: nox.Session) -> None:
     """Re-lock requirements*.txt from the .in files (`-- --upgrade` to upgrade)."""
-    session.run(sys.executable, "tools/lock.py", *session.posargs)
+    session.run(sys.executable, "-m", "tools", "lock", *session.posargs)
 
 
 @nox.session(python=PYTHON)

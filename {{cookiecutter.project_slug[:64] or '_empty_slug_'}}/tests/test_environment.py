@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_check_env_passes_here() -> None:
     """check-env finds no drift in the env the tests run in."""
     run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "check_env.py"), "--json"],
+        [sys.executable, "-m", "tools", "check-env", "--json"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check that the running environment matches the project's locks: `invoke check-env`.
 
 Checks: isolated, python, locked, extras, consistent, fresh; `imports` with
@@ -21,14 +20,13 @@ import argparse
 import os
 import platform
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-import dist_files
-import lockfile
-from env_state import (
+from . import dist_files, lockfile
+from .env_state import (
     FORCE_REBUILD,
     REBUILD,
     SEEDS,
@@ -40,22 +38,18 @@ from env_state import (
     memo,
     requirement_met,
 )
-from project import (
+from .project import (
     DEV_LOCK,
     DISTRIBUTION,
     ENV_MANAGER,
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_UNEXPECTED,
-    EXIT_USAGE,
     LOCKS,
     ROOT,
     ToolError,
     load_pyproject,
     version_matches,
     wanted_python,
-    write_crash_log,
 )
 
 CONDA_LOCK_NAME = "conda-lock.yml"
@@ -63,7 +57,7 @@ CONDA_LOCK_NAME = "conda-lock.yml"
 
 def check_isolated(ctx: Context) -> Result:
     if ctx.conda:
-        import check_conda
+        from . import check_conda
 
         return check_conda.isolated(ctx.conda)
     prefix = Path(sys.prefix)
@@ -111,7 +105,7 @@ def check_locked(ctx: Context) -> Result:
     problems += shadow_problems(ctx)
     detail = f"{len(ctx.pins)} pins from {', '.join(lock.name for lock in ctx.locks)}"
     if ctx.conda:
-        import check_conda
+        from . import check_conda
 
         problems += check_conda.locked(ctx, ctx.conda)
         detail = f"{len(ctx.conda.locked)} conda-lock.yml entries ({ctx.conda.subdir}); " + detail
@@ -122,7 +116,7 @@ def check_extras(ctx: Context) -> Result:
     known = set(ctx.pins) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
     problems = []
     if ctx.conda:
-        import check_conda
+        from . import check_conda
 
         known |= ctx.conda.python_names
         problems = check_conda.extras(ctx.conda)
@@ -179,7 +173,7 @@ def check_fresh(ctx: Context) -> Result:
     fix = "run `invoke lock`, then `make env`"
     pairs = [(lock, lock.with_suffix(".in"), fix) for lock in ctx.locks]
     if ctx.conda:
-        import conda_meta
+        from . import conda_meta
 
         source = ctx.conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
         pairs.append((ctx.conda.lock, source, "run `invoke lock --conda`, then `make env`"))
@@ -304,28 +298,23 @@ def render_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-class UsageError(Exception):
-    """A command line argparse refused."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.format_usage().strip()}\n{self.prog}: error: {message}")
-
-
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = Parser(prog="check-env", description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON object, always")
-    parser.add_argument("--strict", action="store_true", help="fail on unlocked extras too")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print the report as one JSON object, always"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="fail on installed packages that no lock names"
+    )
     parser.add_argument(
         "--imports",
         action="store_true",
-        help="also import the modules pyproject.toml's [tool.repro] check-imports lists (slower)",
+        help="also import the modules pyproject.toml's [tool.repro] check-imports lists "
+        "(slower; nox and CI do)",
     )
     parser.add_argument(
         "--deep",
         action="store_true",
-        help="also hash every installed file of the locked packages against RECORD (`files`)",
+        help="also verify every installed file of the locked packages against its RECORD hash",
     )
     parser.add_argument(
         "--only",
@@ -342,7 +331,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="lock file to check against (repeatable; default: $REPRO_LOCKS, else "
         "requirements.txt and requirements-dev.txt)",
     )
-    return parser.parse_args(argv)
 
 
 def default_locks(in_conda: bool) -> list[Path]:
@@ -362,7 +350,7 @@ def outside_env(in_conda: bool) -> str | None:
     env_python = ".conda-env/bin/python" if ENV_MANAGER == "conda" else ".venv/bin/python"
     return (
         f"check-env: {sys.executable} is not the project's env; "
-        f"run `invoke check-env` or `{env_python} tools/check_env.py`"
+        f"run `invoke check-env` or `{env_python} -m tools check-env`"
     )
 
 
@@ -376,13 +364,13 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
         raise ToolError(f"lock file {', '.join(missing)} not found; run `invoke lock`")
     conda = None
     if in_conda:
-        import conda_meta
+        from . import conda_meta
 
         conda = conda_meta.CondaState.load(prefix, *(lock.resolve() for lock in conda_locks[:1]))
     return Context([lock.resolve() for lock in locks], args.strict, conda=conda)
 
 
-def check(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     prefix = Path(sys.prefix)
     # conda_meta.is_conda_prefix, without its import (a venv project ships no conda_meta)
     in_conda = ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
@@ -405,41 +393,3 @@ def json_text(data: dict) -> str:
     import json
 
     return json.dumps(data, indent=2)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--json" not in argv:
-        try:
-            return check(parse_args(argv))
-        except UsageError as error:
-            print(error, file=sys.stderr)
-            return EXIT_USAGE
-    # JSON on every outcome: a machine reading stdout never gets a bare traceback.
-    outcomes: list[tuple[type[BaseException], int, str]] = [
-        (UsageError, EXIT_USAGE, "{}"),
-        (ToolError, EXIT_FAILED, "{}"),
-        (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
-    ]
-    try:
-        return check(parse_args(argv))
-    except BrokenPipeError:
-        raise
-    except (KeyboardInterrupt, Exception) as error:
-        for kind, kind_code, template in outcomes:
-            if isinstance(error, kind):
-                code, text = kind_code, template.format(error)
-                break
-        else:
-            log = write_crash_log()
-            code = EXIT_UNEXPECTED
-            text = f"unexpected {type(error).__name__}: {error}; the traceback is in {log}"
-        print(text, file=sys.stderr)
-        print(json_text({"ok": False, "error": text, "exit_code": code}))
-        return code
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

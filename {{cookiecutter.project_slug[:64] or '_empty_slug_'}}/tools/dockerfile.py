@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from project import ROOT
+from .project import ROOT
 
 PATTERNS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "docker/**/Dockerfile*")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")

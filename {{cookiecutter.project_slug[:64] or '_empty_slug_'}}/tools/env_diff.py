@@ -16,12 +16,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dist_files
-import env_swap
-import lockfile
-from env_state import SEEDS, packaging_module
-from env_swap import STAMP
-from project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
+from . import dist_files, env_swap, lockfile
+from .env_state import SEEDS, packaging_module
+from .env_swap import STAMP
+from .project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
 
 
 @dataclass(frozen=True)

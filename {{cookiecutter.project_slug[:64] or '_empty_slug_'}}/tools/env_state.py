@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-import dist_files
-import lockfile
-from project import DISTRIBUTION, ROOT
+from . import dist_files, lockfile
+from .project import DISTRIBUTION, ROOT
 
 TYPE_CHECKING = False  # what `typing` says at run time, without its import time
 if TYPE_CHECKING:
     from importlib import metadata
 
-    from conda_meta import CondaState
+    from .conda_meta import CondaState
 
 REBUILD = (
     "run `make env` (it repairs drift; `make env FORCE=1` or `invoke env --force` rebuilds;"

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import lockfile
-from project import ROOT
-from steps import run_step
+from . import lockfile
+from .project import ROOT
+from .steps import run_step
 
 STAMP = ".repro-stamp"
 

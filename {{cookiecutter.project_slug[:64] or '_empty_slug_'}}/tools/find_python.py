@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from project import ToolError, version_matches, wanted_python
+from .project import ToolError, version_matches, wanted_python
 
 # A venv's interpreter answers with the base interpreter behind it: a venv
 # about to be rebuilt must not be the base of its own replacement.
@@ -98,7 +98,3 @@ def find_python(version: str | None = None) -> str:
         f"(`pyenv install {version}`, `uv python install {version}` or python.org), "
         "or write an installed version into .python-version"
     )
-
-
-if __name__ == "__main__":
-    print(find_python())

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from project import EXIT_FAILED, EXIT_OK, ROOT, ToolError
+from .project import EXIT_FAILED, EXIT_OK, ROOT, ToolError
 
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 

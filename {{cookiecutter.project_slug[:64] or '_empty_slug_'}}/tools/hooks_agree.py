@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """hooks-agree: pre-commit hooks run the tool versions pinned in requirements-dev.txt.
 
 Every hook installs from the package index (`repo: local` with pinned
@@ -10,13 +9,12 @@ line by line, not with a YAML library. Exit 0 when they agree, 1 otherwise.
 
 from __future__ import annotations
 
-import argparse
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-import lockfile
-from findings import Finding, report
-from project import DEV_LOCK, ROOT
+from . import lockfile
+from .findings import Finding, report
+from .project import DEV_LOCK, ROOT
 
 CHECK = "hooks-agree"
 CONFIG = ROOT / ".pre-commit-config.yaml"
@@ -95,14 +93,6 @@ def drift() -> Iterator[Finding]:
             )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="hooks_agree.py", description=__doc__.splitlines()[0]).parse_args(
-        argv
-    )
+def check() -> int:
+    """Print each hook whose version drifted (or the one-line ok); 1 when there is any."""
     return report(drift(), f"{CHECK}: ok (hook versions equal requirements-dev.txt)")
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

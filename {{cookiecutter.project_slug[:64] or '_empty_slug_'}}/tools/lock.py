@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the hashed locks from the `.in` files: `invoke lock`, `nox -s lock`.
 
 Every line of a lock is `==`-pinned with sha256 hashes, no index URL or
@@ -19,9 +18,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import lockfile
-from find_python import find_python
-from project import (
+from . import lockfile
+from .find_python import find_python
+from .project import (
     ALL_LOCKS,
     DEV_LOCK,
     ENV_MANAGER,
@@ -33,8 +32,8 @@ from project import (
     ToolError,
     wanted_python,
 )
-from steps import StepFailed, run_step
-from tool_venv import cached_tool
+from .steps import StepFailed, run_step
+from .tool_venv import cached_tool
 
 COMPILE_COMMAND = "invoke lock"
 PACKAGE = {"pip-tools": "pip-tools", "uv": "uv"}
@@ -183,15 +182,16 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         lock_one(tool, lock_name, in_name, command, env)
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="invoke lock", description=__doc__.splitlines()[0])
-    parser.add_argument("--upgrade", action="store_true", help="re-resolve every pin")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--upgrade", action="store_true", help="re-resolve every pin to the newest allowed version"
+    )
     parser.add_argument(
         "--upgrade-package",
         action="append",
         default=[],
         metavar="NAME",
-        help="re-resolve only NAME (repeatable)",
+        help="re-resolve only this package (repeatable)",
     )
     if ENV_MANAGER == "conda":
         parser.add_argument(
@@ -200,12 +200,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             default=True,
             help="also write conda-lock.yml from environment.yml (--no-conda skips it)",
         )
-    return parser.parse_args(argv)
 
 
 def conda_names() -> list[str]:
     """The PyPI names of what conda-lock.yml pins, which `--upgrade-package` may name too."""
-    import conda_meta
+    from . import conda_meta
 
     if not conda_meta.CONDA_LOCK.exists():
         return []
@@ -214,18 +213,17 @@ def conda_names() -> list[str]:
 
 def write_environment_yml() -> None:
     """A venv project's environment.yml is derived from requirements.in: rewrite it."""
-    import environment_yml
+    from . import environment_yml
 
     if environment_yml.write():
         print("lock: wrote environment.yml from requirements.in", flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     conda = getattr(args, "conda", False)
     check_upgrades(args.upgrade_package, conda_names() if conda else ())
     if conda:
-        import conda_env
+        from . import conda_env
 
         conda_env.find_solver()  # no solver: say so before re-locking anything
     lock(args.upgrade, args.upgrade_package)
@@ -234,9 +232,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ENV_MANAGER == "venv":
         write_environment_yml()
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

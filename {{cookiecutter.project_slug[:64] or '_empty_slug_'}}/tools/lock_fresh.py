@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """lock-fresh: every lock matches its current input file and Python, and is committed.
 
 Offline and instant: the header `invoke lock` wrote into each lock's first
@@ -13,14 +12,13 @@ Exit 0 when all agree, 1 with one line per problem.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import lockfile
-from findings import Finding, report
-from project import ALL_LOCKS, ENV_MANAGER, ROOT
+from . import lockfile
+from .findings import Finding, report
+from .project import ALL_LOCKS, ENV_MANAGER, ROOT
 
 CHECK = "lock-fresh"
 FIX = "run `invoke lock`, then commit the .in and .txt files together"
@@ -52,7 +50,7 @@ def checked_pairs() -> list[tuple[Path, Path, str]]:
     """(lock, input, fix) of every lock the project keeps."""
     pairs = [(ROOT / lock_name, ROOT / in_name, FIX) for lock_name, in_name in ALL_LOCKS]
     if ENV_MANAGER == "conda":
-        from conda_meta import CONDA_LOCK, ENVIRONMENT_YML
+        from .conda_meta import CONDA_LOCK, ENVIRONMENT_YML
 
         pairs.append((CONDA_LOCK, ENVIRONMENT_YML, CONDA_FIX))
     return pairs
@@ -62,7 +60,7 @@ def derived_files() -> Iterator[Finding]:
     """A venv project's environment.yml is written from requirements.in, not by hand."""
     if ENV_MANAGER != "venv":
         return
-    import environment_yml
+    from . import environment_yml
 
     if environment_yml.differs():
         yield Finding(
@@ -114,15 +112,7 @@ def problems() -> Iterator[Finding]:
     yield from untracked_locks([lock for lock, _, _ in pairs])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="lock_fresh.py", description=__doc__.splitlines()[0]).parse_args(
-        argv
-    )
+def check() -> int:
+    """Print each stale or uncommitted lock (or the one-line ok); 1 when there is any."""
     count = len(checked_pairs())
     return report(problems(), f"{CHECK}: ok ({count} locks match their inputs)")
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

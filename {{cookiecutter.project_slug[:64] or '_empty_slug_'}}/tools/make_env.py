@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Make `.venv` exactly the locks: `make env`, `invoke env`.
 
 The env is compared with the locks from its files (env_diff.py): when it is
@@ -18,15 +17,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-import env_diff
-import lockfile
-from env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
-from find_python import find_python
-from lock import lock, tool_executable
-from project import (
+from . import env_diff, lockfile
+from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
+from .find_python import find_python
+from .lock import lock, tool_executable
+from .project import (
     ENV_MANAGER,
     EXIT_OK,
     LOCK_REQUIREMENT_ARGS,
@@ -39,7 +36,7 @@ from project import (
     venv_python,
     wanted_python,
 )
-from steps import run_step
+from .steps import run_step
 
 INSTALLING = "installing the locks into .venv"
 
@@ -82,7 +79,7 @@ def refuse_running_venv_on_windows() -> None:
     if os.name == "nt" and Path(sys.prefix).resolve() == VENV.resolve():
         raise ToolError(
             "this command runs from .venv, which Windows cannot replace while it runs; "
-            "run `python tools/make_env.py` with a Python outside .venv"
+            "run `python -m tools env` with a Python outside .venv"
         )
 
 
@@ -184,19 +181,23 @@ def sync(force: bool = False) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="invoke env", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--force", action="store_true", help="rebuild from scratch even when it could sync"
-    )
-    parser.add_argument(
-        "--venv",
+        "--force",
         action="store_true",
-        help="build the pip-locked .venv even in a conda project (lint, nox)",
+        help="rebuild from scratch, even when the env could be synced",
     )
-    args = parser.parse_args(argv)
+    if ENV_MANAGER == "conda":
+        parser.add_argument(
+            "--venv",
+            action="store_true",
+            help="build the pip-locked .venv instead of .conda-env (lint, nox)",
+        )
+
+
+def run(args: argparse.Namespace) -> int:
     if ENV_MANAGER == "conda" and not args.venv:
-        import conda_env
+        from . import conda_env
 
         conda_env.find_solver()  # no solver: say so before locking anything
         refuse_missing_locks_in_ci()
@@ -205,9 +206,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     sync(args.force)
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """pins-exact: locks, base images and CI actions name exact versions.
 
 - every requirement of every lock is `==`-pinned and carries a `--hash`;
@@ -11,15 +10,13 @@ Exit 0 when all are pinned, 1 with one line per loose pin.
 
 from __future__ import annotations
 
-import argparse
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import dockerfile
-import lockfile
-from findings import Finding, report
-from project import ALL_LOCKS, ROOT, workflows
+from . import dockerfile, lockfile
+from .findings import Finding, report
+from .project import ALL_LOCKS, ROOT, workflows
 
 CHECK = "pins-exact"
 RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
@@ -107,15 +104,7 @@ def loose_actions(root: Path = ROOT) -> Iterator[Finding]:
             )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="pins_exact.py", description=__doc__.splitlines()[0]).parse_args(
-        argv
-    )
+def check() -> int:
+    """Print each loose pin (or the one-line ok); 1 when there is any."""
     findings = [*loose_lock_lines(), *loose_base_images(), *loose_actions()]
     return report(findings, f"{CHECK}: ok (locks, base images and actions are pinned)")
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

@@ -5,34 +5,24 @@ Stdlib only: these tools run before anything is installed.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "{{ cookiecutter.package_name }}"
-DISTRIBUTION = "{{ cookiecutter.project_slug }}"
-LOCK_TOOL = "{{ cookiecutter.lock_tool }}"
-ENV_MANAGER = "{{ cookiecutter.env_manager }}"
-# The CUDA X.Y of the GPU variant; empty in a CPU-only project.
-CUDA_VERSION = "{{ cookiecutter.__cuda_version }}"
-# The lock tool version a fresh clone bootstraps before requirements-dev.txt
-# exists; once it does, the version pinned there wins.
-LOCK_TOOL_VERSION = "{{ cookiecutter.__pip_tools_version if cookiecutter.lock_tool == 'pip-tools' else cookiecutter.__uv_version }}"
+# The bake's answers, as cruft records them: the one place the project's facts
+# (its names, lock tool, env manager, CUDA) are written; `cruft update` keeps it.
+ANSWERS_FILE = ROOT / ".cruft.json"
 
 # (lock, input) pairs, in the order they are locked: the dev input is
 # constrained by the runtime lock, so the runtime lock comes first.
 LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
 # Locks only images install: their wheels (CUDA runtimes) exist for Linux
 # only, so `make env` on a laptop leaves them out; `invoke lock` writes them.
-{%- if cookiecutter.docker and cookiecutter.gpu != "no" %}
-IMAGE_LOCKS: tuple[tuple[str, str], ...] = (("requirements-gpu.txt", "requirements-gpu.in"),)
-{%- else %}
-IMAGE_LOCKS: tuple[tuple[str, str], ...] = ()
-{%- endif %}
-ALL_LOCKS = LOCKS + IMAGE_LOCKS
+GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
 # `-r` arguments for the locks an env installs (`make env`, nox), in order.
 LOCK_REQUIREMENT_ARGS = tuple(arg for lock_name, _ in LOCKS for arg in ("-r", lock_name))
 # The project itself, after the locks: no dependencies (the locks bring them),
@@ -50,10 +40,71 @@ class ToolError(Exception):
     """An expected failure: the message says what failed and how to fix it."""
 
 
+class UsageError(Exception):
+    """A command line the CLI refuses (exit 2): the message says why."""
+
+
+@cache
+def answers() -> dict:
+    """The bake's answers (`context.cookiecutter` of .cruft.json)."""
+    try:
+        record = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
+        return dict(record["context"]["cookiecutter"])
+    except FileNotFoundError:
+        raise ToolError(
+            ".cruft.json is missing: the tools read the project's answers from it; "
+            "restore it with `git checkout -- .cruft.json`"
+        ) from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise ToolError(
+            f".cruft.json does not hold the answers ({error}); "
+            "restore it with `git checkout -- .cruft.json`"
+        ) from None
+
+
+@cache
+def _facts() -> dict[str, object]:
+    given = answers()
+    lock_tool = given["lock_tool"]
+    image_locks = GPU_LOCKS if given["docker"] and given["gpu"] != "no" else ()
+    return {
+        "PACKAGE": given["package_name"],
+        "DISTRIBUTION": given["project_slug"],
+        "LOCK_TOOL": lock_tool,
+        "ENV_MANAGER": given["env_manager"],
+        "DOCKER": bool(given["docker"]),
+        "EXERCISES": bool(given["exercises"]),
+        # The CUDA X.Y of the GPU variant; empty in a CPU-only project.
+        "CUDA_VERSION": given["__cuda_version"],
+        # The lock tool version a fresh clone bootstraps before requirements-dev.txt
+        # exists; once it does, the version pinned there wins.
+        "LOCK_TOOL_VERSION": given["__uv_version" if lock_tool == "uv" else "__pip_tools_version"],
+        "IMAGE_LOCKS": image_locks,
+        "ALL_LOCKS": LOCKS + image_locks,
+    }
+
+
+def __getattr__(name: str) -> object:
+    """PACKAGE, LOCK_TOOL, ALL_LOCKS...: read from the answers when first asked for, so
+    that a missing .cruft.json is one ERROR line inside the CLI, not an import crash."""
+    if name.isupper() and name in _facts():
+        return _facts()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def venv_python(venv: Path = VENV) -> Path:
     if os.name == "nt":
         return venv / "Scripts" / "python.exe"
     return venv / "bin" / "python"
+
+
+def env_python() -> Path:
+    """The project env's interpreter: .conda-env's in a conda project, else .venv's."""
+    if _facts()["ENV_MANAGER"] == "conda":
+        from .conda_meta import conda_python
+
+        return conda_python()
+    return venv_python(VENV)
 
 
 def workflows(root: Path = ROOT) -> list[Path]:
@@ -110,41 +161,6 @@ def handle_termination() -> None:
             signal.signal(getattr(signal, name), _interrupt)
 
 
-def _quiet_stdout() -> None:
-    """After a reader closed the pipe (`| head`), send what is left nowhere, silently."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
-def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
-    """Map the outcome of a tool's main() to the documented exit codes."""
-    handle_termination()
-    try:
-        code = main(None)
-        sys.stdout.flush()
-    except ToolError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        code = EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        _quiet_stdout()
-        code = EXIT_FAILED
-    except Exception as error:  # noqa: BLE001 - the last line of defence
-        log = write_crash_log()
-        print(
-            f"ERROR: unexpected {type(error).__name__}: {error}; the traceback is in {log}: "
-            "please report it with the command you ran",
-            file=sys.stderr,
-        )
-        code = EXIT_UNEXPECTED
-    raise SystemExit(code)
-
-
 def write_crash_log() -> str:
     """The traceback of the exception being handled, with the versions a report needs,
     in .cache/errors/ (the path, relative to the project, is returned)."""
@@ -155,8 +171,7 @@ def write_crash_log() -> str:
     folder = ROOT / ".cache" / "errors"
     text = (
         f"command: {' '.join(sys.argv)}\npython: {sys.version}\n"
-        f"platform: {platform.platform()}\nproject: {DISTRIBUTION} ({LOCK_TOOL}, {ENV_MANAGER})\n\n"
-        + traceback.format_exc()
+        f"platform: {platform.platform()}\nproject: {_project_line()}\n\n" + traceback.format_exc()
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -166,3 +181,11 @@ def write_crash_log() -> str:
     except OSError:  # a read-only checkout: the traceback goes to stderr instead
         print(text, file=sys.stderr)
         return "the output above"
+
+
+def _project_line() -> str:
+    try:
+        facts = _facts()
+    except ToolError as error:
+        return str(error)
+    return f"{facts['DISTRIBUTION']} ({facts['LOCK_TOOL']}, {facts['ENV_MANAGER']})"

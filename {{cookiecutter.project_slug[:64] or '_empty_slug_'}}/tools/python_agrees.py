@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """python-agrees: every file that names the project's Python names the same X.Y.
 
 `.python-version` is the reference. Compared with it, when the file exists:
@@ -13,14 +12,13 @@ per disagreement.
 
 from __future__ import annotations
 
-import argparse
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import dockerfile
-from findings import Finding, error_finding, line_of, major_minor, report
-from project import (
+from . import dockerfile
+from .findings import Finding, error_finding, line_of, major_minor, report
+from .project import (
     PYTHON_VERSION_FILE,
     ROOT,
     ToolError,
@@ -132,14 +130,6 @@ def disagreements() -> Iterator[Finding]:
         yield from source(wanted)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argparse.ArgumentParser(
-        prog="python_agrees.py", description=__doc__.splitlines()[0]
-    ).parse_args(argv)
+def check() -> int:
+    """Print each file naming another Python (or the one-line ok); 1 when there is any."""
     return report(disagreements(), f"{CHECK}: ok (every file names .python-version's Python)")
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

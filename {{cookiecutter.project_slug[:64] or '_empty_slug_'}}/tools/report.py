@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write or compare an environment report: `invoke report [--compare OTHER.json]`.
 
 A report is a small JSON record of what produced a result: Python, platform,
@@ -17,13 +16,13 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
-import lockfile
-from env_state import installed_versions
-from project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, ROOT, ToolError
+from . import lockfile
+from .env_state import installed_versions
+from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, ROOT, ToolError
 
 # What is recorded but does not make two environments different.
 # (an image's name follows from its locks, which are compared already).
@@ -87,21 +86,22 @@ def load(path: Path) -> dict:
         ) from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="invoke report", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output",
         type=Path,
         default=Path("env-report.json"),
-        help="where to write this env's report (default: env-report.json)",
+        help="where to write the report (default: env-report.json)",
     )
     parser.add_argument(
         "--compare",
         type=Path,
         metavar="OTHER",
-        help="compare this env with a report written elsewhere",
+        help="a report written elsewhere: list what differs, exit 1 if anything matters",
     )
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     report = collect()
     if args.compare:
         found = list(differences(report, load(args.compare)))
@@ -120,9 +120,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {report['python']})"
     )
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

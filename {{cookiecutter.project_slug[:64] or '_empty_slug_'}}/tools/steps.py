@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from project import ToolError
+from .project import ToolError
 
 HEARTBEAT_SECONDS = 10.0
 TAIL_LINES = 200

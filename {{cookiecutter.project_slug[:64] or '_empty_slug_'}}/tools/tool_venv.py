@@ -11,8 +11,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from project import ROOT, ToolError, venv_python
-from steps import StepFailed, run_step
+from .project import ROOT, ToolError, venv_python
+from .steps import StepFailed, run_step
 
 TOOL_CACHE = ROOT / ".cache" / "lock-tools"
 

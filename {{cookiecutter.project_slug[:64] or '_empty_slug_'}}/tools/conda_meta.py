@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from lockfile import CONDA_NAMES, canonical
-from project import ROOT, ToolError
+from .lockfile import CONDA_NAMES, canonical
+from .project import ROOT, ToolError
 
 ENVIRONMENT_YML = ROOT / "environment.yml"
 CONDA_LOCK = ROOT / "conda-lock.yml"

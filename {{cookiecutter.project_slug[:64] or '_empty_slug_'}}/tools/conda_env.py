@@ -19,13 +19,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import conda_meta
-import lockfile
-from conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
-from env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
-from project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
-from steps import StepFailed, run_step
-from tool_venv import cached_tool
+from . import conda_meta, lockfile
+from .conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
+from .env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
+from .project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
+from .steps import StepFailed, run_step
+from .tool_venv import cached_tool
 
 # conda-lock has a large dependency tree: it lives in its own tool venv
 # (like pip-compile in tools/lock.py), not in requirements-dev.txt.

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build, run and check the project's images: `invoke docker-build|docker-run|docker-check`.
 
 The engine is `CONTAINER_ENGINE`, else docker, else podman on PATH. Extra
@@ -17,14 +16,12 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import dockerfile
-import lockfile
-from project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError
+from . import dockerfile, lockfile
+from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError
 
 ENGINES = ("docker", "podman")
 PROBE_SECONDS = 30
@@ -199,7 +196,7 @@ def run_command(engine: str, image: str, command: Sequence[str], extra: str = ""
 def check_command(engine: str, image: str, extra: str = "") -> list[str]:
     """check-env's full check; the image's REPRO_LOCKS names the locks it checks against."""
     return run_command(
-        engine, image, ["python", "tools/check_env.py", "--strict", "--imports"], extra
+        engine, image, ["python", "-m", "tools", "check-env", "--strict", "--imports"], extra
     )
 
 
@@ -217,57 +214,80 @@ def _image_exists(engine: str, image: str) -> bool:
     return probe.returncode == 0
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="container.py", description=__doc__.splitlines()[0])
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser, "image stage to build")
+    add_engine_arguments(parser, "CONTAINER_BUILD_ARGS")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser, "image stage to run")
+    parser.add_argument("--image", default="", help="run this image instead of <slug>:<target>")
+    add_engine_arguments(parser, "CONTAINER_RUN_ARGS", "; '--gpus all' for the gpu image")
     parser.add_argument(
-        "action", choices=("build", "run", "check"), help="then `-- COMMAND` for run"
+        "command",
+        nargs=argparse.REMAINDER,
+        help="command to run in the image, after `--` (default: python -m <package>)",
     )
+
+
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser, "image stage to check")
+    parser.add_argument("--image", default="", help="check this image instead of <slug>:<target>")
+    add_engine_arguments(parser, "CONTAINER_RUN_ARGS")
+
+
+def add_target_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        "--target", default="cpu", help=f"image target: a stage that sets {LOCKS_VARIABLE}"
+        "--target", default="cpu", help=f"{what}: a Dockerfile stage that sets {LOCKS_VARIABLE}"
     )
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser, variable: str, more: str = "") -> None:
     parser.add_argument(
-        "--image", default="", help="image to run or check (default: <slug>:<target>)"
+        "--args",
+        default="",
+        help=f"extra engine arguments, added after ${variable} (e.g. '--network host'){more}",
     )
-    parser.add_argument("--args", default="", help="extra engine arguments, e.g. '--network host'")
     parser.add_argument("--dry-run", action="store_true", help="print the engine command only")
-    # `run ... -- COMMAND`: what follows `--` is the command, never an option here.
-    argv = list(sys.argv[1:] if argv is None else argv)
-    split = argv.index("--") if "--" in argv else len(argv)
-    args = parser.parse_args(argv[:split])
-    args.command = argv[split + 1 :]
-    return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+def _engine(args: argparse.Namespace) -> str:
     target_locks(args.target)
     engine = find_engine()
     if not args.dry_run:
         check_engine_running(engine)
+    return engine
+
+
+def _built_image(engine: str, args: argparse.Namespace) -> str:
     image = args.image or f"{DISTRIBUTION}:{args.target}"
-    if args.action == "build":
-        code = _execute(build_command(engine, args.target, args.args), args.dry_run)
-        if code:
-            raise ToolError(
-                f"the {args.target} image did not build (see the engine's output above)"
-            )
-        return EXIT_OK
     if not args.dry_run and not _image_exists(engine, image):
         raise ToolError(
             f"image {image} not found; build it: `invoke docker-build --target {args.target}`"
         )
-    if args.action == "run":
-        return _execute(run_command(engine, image, args.command, args.args), args.dry_run)
-    code = _execute(check_command(engine, image, args.args), args.dry_run)
-    if code:
+    return image
+
+
+def build(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if _execute(build_command(engine, args.target, args.args), args.dry_run):
+        raise ToolError(f"the {args.target} image did not build (see the engine's output above)")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    image = _built_image(engine, args)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    return _execute(run_command(engine, image, command, args.args), args.dry_run)
+
+
+def check(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    image = _built_image(engine, args)
+    if _execute(check_command(engine, image, args.args), args.dry_run):
         raise ToolError(
             f"image {image} does not match its locks (see the table above); rebuild it: "
             f"`invoke docker-build --target {args.target}`"
         )
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-from lockfile import CONDA_NAMES
-from project import CUDA_VERSION, DISTRIBUTION, ROOT, ToolError, python_minor, wanted_python
+from .lockfile import CONDA_NAMES
+from .project import CUDA_VERSION, DISTRIBUTION, ROOT, ToolError, python_minor, wanted_python
 
 REQUIREMENTS_IN = ROOT / "requirements.in"
 ENVIRONMENT_YML = ROOT / "environment.yml"

@@ -5,8 +5,8 @@ Used by check_env.py when the running prefix has conda-meta/ (see conda_meta.py)
 
 from __future__ import annotations
 
-import conda_meta
-from env_state import REBUILD, Context, Problem, Result, belongs_to_project, foreign_env
+from . import conda_meta
+from .env_state import REBUILD, Context, Problem, Result, belongs_to_project, foreign_env
 
 
 def isolated(conda: conda_meta.CondaState) -> Result:

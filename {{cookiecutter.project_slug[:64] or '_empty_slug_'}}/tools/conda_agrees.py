@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """conda-agrees: requirements.in and environment.yml name the same packages and ranges.
 
 Offline and instant. Every requirement of requirements.in must appear in
@@ -11,16 +10,14 @@ Exit 0 when they agree, 1 with a line for each side of each disagreement.
 
 from __future__ import annotations
 
-import argparse
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import conda_meta
-import lockfile
-from findings import Finding, error_finding, report
-from project import PYTHON_VERSION_FILE, ROOT, ToolError, wanted_python
+from . import conda_meta, lockfile
+from .findings import Finding, error_finding, report
+from .project import PYTHON_VERSION_FILE, ROOT, ToolError, wanted_python
 
 CHECK = "conda-agrees"
 REQUIREMENTS_IN = ROOT / "requirements.in"
@@ -181,16 +178,8 @@ def disagreements() -> Iterator[Finding]:
     yield from python_findings(env, pythons)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="conda_agrees.py", description=__doc__.splitlines()[0]).parse_args(
-        argv
-    )
+def check() -> int:
+    """Print each disagreement (or the one-line ok); 1 when there is any."""
     return report(
         disagreements(), f"{CHECK}: ok (environment.yml agrees with requirements.in and Python)"
     )
-
-
-if __name__ == "__main__":
-    from project import run_main
-
-    run_main(main)

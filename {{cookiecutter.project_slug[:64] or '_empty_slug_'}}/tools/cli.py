@@ -1,0 +1,185 @@
+"""`python -m tools <verb>`: the one command line behind make, invoke, nox, pre-commit and CI.
+
+Each verb is one module with `add_arguments(parser)` and `run(args) -> exit code`.
+This module declares the verbs, parses the command line once, and maps every
+outcome to the documented exit codes: 0 ok, 1 an expected failure (one ERROR
+line naming the fix), 2 a command line it refuses, 3 an unexpected error (the
+traceback goes to a log under .cache/errors/, named in the message), 130
+interrupted. With `--json`, every outcome is also one JSON object on stdout.
+
+Stdlib only: `python -m tools env` runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import project
+from .project import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
+    ToolError,
+    UsageError,
+)
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    module: str
+    help: str
+    # Runs in the project env (it inspects what is installed, or runs what the dev
+    # lock installs): the doors start it with the env's Python, not their own.
+    in_env: bool = False
+    # The module's functions, where one module serves several verbs.
+    arguments: str = "add_arguments"
+    run: str = "run"
+
+
+def verbs() -> list[Verb]:
+    """The verbs of this project, as its answers chose them."""
+    env_dir = ".conda-env" if project.ENV_MANAGER == "conda" else ".venv"
+    chosen = [
+        Verb("env", "make_env", f"make {env_dir} exactly the locks (build it, or sync it in place)"),
+        Verb("lock", "lock", "write the hashed locks from the .in files"),
+        Verb(
+            "check-env",
+            "check_env",
+            "check the env against the locks (exit 1 with the fix when it drifted)",
+            in_env=True,
+        ),
+        Verb("test", "run_tests", f"run the project's tests in {env_dir}", in_env=True),
+        Verb(
+            "report",
+            "report",
+            "write the env's report (Python, platform, packages, lock hashes) or compare one",
+            in_env=True,
+        ),
+        Verb(
+            "lint",
+            "lint",
+            "run every pre-commit hook on every file: ruff, file hygiene and the pin checks",
+            in_env=True,
+        ),
+    ]
+    if project.DOCKER:
+        chosen += [
+            Verb(
+                "docker-build",
+                "container",
+                "build the image from the locks; tags <slug>:<target> and "
+                "<slug>:<target>-<lock hash>",
+                arguments="add_build_arguments",
+                run="build",
+            ),
+            Verb(
+                "docker-run",
+                "container",
+                "run the built image (its default command, or the one after `--`)",
+                arguments="add_run_arguments",
+                run="run",
+            ),
+            Verb(
+                "docker-check",
+                "container",
+                "run check-env --strict --imports inside the image",
+                arguments="add_check_arguments",
+                run="check",
+            ),
+        ]
+    if project.EXERCISES:
+        chosen.append(
+            Verb("exercises", "check_exercises", "self-check the exercises of EXERCISES.md")
+        )
+    return chosen
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, raising instead of exiting, so the one boundary below reports it."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.format_usage().strip()}\n{self.prog}: error: {message}")
+
+
+def verb_parser(
+    verb: Verb, parser: argparse.ArgumentParser | None = None
+) -> argparse.ArgumentParser:
+    """The parser of one verb (its options, defaults and help), for the CLI and the doors."""
+    module = importlib.import_module(f".{verb.module}", __package__)
+    parser = parser or Parser(prog=f"python -m tools {verb.name}", description=verb.help)
+    getattr(module, verb.arguments)(parser)
+    parser.set_defaults(run=getattr(module, verb.run))
+    return parser
+
+
+def parser() -> argparse.ArgumentParser:
+    top = Parser(
+        prog="python -m tools",
+        description="The project's environment tools: make, invoke, nox, pre-commit and CI "
+        "run these verbs.",
+    )
+    subparsers = top.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb in verbs():
+        sub = subparsers.add_parser(verb.name, help=verb.help, description=verb.help)
+        verb_parser(verb, sub)
+    return top
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Only the named verb's module is imported: `env` and `check-env` start fast."""
+    by_name = {verb.name: verb for verb in verbs()}
+    if argv and argv[0] in by_name:
+        return verb_parser(by_name[argv[0]]).parse_args(argv[1:])
+    return parser().parse_args(argv)  # no verb, --help, or an unknown verb: the full list
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one verb; every outcome becomes one of the documented exit codes."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
+    project.handle_termination()
+    try:
+        args = parse(argv)
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # a reader closed the pipe (`| head`): the rest goes nowhere
+        _quiet_stdout()
+        return EXIT_FAILED
+    except UsageError as error:
+        return _failed(EXIT_USAGE, str(error), as_json)
+    except ToolError as error:
+        return _failed(EXIT_FAILED, f"ERROR: {error}", as_json)
+    except KeyboardInterrupt:
+        return _failed(EXIT_INTERRUPTED, "interrupted", as_json)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        log = project.write_crash_log()
+        message = (
+            f"ERROR: unexpected {type(error).__name__}: {error}; the traceback is in {log}: "
+            "please report it with the command you ran"
+        )
+        return _failed(EXIT_UNEXPECTED, message, as_json)
+
+
+def _failed(code: int, message: str, as_json: bool) -> int:
+    print(message, file=sys.stderr)
+    if as_json:  # a machine reading stdout never gets a bare traceback or nothing
+        error = message.removeprefix("ERROR: ")
+        print(json.dumps({"ok": False, "error": error, "exit_code": code}, indent=2))
+    return code
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,25 @@
+"""`python -m tools test`: the project's tests, run by pytest in the project env."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from .project import ROOT
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        metavar="ARGS",
+        help="arguments for pytest, after `--` (e.g. -- -k summary)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    extra = args.args[1:] if args.args[:1] == ["--"] else args.args
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *extra], cwd=ROOT, check=False
+    ).returncode
