@@ -158,6 +158,61 @@ def project_module(root: Path, name: str) -> ModuleType:
         sys.modules.update(saved)
 
 
+# The generated project as the template holds it: its tools package has no Jinja,
+# so the unit tests import it from here.
+PROJECT_TEMPLATE = next(TEMPLATE.glob("{{cookiecutter.*"))
+DEFAULT_ANSWERS = {
+    "project_name": "My ML Project", "project_slug": DEFAULT_SLUG, "package_name": "my_ml_project",
+    "python_version": "3.11", "env_manager": "venv", "lock_tool": "pip-tools", "docker": True,
+    "gpu": "no", "ci": "github", "exercises": False, "__cuda_version": "",
+    "__pip_tools_version": OPTIONS["__pip_tools_version"], "__uv_version": OPTIONS["__uv_version"],
+}  # fmt: skip
+
+
+class ToolsProject:
+    """A small project around a copy of the template's tools package, imported in-process.
+
+    ROOT is its folder; its answers are the defaults unless a test gives others
+    (before it first imports a module: the facts are read once).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(PROJECT_TEMPLATE / "tools", root / "tools")
+        (root / ".python-version").write_text("3.11\n", encoding="utf-8")
+        self.answer()
+
+    def answer(self, **changes: object) -> None:
+        context = {"cookiecutter": {**DEFAULT_ANSWERS, **changes}}
+        record = {"template": "", "commit": None, "context": context}
+        (self.root / ".cruft.json").write_text(json.dumps(record), encoding="utf-8")
+
+    def module(self, name: str) -> ModuleType:
+        """`tools.<name>`, imported from this project."""
+        return importlib.import_module(f"tools.{name}")
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ToolsProject]:
+    """The tools package in a fresh small project, for one test; no bake, no subprocess."""
+    saved = {key: sys.modules.pop(key) for key in list(sys.modules) if key.split(".")[0] == "tools"}
+    monkeypatch.syspath_prepend(str(tmp_path))
+    # The CLI turns SIGTERM and SIGHUP into Ctrl-C; this process's handlers come back after.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+    yield ToolsProject(tmp_path)
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+    for key in [key for key in sys.modules if key.split(".")[0] == "tools"]:
+        del sys.modules[key]
+    sys.modules.update(saved)
+
+
 def venv_python(project: Path) -> Path:
     return project / ".venv" / "bin" / "python"
 
