@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -202,7 +203,7 @@ def test_json_on_errors(project: Path) -> None:
     assert unexpected.returncode == 3
     error = json.loads(unexpected.stdout)["error"]
     assert error.startswith("unexpected IsADirectoryError: ")
-    log = project / error.rsplit("the traceback is in ", 1)[1]
+    log = project / re.search(r"the traceback is in (\S+\.log)", error)[1]
     assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
 
 

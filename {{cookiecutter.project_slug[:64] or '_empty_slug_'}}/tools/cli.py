@@ -48,7 +48,7 @@ def verbs() -> list[Verb]:
     """The verbs of this project, as its answers chose them."""
     env_dir = ".conda-env" if project.ENV_MANAGER == "conda" else ".venv"
     chosen = [
-        Verb("env", "make_env", f"make {env_dir} exactly the locks (build it, or sync it in place)"),
+        Verb("env", "make_env", f"make {env_dir} exactly the locks (built, or synced in place)"),
         Verb("lock", "lock", "write the hashed locks from the .in files"),
         Verb(
             "check-env",
