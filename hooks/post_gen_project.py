@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
@@ -79,6 +82,56 @@ def remove_unchosen(project: Path) -> None:
         (project / name).unlink()
 
 
+def write_tables(project: Path) -> None:
+    """The README's table of commands and the manual's table of pin checks, written from
+    the baked CLI itself (its verbs, their help, their options), never kept by hand."""
+    sys.path.insert(0, str(project))
+    try:
+        from tools import project as facts
+
+        # The answers are recorded after this (and by cruft itself in its renders).
+        facts.answers = lambda: ANSWERS
+        from tools import cli, lint
+        fill(project / "README.md", "@@VERBS_TABLE@@", verbs_table(project, cli))
+        fill(project / "docs" / "environment.md", "@@PIN_CHECKS_TABLE@@", pin_table(lint))
+    finally:
+        sys.path.remove(str(project))
+        for name in [name for name in sys.modules if name.split(".")[0] == "tools"]:
+            del sys.modules[name]
+
+
+def fill(path: Path, placeholder: str, table: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(placeholder, table), encoding="utf-8")
+
+
+def verbs_table(project: Path, cli) -> str:
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    make_targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.MULTILINE))
+    rows = ["| command | does |", "|---|---|"]
+    for verb in cli.verbs():
+        doors = f"`invoke {verb.name}`"
+        if verb.name in make_targets:
+            doors = f"`make {verb.name}` / {doors}"
+        options = [
+            f"`{action.option_strings[0]}`"
+            for action in cli.verb_parser(verb)._actions
+            if action.option_strings and action.dest != "help"
+        ]
+        does = "; ".join([verb.help, *([", ".join(options)] if options else [])])
+        rows.append(f"| {doors} | {does} |")
+    return "\n".join(rows)
+
+
+def pin_table(lint) -> str:
+    rows = ["| check | what it holds to |", "|---|---|"]
+    for name, module in lint.pin_checks().items():
+        docstring = importlib.import_module(f"tools.{module}").__doc__
+        holds = docstring.splitlines()[0].split(": ", 1)[1].rstrip(".")  # "<name>: <what>."
+        rows.append(f"| `python -m tools lint --only {name}` | {holds} |")
+    return "\n".join(rows)
+
+
 def remove_empty_folders(project: Path) -> None:
     """Optional files are chosen by file name; a folder left with none of them goes."""
     for folder in sorted(project.rglob("*"), key=lambda path: len(path.parts), reverse=True):
@@ -150,6 +203,7 @@ if __name__ == "__main__":
     here = Path.cwd()
     remove_unchosen(here)
     remove_empty_folders(here)
+    write_tables(here)
     if not rendered_by_cruft():
         record_answers(here)
         git_init(here)

@@ -75,15 +75,14 @@ def verbs() -> list[Verb]:
             Verb(
                 "docker-build",
                 "container",
-                "build the image from the locks; tags <slug>:<target> and "
-                "<slug>:<target>-<lock hash>",
+                "build the image from the locks, tagged with the target and the lock's hash",
                 arguments="add_build_arguments",
                 run="build",
             ),
             Verb(
                 "docker-run",
                 "container",
-                "run the built image (its default command, or the one after `--`)",
+                "run the built image: its default command, or the one given",
                 arguments="add_run_arguments",
                 run="run",
             ),
