@@ -19,6 +19,8 @@ from conftest import (
     assert_files_parse,
     bake_into,
     choices,
+    manual,
+    project_module,
 )
 
 # Small override dicts; ids say what differs from the defaults.
@@ -223,3 +225,19 @@ def test_no_git_init_inside_a_work_tree(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
     project = bake_into(tmp_path)
     assert not (project / ".git").exists()
+
+
+def test_tables_are_written_from_the_cli(baked) -> None:
+    """The README lists every verb of the baked CLI with its help; the manual every pin check."""
+    project, _ = baked
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    text = manual(project)
+    assert "@@" not in readme and "@@" not in text
+    for verb in project_module(project, "cli").verbs():
+        assert re.search(
+            rf"^\| (`make {verb.name}` / )?`invoke {verb.name}` \| {re.escape(verb.help)}",
+            readme,
+            re.M,
+        ), verb
+    for name in project_module(project, "lint").pin_checks():
+        assert f"| `python -m tools lint --only {name}` |" in text, name
