@@ -68,9 +68,7 @@ def unchosen_modules() -> list[str]:
     needed = {
         "conda_meta.py": conda,
         "conda_env.py": conda,
-        "conda_agrees.py": conda,
         "check_conda.py": conda,
-        "environment_yml.py": not conda,
         "container.py": bool(ANSWERS["docker"]),
         "check_exercises.py": bool(ANSWERS["exercises"]),
     }

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import (
     DEFAULT_SLUG,
+    OPTIONS,
     TEMPLATE,
     TOOLS_BIN,
     answers,
@@ -57,9 +59,9 @@ OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
     "environment.yml": lambda a: True,
     **{
         f"tools/{name}.py": (lambda a: a["env_manager"] == "conda")
-        for name in ("conda_meta", "conda_env", "conda_agrees", "check_conda")
+        for name in ("conda_meta", "conda_env", "check_conda")
     },
-    "tools/environment_yml.py": lambda a: a["env_manager"] == "venv",
+    "tools/derived.py": lambda a: True,
     ".pre-commit-config.yaml": lambda a: True,
 }
 
@@ -105,11 +107,16 @@ def test_optional_files_follow_the_answers(baked) -> None:
     assert wrong == {}, "file -> expected presence"
 
 
-def test_conda_hook_only_in_conda_projects(baked) -> None:
-    """A venv project ships no conda hook; its environment.yml is derived, not policed."""
+def test_the_same_pin_check_hooks_in_every_project(baked) -> None:
+    """No conda hook: in either kind of project one dependency file is written from the other,
+    and lock-fresh checks that; the hooks that read YAML pin pyyaml."""
     project, _ = baked
-    config = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
-    assert ("conda-agrees" in config) is (answers(project)["env_manager"] == "conda")
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    pin_hooks = [name for name, hook in hooks.items() if "-m tools lint" in hook["entry"]]
+    assert pin_hooks == ["lock-fresh", "pins-exact", "python-agrees", "hooks-agree"]
+    for name in ("pins-exact", "hooks-agree"):
+        assert hooks[name]["additional_dependencies"] == [f"pyyaml=={OPTIONS['__pyyaml_version']}"]
 
 
 def test_readme_is_about_the_project(baked) -> None:

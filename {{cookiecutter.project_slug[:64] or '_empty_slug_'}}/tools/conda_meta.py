@@ -30,7 +30,7 @@ PIP_NAMES = {conda: pip for pip, conda in CONDA_NAMES.items()}
 _KEY_RE = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 _ITEM_RE = re.compile(r"^(\s+)-\s+(.*)$")
 # One item of a flow list: quoted (commas allowed inside) or up to the next comma.
-_FLOW_ITEM_RE = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[^,]+")
+_FLOW_ITEM_RE = re.compile(r"\s*(?:'(?:[^']|'')*'|\"[^\"]*\")|[^,]+")
 
 
 def pypi_name(conda_name: str) -> str:

@@ -3,16 +3,16 @@
 Every hook installs from the package index (`repo: local` with pinned
 `additional_dependencies`); no hook repository is cloned. Each pinned
 dependency must equal the pin of requirements-dev.txt, so `ruff` in a hook
-and `ruff` in `.venv` are the same ruff. Stdlib only: the config is read
-line by line, not with a YAML library. Exit 0 when they agree, 1 otherwise.
+and `ruff` in `.venv` are the same ruff. The config is read with pyyaml (see
+yaml_nodes.py). Exit 0 when they agree, 1 otherwise.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from typing import Any
 
-from . import lockfile
+from . import lockfile, yaml_nodes
 from .findings import Finding, report
 from .project import DEV_LOCK, ROOT
 
@@ -20,39 +20,26 @@ CHECK = "hooks-agree"
 CONFIG = ROOT / ".pre-commit-config.yaml"
 
 
-def hook_dependencies(text: str) -> Iterator[tuple[int, str]]:
+def hook_dependencies(root: Any) -> Iterator[tuple[int, str]]:
     """(line, requirement) for every item of every `additional_dependencies` list."""
-    inside, indent = False, 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.split(" #", 1)[0].strip()
-        current = len(line) - len(line.lstrip())
-        if inside and stripped.startswith("- ") and current >= indent:
-            yield number, stripped[2:].strip().strip("'\"")
-            continue
-        inside = False
-        key, colon, value = stripped.partition(":")
-        if colon and key.lstrip("- ").strip() == "additional_dependencies":
-            value = value.strip()
-            if value.startswith("["):
-                for item in value.strip("[]").split(","):
-                    if item.strip():
-                        yield number, item.strip().strip("'\"")
-            else:
-                inside, indent = True, current
+    for key, value in yaml_nodes.pairs(root):
+        if key == "additional_dependencies" and value.id == "sequence":
+            for item in value.value:
+                if item.id == "scalar":
+                    yield yaml_nodes.line(item), str(item.value)
 
 
-def remote_repos(text: str) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"\s*-?\s*repo:\s*['\"]?([^'\"\s#]+)", line)
-        if match and match.group(1) not in ("local", "meta"):
-            yield number, match.group(1)
+def remote_repos(root: Any) -> Iterator[tuple[int, str]]:
+    for key, value in yaml_nodes.pairs(root):
+        if key == "repo" and value.id == "scalar" and value.value not in ("local", "meta"):
+            yield yaml_nodes.line(value), str(value.value)
 
 
 def drift() -> Iterator[Finding]:
     if not CONFIG.exists():
         return
-    text = CONFIG.read_text(encoding="utf-8")
-    for number, repo in remote_repos(text):
+    root = yaml_nodes.read(CONFIG)
+    for number, repo in remote_repos(root):
         yield Finding(
             CONFIG,
             number,
@@ -63,7 +50,7 @@ def drift() -> Iterator[Finding]:
     if not DEV_LOCK.exists():
         return  # lock-fresh reports the missing lock
     pins = {e.name: e.pinned_version for e in lockfile.read_lock(DEV_LOCK) if e.pinned_version}
-    for number, requirement in hook_dependencies(text):
+    for number, requirement in hook_dependencies(root):
         spec, _, marker = requirement.partition(";")
         entry = lockfile.LockLine(number, spec.strip(), marker.strip())
         name, version = entry.name, entry.pinned_version

@@ -12,20 +12,17 @@ import importlib
 import subprocess
 import sys
 
-from .project import ENV_MANAGER, EXIT_FAILED, EXIT_OK, ROOT, ToolError
+from .project import EXIT_FAILED, EXIT_OK, ROOT, ToolError
 
 
 def pin_checks() -> dict[str, str]:
     """Check name -> the module that runs it."""
-    checks = {
+    return {
         "lock-fresh": "lock_fresh",
         "pins-exact": "pins_exact",
         "python-agrees": "python_agrees",
         "hooks-agree": "hooks_agree",
     }
-    if ENV_MANAGER == "conda":
-        checks["conda-agrees"] = "conda_agrees"
-    return checks
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

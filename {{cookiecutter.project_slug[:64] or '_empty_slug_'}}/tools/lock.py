@@ -168,6 +168,7 @@ def lock_one(tool: Path, lock_name: str, in_name: str, command: list[str], env: 
 
 
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
+    write_derived()  # a conda project's requirements.in comes from environment.yml
     tool = tool_executable()
     # The header then names the project's command, not this machine's paths.
     env = {
@@ -211,16 +212,17 @@ def conda_names() -> list[str]:
     return [conda_meta.pypi_name(package.name) for package in conda_meta.read_conda_lock()]
 
 
-def write_environment_yml() -> None:
-    """A venv project's environment.yml is derived from requirements.in: rewrite it."""
-    from . import environment_yml
+def write_derived() -> None:
+    """Rewrite the description derived from the one a person edits, when it changed."""
+    from . import derived
 
-    if environment_yml.write():
-        print("lock: wrote environment.yml from requirements.in", flush=True)
+    if derived.write():
+        print(f"lock: wrote {derived.DERIVED.name} from {derived.INTENT.name}", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     conda = getattr(args, "conda", False)
+    write_derived()  # first: the names --upgrade-package may give come from the intent
     check_upgrades(args.upgrade_package, conda_names() if conda else ())
     if conda:
         from . import conda_env
@@ -229,6 +231,4 @@ def run(args: argparse.Namespace) -> int:
     lock(args.upgrade, args.upgrade_package)
     if conda:
         conda_env.lock(args.upgrade, args.upgrade_package)
-    if ENV_MANAGER == "venv":
-        write_environment_yml()
     return EXIT_OK

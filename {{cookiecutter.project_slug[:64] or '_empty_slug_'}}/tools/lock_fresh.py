@@ -3,9 +3,9 @@
 Offline and instant: the header `invoke lock` wrote into each lock's first
 line (the hash of its inputs, the Python X.Y) is compared with the `.in` file
 (and the files it names with `-c`/`-r`) and `.python-version` as they are
-now; in a conda project, the same for `conda-lock.yml` and `environment.yml`;
-in a venv project, `environment.yml` must be what `invoke lock` writes from
-requirements.in (it is derived, never edited by hand). In a git work tree,
+now; in a conda project, the same for `conda-lock.yml` and `environment.yml`.
+The description written from the intent (environment.yml in a venv project,
+requirements.in in a conda one) must be what `invoke lock` writes. In a git work tree,
 a lock that exists but is not tracked fails too: a clone would not get it.
 Exit 0 when all agree, 1 with one line per problem.
 """
@@ -57,18 +57,17 @@ def checked_pairs() -> list[tuple[Path, Path, str]]:
 
 
 def derived_files() -> Iterator[Finding]:
-    """A venv project's environment.yml is written from requirements.in, not by hand."""
-    if ENV_MANAGER != "venv":
-        return
-    from . import environment_yml
+    """The file written from the intent (environment.yml in a venv project, requirements.in
+    in a conda one) is what `invoke lock` writes, not a hand edit."""
+    from . import derived
 
-    if environment_yml.differs():
+    if derived.INTENT.exists() and derived.differs():
         yield Finding(
-            environment_yml.ENVIRONMENT_YML,
+            derived.DERIVED,
             1,
             CHECK,
-            "is not what requirements.in and .python-version give (edited by hand?)",
-            "add dependencies to requirements.in instead, then run `invoke lock`",
+            f"is not what {derived.SOURCES} (edited by hand?)",
+            f"add dependencies to {derived.INTENT.name} instead, then run `invoke lock`",
         )
 
 

@@ -128,7 +128,8 @@ def read_header(lock: Path) -> Header | None:
         if line.startswith(HEADER):
             rest = line[len(HEADER) :]
             fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
-            return Header(rest.split()[0], fields.get("python"), fields.get("scope"), number)
+            sha256 = rest.split()[0] if rest.split() else ""  # an empty hash matches nothing
+            return Header(sha256, fields.get("python"), fields.get("scope"), number)
     return None
 
 
@@ -158,6 +159,11 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
         return Staleness("is missing", fix)
     if header is None:
         return Staleness(f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix)
+    missing = [path.name for path in input_files(in_file)[1:] if not path.exists()]
+    if missing:  # a `-c`/`-r` file: lock that first
+        return Staleness(
+            f"is stale: {', '.join(missing)}, named by {in_file.name}, is missing", fix
+        )
     now = input_sha256(in_file)
     if header.sha256 != now:
         names = " + ".join(path.name for path in input_files(in_file))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import dockerfile, lockfile
+from . import dockerfile, lockfile, yaml_nodes
 from .findings import Finding, report
 from .project import ALL_LOCKS, ROOT, workflows
 
@@ -22,7 +22,6 @@ CHECK = "pins-exact"
 RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
 FLOATING_TAGS = {"latest", "stable", "edge", "nightly", "rolling", "main", "master", "dev"}
 RELEASE_REF = re.compile(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}")
-USES_RE = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?([^'\"\s#]+)")
 
 
 def loose_lock_lines() -> Iterator[Finding]:
@@ -87,17 +86,19 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Finding]:
 
 def loose_actions(root: Path = ROOT) -> Iterator[Finding]:
     for path in workflows(root):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            match = USES_RE.match(line)
-            if not match or match.group(1).startswith(("./", "docker://")):
+        for key, value in yaml_nodes.pairs(yaml_nodes.read(path)):
+            if key != "uses" or value.id != "scalar":
                 continue
-            action, _, ref = match.group(1).partition("@")
+            uses = str(value.value)
+            if uses.startswith(("./", "docker://")):
+                continue
+            action, _, ref = uses.partition("@")
             if RELEASE_REF.fullmatch(ref):
                 continue
             problem = f"`{action}` has no ref" if not ref else f"`{action}@{ref}` is not a release"
             yield Finding(
                 path,
-                number,
+                yaml_nodes.line(value),
                 CHECK,
                 problem,
                 f"pin it to a release tag (`{action}@v4`) or a full commit SHA",

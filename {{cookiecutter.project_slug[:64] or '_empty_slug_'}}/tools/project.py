@@ -64,7 +64,16 @@ def answers() -> dict:
 
 @cache
 def _facts() -> dict[str, object]:
-    given = answers()
+    try:
+        return _facts_from(answers())
+    except (KeyError, TypeError) as error:
+        raise ToolError(
+            f".cruft.json does not hold the answers ({error} is missing); "
+            "restore it with `git checkout -- .cruft.json`"
+        ) from None
+
+
+def _facts_from(given: dict) -> dict[str, object]:
     lock_tool = given["lock_tool"]
     image_locks = GPU_LOCKS if given["docker"] and given["gpu"] != "no" else ()
     return {
@@ -175,7 +184,8 @@ def write_crash_log() -> str:
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        log = folder / time.strftime("%Y%m%d-%H%M%S.log")
+        # One file per crash: two in the same second (parallel jobs) keep both.
+        log = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
         log.write_text(text, encoding="utf-8")
         return log.relative_to(ROOT).as_posix()
     except OSError:  # a read-only checkout: the traceback goes to stderr instead

@@ -4,10 +4,10 @@
 `requires-python` of pyproject.toml, the Dockerfile's default Python (`ARG
 PYTHON_VERSION=` or a `python:X.Y` base image), the CI workflows'
 `python-version` (`python-version-file: .python-version` agrees by
-construction) and versions hard-coded in noxfile.py. environment.yml's
-`python=` is conda-agrees' in a conda project and lock-fresh's in a venv
-project, where the file is derived. Exit 0 when all agree, 1 with one line
-per disagreement.
+construction), versions hard-coded in noxfile.py and, in a conda project,
+environment.yml's `python=` (in a venv project that file is written from
+.python-version, and lock-fresh checks it). Exit 0 when all agree, 1 with one
+line per disagreement.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from . import dockerfile
 from .findings import Finding, error_finding, line_of, major_minor, report
 from .project import (
+    ENV_MANAGER,
     PYTHON_VERSION_FILE,
     ROOT,
     ToolError,
@@ -120,13 +121,27 @@ def noxfile(wanted: str) -> Iterator[Finding]:
                 yield from _differs(path, number, version, wanted, "a nox session's python", fix)
 
 
+def environment_yml(wanted: str) -> Iterator[Finding]:
+    if ENV_MANAGER != "conda" or not (ROOT / "environment.yml").exists():
+        return
+    from . import conda_meta
+
+    env = conda_meta.read_environment()
+    pythons = [spec for spec in env.specs if re.match(r"python\s*[=<>!~]", spec.text)]
+    fix = "write `  - python={wanted}` in environment.yml"
+    if not pythons:
+        yield Finding(env.path, 1, CHECK, "environment.yml has no `python=` dependency", fix)
+    for spec in pythons:
+        yield from _differs(env.path, spec.line, spec.text, wanted, "its python", fix)
+
+
 def disagreements() -> Iterator[Finding]:
     try:
         wanted = python_minor(wanted_python())
     except ToolError as error:  # missing or not X.Y(.Z): one line, like every finding
         yield error_finding(PYTHON_VERSION_FILE, CHECK, error)
         return
-    for source in (pyproject, dockerfiles, ci_workflows, noxfile):
+    for source in (pyproject, dockerfiles, ci_workflows, noxfile, environment_yml):
         yield from source(wanted)
 
 

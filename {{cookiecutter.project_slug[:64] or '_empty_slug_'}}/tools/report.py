@@ -79,11 +79,16 @@ def differences(mine: dict, other: dict) -> Iterator[str]:
 
 def load(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
         raise ToolError(
             f"cannot read report {path} ({error}); give a file written by `invoke report`"
         ) from None
+    if not isinstance(report, dict):
+        raise ToolError(
+            f"cannot read report {path} (not a JSON object); give a file written by `invoke report`"
+        )
+    return report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -189,17 +189,20 @@ def run_step(
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     started = time.monotonic()
     seen = [started]
-    process = subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env=network_env(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
+    try:
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=network_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as error:  # no such program, or not executable
+        raise ToolError(f"{doing} failed: cannot run {command[0]} ({error.strerror})") from None
     reader = threading.Thread(target=_pump, args=(process.stdout, tail, seen), daemon=True)
     reader.start()
     try:
@@ -211,6 +214,7 @@ def run_step(
         code = process.wait()
     finally:
         _stop(process)
+        process.stdout.close()
     output = "".join(tail)
     if code != 0:
         cause, detail = cause_of(output, network_env(env))

@@ -1,8 +1,10 @@
-"""environment.yml of every combination, and the conda-agrees check of the baked project.
+"""The two descriptions of a project's dependencies: the intent, and the file written from it.
 
-The fast tier bakes each combination and runs `python -m tools lint --only conda-agrees`
-as the project does; the slow tier seeds each kind of disagreement and
-expects exit 1 with a line for each side.
+A venv project's intent is requirements.in and environment.yml is written from
+it; a conda project's intent is environment.yml and requirements.in is written
+from it. The fast tier bakes each combination (the bake writes what
+`invoke lock` writes) and breaks a copy by hand (lock-fresh names the intent
+file); the slow tier runs the conda recipe up to the solver.
 """
 
 from __future__ import annotations
@@ -33,11 +35,8 @@ COMBINATIONS = [
         itertools.cycle(["3.11", "3.12", "3.10.14"]),
     )
 ]
-LINE = r"^[^:\s]+:\d+: conda-agrees: .+; .+$"
-WRITTEN_AS_LOCK_WRITES = (
-    "import sys; from tools import environment_yml; sys.exit(environment_yml.differs())"
-)
-CONDA_AGREES = ("lint", "--only", "conda-agrees")
+WRITTEN_AS_LOCK_WRITES = "import sys; from tools import derived; sys.exit(derived.differs())"
+LOCK_FRESH = ("lint", "--only", "lock-fresh")
 
 
 def ids(answers: dict[str, str]) -> str:
@@ -50,25 +49,23 @@ def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.parametrize("baked", COMBINATIONS, ids=ids, indirect=True)
-def test_environment_yml_parses_and_agrees(baked: Path) -> None:
-    """environment.yml is YAML in conda's shape, and conda-agrees passes on it."""
+def test_environment_yml_parses_and_the_derived_file_is_what_lock_writes(baked: Path) -> None:
+    """environment.yml is YAML in conda's shape; the bake wrote the derived file exactly as
+    `invoke lock` does; its Python agrees with .python-version."""
     env = yaml.safe_load((baked / "environment.yml").read_text(encoding="utf-8"))
     assert env["name"] == baked.name
     assert env["channels"][0] == "conda-forge" and "defaults" not in env["channels"]
     assert env["platforms"] == ["linux-64", "osx-64", "osx-arm64", "win-64"]
     python = (baked / ".python-version").read_text(encoding="utf-8").strip()
-    if not (baked / "tools" / "conda_agrees.py").exists():  # derived, like the locks: X.Y
-        python = ".".join(python.split(".")[:2])
-    assert f"python={python}" in env["dependencies"]
+    conda = (baked / "tools" / "conda_env.py").exists()
+    wanted = python if conda else ".".join(python.split(".")[:2])  # derived: X.Y, as locks
+    assert f"python={wanted}" in env["dependencies"]
     assert "pip" in env["dependencies"]
     assert not any(isinstance(dep, dict) for dep in env["dependencies"])  # no empty pip:
-    if (baked / "tools" / "conda_agrees.py").exists():
-        code, output = tool(baked, *CONDA_AGREES)
-        assert code == 0, output
-        assert output.startswith("conda-agrees: ok")
-    else:  # a venv project: environment.yml is derived, and the bake wrote what lock writes
-        derived = run([sys.executable, "-c", WRITTEN_AS_LOCK_WRITES], cwd=baked, check=False)
-        assert derived.returncode == 0, derived.stdout + derived.stderr
+    derived = run([sys.executable, "-c", WRITTEN_AS_LOCK_WRITES], cwd=baked, check=False)
+    assert derived.returncode == 0, derived.stdout + derived.stderr
+    code, output = tool(baked, "lint", "--only", "python-agrees")
+    assert code == 0, output
 
 
 @pytest.mark.parametrize("baked", COMBINATIONS, ids=ids, indirect=True)
@@ -98,104 +95,73 @@ def seeded(project: Path, tmp_path: Path, edits: dict[str, tuple[str, str]]) -> 
     return copy
 
 
-DISAGREEMENTS = {
-    "only-in-requirements": (
-        {"requirements.in": (r"^rich>=13$", "rich>=13\nscipy>=1.11")},
-        [r"^requirements\.in:\d+: conda-agrees: `scipy>=1\.11` is not in environment\.yml; add"],
-    ),
-    "only-in-environment": (
-        {"environment.yml": (r"^  - rich>=13$", "  - rich>=13\n  - pandas>=2")},
-        [r"^environment\.yml:\d+: conda-agrees: `pandas>=2` is not in requirements\.in; add"],
-    ),
-    "different-range": (
-        {"environment.yml": (r"^  - numpy>=1\.26$", "  - numpy>=1.26,<2")},
-        [
-            r"^requirements\.in:\d+: conda-agrees: numpy >=1\.26 here, but environment\.yml:\d+",
-            r"^environment\.yml:\d+: conda-agrees: numpy <2,>=1\.26 here, but requirements\.in:\d+",
-        ],
-    ),
-    "conda-pin-vs-range": (
-        {"environment.yml": (r"^  - rich>=13$", "  - rich=13.7")},
-        [r"^environment\.yml:\d+: conda-agrees: rich ==13\.7\.\* here, but requirements\.in"],
-    ),
-    "different-python": (
-        {"environment.yml": (r"^  - python=3\.11$", "  - python=3.12")},
-        [
-            r"^environment\.yml:\d+: conda-agrees: `python=3\.12` here, but \.python-version:1",
-            r"^\.python-version:1: conda-agrees: 3\.11 here, but environment\.yml:\d+",
-        ],
-    ),
-}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("case", DISAGREEMENTS, ids=list(DISAGREEMENTS))
-def test_disagreement_fails_with_both_lines(conda_bake: Path, tmp_path: Path, case: str) -> None:
-    """Each seeded disagreement exits 1 with the promised line(s) and a fix."""
-    edits, patterns = DISAGREEMENTS[case]
-    code, output = tool(seeded(conda_bake, tmp_path, edits), *CONDA_AGREES)
+def test_a_hand_edit_of_requirements_in_names_environment_yml(
+    conda_bake: Path, tmp_path: Path
+) -> None:
+    """In a conda project requirements.in is written from environment.yml: lock-fresh fails
+    a hand edit with the line naming the file to edit instead."""
+    copy = seeded(conda_bake, tmp_path, {"requirements.in": (r"^rich>=13$", "rich>=13\nscipy")})
+    code, output = tool(copy, *LOCK_FRESH)
     assert code == 1, output
-    for pattern in patterns:
-        assert re.search(pattern, output, re.MULTILINE), f"{pattern!r} not in:\n{output}"
-    assert all(re.match(LINE, line) for line in output.splitlines()), output
+    assert (
+        "requirements.in:1: lock-fresh: is not what environment.yml gives (edited by hand?); "
+        "add dependencies to environment.yml instead, then run `invoke lock`\n"
+    ) in output
 
 
-def test_malformed_python_version_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
-    """A .python-version that is not X.Y(.Z) gives one line with the fix, exit 1."""
-    copy = seeded(conda_bake, tmp_path, {".python-version": (r"^3\.11$", "three eleven")})
-    code, output = tool(copy, *CONDA_AGREES)
+def test_another_python_in_environment_yml_fails_python_agrees(
+    conda_bake: Path, tmp_path: Path
+) -> None:
+    copy = seeded(
+        conda_bake, tmp_path, {"environment.yml": (r"^  - python=3\.11$", "  - python=3.12")}
+    )
+    code, output = tool(copy, "lint", "--only", "python-agrees")
     assert code == 1, output
-    assert re.fullmatch(
-        r"\.python-version:1: conda-agrees: \.python-version holds 'three eleven', "
-        r"not X\.Y or X\.Y\.Z; write e\.g\. 3\.11\n",
+    assert re.search(
+        r"^environment\.yml:\d+: python-agrees: its python names python=3\.12, but "
+        r"\.python-version says 3\.11; write `  - python=3\.11` in environment\.yml$",
         output,
+        re.M,
     ), output
 
 
-@pytest.mark.slow
-def test_flow_lists_are_read_as_yaml_means_them(conda_bake: Path, tmp_path: Path) -> None:
-    """`channels: [conda-forge]` and a flow list of dependencies are valid YAML: they agree."""
-    edits = {
-        "environment.yml": (
-            r"^channels:\n  - conda-forge\n",
-            "channels: [conda-forge]\n",
-        ),
-    }
-    project = seeded(conda_bake, tmp_path, edits)
-    text = (project / "environment.yml").read_text(encoding="utf-8")
-    assert "channels: [conda-forge]" in text
-    text = re.sub(
-        r"^dependencies:\n(?:  - .*\n)+",
-        "dependencies: [python=3.11, pip, \"numpy>=1.26\", 'rich>=13']\n",
-        text,
-        flags=re.M,
-    )
-    (project / "environment.yml").write_text(text, encoding="utf-8")
-    code, output = tool(project, *CONDA_AGREES)
-    assert code == 0, output
-
-
-@pytest.mark.slow
-def test_conda_only_and_pip_section_agree(conda_bake: Path, tmp_path: Path) -> None:
-    """A `# conda-only` native library and a `pip:` package that requirements.in names pass."""
-    edits = {
-        "environment.yml": (
-            r"^  - rich>=13$",
-            "  - rich>=13\n  - mkl>=2023  # conda-only\n  - pip:\n    - tiny-pkg==1.0",
-        ),
-        "requirements.in": (r"^rich>=13$", "rich>=13\ntiny-pkg==1.0"),
-    }
-    code, output = tool(seeded(conda_bake, tmp_path, edits), *CONDA_AGREES)
-    assert code == 0, output
-
-
-@pytest.mark.slow
 def test_unreadable_environment_yml_is_one_line(conda_bake: Path, tmp_path: Path) -> None:
     """A scalar where a list belongs is refused with one line, exit 1."""
     edits = {"environment.yml": (r"^channels:\n  - conda-forge$", "channels: conda-forge")}
-    code, output = tool(seeded(conda_bake, tmp_path, edits), *CONDA_AGREES)
+    code, output = tool(seeded(conda_bake, tmp_path, edits), *LOCK_FRESH)
     assert code == 1 and len(output.strip().splitlines()) == 1, output
-    assert "environment.yml:" in output and "as a list" in output
+    assert output.startswith("ERROR: environment.yml:") and "as a list" in output
+
+
+@pytest.mark.slow
+def test_the_conda_recipe_writes_requirements_in_and_locks_it(
+    conda_bake: Path, tmp_path: Path
+) -> None:
+    """The README's recipe up to the solver: add a package to environment.yml, `invoke lock
+    --no-conda` (no conda solver here) writes requirements.in from it and locks it; lock-fresh
+    then asks only for conda-lock.yml."""
+    copy = seeded(
+        conda_bake,
+        tmp_path,
+        {
+            "environment.yml": (
+                r"^  - rich>=13$",
+                "  - rich>=13\n  - six>=1.16\n  - mkl  # conda-only",
+            )
+        },
+    )
+    result = run([sys.executable, "-m", "tools", "lock", "--no-conda"], cwd=copy)
+    assert "lock: wrote requirements.in from environment.yml" in result.stdout
+    assert "six>=1.16" in (copy / "requirements.in").read_text(encoding="utf-8")
+    assert "mkl" not in (copy / "requirements.in").read_text(encoding="utf-8")
+    assert re.search(r"^six==", (copy / "requirements.txt").read_text(encoding="utf-8"), re.M)
+    run(["git", "add", "-A"], cwd=copy)
+    code, output = tool(copy, *LOCK_FRESH)
+    assert code == 1, output
+    assert output == (
+        "environment.yml:1: lock-fresh: conda-lock.yml is missing; run `invoke lock --conda`, "
+        "then commit environment.yml and conda-lock.yml together\n"
+    )
 
 
 @pytest.mark.parametrize("manager", choices("env_manager"))

@@ -1,0 +1,150 @@
+"""tools/check_env.py in-process: the table, the default locks, the checks and options."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+
+import pytest
+
+from conftest import ToolsProject
+
+
+def parser_for(tools: ToolsProject) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="check-env")
+    tools.module("check_env").add_arguments(parser)
+    return parser
+
+
+def test_render_table_lists_results_problems_and_the_failed_checks(tools: ToolsProject) -> None:
+    """One row per check, a `  - ` line per problem, and the failed checks named last."""
+    check_env, env_state = tools.module("check_env"), tools.module("env_state")
+    problem = env_state.Problem("numpy", "1.26.4 (requirements.txt)", "1.25.0", "run `make env`")
+    results = [
+        env_state.Result("python", detail="3.11.7 matches .python-version (3.11)"),
+        env_state.Result("locked", "FAIL", "2 pins from requirements.txt", [problem]),
+        env_state.Result("extras", "warn"),
+        env_state.Result("fresh", "FAIL"),
+    ]
+    lines = check_env.render_table(results).splitlines()
+    assert lines == [
+        f"check-env: {sys.prefix} (Python {platform.python_version()})",
+        "CHECK       RESULT DETAIL",
+        "python      ok     3.11.7 matches .python-version (3.11)",
+        "locked      FAIL   2 pins from requirements.txt",
+        "  - numpy: expected 1.26.4 (requirements.txt), found 1.25.0; fix: run `make env`",
+        "extras      warn",
+        "fresh       FAIL",
+        "result: 2 check(s) failed (locked, fresh)",
+    ]
+
+
+def test_render_table_all_ok(tools: ToolsProject) -> None:
+    check_env, env_state = tools.module("check_env"), tools.module("env_state")
+    table = check_env.render_table([env_state.Result("python"), env_state.Result("extras", "warn")])
+    assert table.splitlines()[-1] == "result: ok"
+
+
+def test_default_locks_are_the_pip_locks_or_the_dev_lock_in_conda(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without $REPRO_LOCKS: both pip locks in a venv, only the dev lock in a conda env."""
+    check_env = tools.module("check_env")
+    monkeypatch.delenv("REPRO_LOCKS", raising=False)
+    root = tools.root
+    assert check_env.default_locks(False) == [
+        root / "requirements.txt",
+        root / "requirements-dev.txt",
+    ]
+    assert check_env.default_locks(True) == [root / "requirements-dev.txt"]
+
+
+def test_default_locks_follow_repro_locks(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image's $REPRO_LOCKS (space-separated) wins, in a venv and in conda alike."""
+    check_env = tools.module("check_env")
+    monkeypatch.setenv("REPRO_LOCKS", " requirements.txt  requirements-gpu.txt ")
+    expected = [tools.root / "requirements.txt", tools.root / "requirements-gpu.txt"]
+    assert check_env.default_locks(False) == expected
+    assert check_env.default_locks(True) == expected
+    monkeypatch.setenv("REPRO_LOCKS", "   ")
+    assert len(check_env.default_locks(False)) == 2
+
+
+def test_checks_table_order_and_opt_in_checks(tools: ToolsProject) -> None:
+    """The checks in the order they run; `imports` and `files` need their flags."""
+    check_env = tools.module("check_env")
+    assert list(check_env.CHECKS) == [
+        "isolated", "python", "locked", "extras", "consistent", "fresh", "imports", "files",
+    ]  # fmt: skip
+    assert check_env.CHECKS["files"] is check_env.check_files
+    assert check_env.OPT_IN == {"imports": "imports", "files": "deep"}
+
+
+def test_add_arguments_defaults_and_selection(tools: ToolsProject) -> None:
+    """Defaults select the six default checks; --deep adds `files`; --only narrows."""
+    check_env = tools.module("check_env")
+    parser = parser_for(tools)
+    args = parser.parse_args([])
+    assert (args.json, args.strict, args.imports, args.deep, args.only, args.lock) == (
+        False, False, False, False, None, None,
+    )  # fmt: skip
+    assert check_env.selected(args) == [
+        "isolated", "python", "locked", "extras", "consistent", "fresh",
+    ]  # fmt: skip
+    assert check_env.selected(parser.parse_args(["--deep"]))[-1] == "files"
+    narrowed = parser.parse_args(["--only", "fresh", "--only", "python", "--imports"])
+    assert check_env.selected(narrowed) == ["python", "fresh", "imports"]
+    locks = parser.parse_args(["--lock", "a.txt", "--lock", "b.txt"]).lock
+    assert [str(lock) for lock in locks] == ["a.txt", "b.txt"]
+
+
+def test_only_refuses_an_unknown_check(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parser_for(tools).parse_args(["--only", "nope"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_check_python_against_python_version(tools: ToolsProject) -> None:
+    """The running Python matches its own X.Y; another X.Y fails with the rebuild fix."""
+    check_env = tools.module("check_env")
+    running = platform.python_version()
+    minor = ".".join(running.split(".")[:2])
+    tools.write(".python-version", f"{minor}\n")
+    result = check_env.check_python(None)
+    assert (result.status, result.detail) == ("ok", f"{running} matches .python-version ({minor})")
+    tools.write(".python-version", "3.9\n")
+    failed = check_env.check_python(None)
+    assert failed.status == "FAIL"
+    assert str(failed.problems[0]) == (
+        f"Python: expected 3.9 (.python-version), found {running}; fix: rebuild the env with "
+        "Python 3.9: `make env FORCE=1` (`invoke env --force`)"
+    )
+
+
+def test_stale_lock_names_what_changed(tools: ToolsProject) -> None:
+    """A lock without the header is a problem; after stamping it, it is fresh."""
+    check_env, lockfile = tools.module("check_env"), tools.module("lockfile")
+    in_file = tools.write("requirements.in", "numpy>=1.26\n")
+    lock = tools.write("requirements.txt", "numpy==1.26.4\n")
+    problem = check_env.stale_lock(lock, in_file, "run `invoke lock`")
+    assert problem.subject == "requirements.txt"
+    assert problem.found.startswith("no `# input-sha256:` line")
+    lockfile.stamp(lock, in_file)
+    assert check_env.stale_lock(lock, in_file, "run `invoke lock`") is None
+
+
+def test_missing_lock_file_is_a_tool_error(tools: ToolsProject) -> None:
+    """A --lock that does not exist is one error naming it, before any check runs."""
+    check_env, project = tools.module("check_env"), tools.module("project")
+    args = parser_for(tools).parse_args(["--lock", str(tools.root / "absent.txt")])
+    with pytest.raises(project.ToolError) as error:
+        check_env.make_context(args, tools.root / ".venv", False)
+    assert str(error.value) == (
+        f"lock file {tools.root / 'absent.txt'} not found; run `invoke lock`"
+    )

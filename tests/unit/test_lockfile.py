@@ -1,0 +1,232 @@
+"""tools/lockfile.py in-process: lock lines, the input-hash header, and what makes a lock stale."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ToolsProject
+
+HASH = "sha256:" + "a" * 64
+
+
+def stamped(
+    tools: ToolsProject, lock: str = "requirements.txt", source: str = "requirements.in"
+) -> tuple[Path, Path]:
+    """A lock of `source` (written if missing) headed as `invoke lock` heads it."""
+    in_file = tools.root / source
+    if not in_file.exists():
+        tools.write(source, "numpy>=1.26\n")
+    lock_path = tools.write(lock, f"numpy==1.26.4 \\\n    --hash={HASH}\n")
+    tools.module("lockfile").stamp(lock_path, in_file)
+    return lock_path, in_file
+
+
+def test_canonical_follows_pep_503(tools: ToolsProject) -> None:
+    """Runs of `-`, `_` and `.` become one `-`, and case is folded."""
+    canonical = tools.module("lockfile").canonical
+    assert canonical("Pre_Commit.Hooks") == "pre-commit-hooks"
+    assert canonical("zope__interface") == "zope-interface"
+
+
+def test_read_lock_joins_continuations_and_collects_hashes(tools: ToolsProject) -> None:
+    """A requirement split over `\\` lines is one entry at its first line, with every hash and
+    its marker; `# via` comments and options are not entries."""
+    lock = tools.write(
+        "requirements.txt",
+        "# input-sha256: abc (requirements.in) python=3.11\n"
+        "--index-url https://pypi.org/simple\n"
+        'colorama==0.4.6 ; sys_platform == "win32" \\\n'
+        "    --hash=sha256:11 \\\n"
+        "    --hash=sha256:22\n"
+        "    # via pytest\n"
+        "numpy==1.26.4 \\\n"
+        "    --hash=sha256:33\n"
+        "    # via -r requirements.in\n",
+    )
+    entries = tools.module("lockfile").read_lock(lock)
+    assert [(e.line_no, e.name, e.pinned_version) for e in entries] == [
+        (3, "colorama", "0.4.6"),
+        (7, "numpy", "1.26.4"),
+    ]
+    assert entries[0].hashes == ["sha256:11", "sha256:22"]
+    assert entries[0].marker == 'sys_platform == "win32"'
+    assert entries[1].requirement == "numpy==1.26.4"
+
+
+def test_read_lock_drops_trailing_comments(tools: ToolsProject) -> None:
+    """A ` # comment` after a requirement is not part of it."""
+    lock = tools.write("requirements.txt", "six==1.16.0  # via foo\n")
+    (entry,) = tools.module("lockfile").read_lock(lock)
+    assert entry.requirement == "six==1.16.0" and entry.hashes == []
+
+
+@pytest.mark.parametrize(
+    ("requirement", "version"),
+    [
+        ("numpy==1.26.4", "1.26.4"),
+        ("uvicorn[standard]==0.30.1", "0.30.1"),
+        ("numpy>=1.26", None),
+        ("numpy==1.*", None),
+        ("numpy===1.26.4", None),
+        ("numpy==1.26,<2", None),
+        ("numpy", None),
+    ],
+)
+def test_pinned_version_is_only_an_exact_pin(
+    tools: ToolsProject, requirement: str, version: str | None
+) -> None:
+    """Only `name==X` (extras allowed) is a pin; ranges, wildcards and `===` are not."""
+    line = tools.module("lockfile").LockLine(1, requirement)
+    assert line.pinned_version == version
+
+
+def test_lock_line_name_stops_at_extras_and_specifiers(tools: ToolsProject) -> None:
+    LockLine = tools.module("lockfile").LockLine
+    assert LockLine(1, "Uvicorn[standard]==0.30").name == "uvicorn"
+    assert LockLine(1, "my_pkg @ https://example.org/p.whl").name == "my-pkg"
+
+
+def test_read_header_reads_hash_python_and_scope(tools: ToolsProject) -> None:
+    """The header may follow a few comment lines; its line number is recorded."""
+    lock = tools.write(
+        "requirements.txt",
+        "# generated\n# by a tool\n# input-sha256: 0123abcd (requirements.in) python=3.12 "
+        "scope=universal\nsix==1\n",
+    )
+    header = tools.module("lockfile").read_header(lock)
+    assert header == ("0123abcd", "3.12", "universal", 3)
+
+
+def test_read_header_of_an_older_lock_has_no_fields(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    lock = tools.write("requirements.txt", "# input-sha256: 0123abcd (requirements.in)\n")
+    assert lockfile.read_header(lock) == ("0123abcd", None, None, 1)
+    assert lockfile.recorded_sha256(lock) == "0123abcd"
+
+
+def test_read_header_is_none_without_header_or_file(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    assert lockfile.read_header(tools.write("requirements.txt", "six==1\n")) is None
+    assert lockfile.read_header(tools.root / "nope.txt") is None
+    assert lockfile.recorded_sha256(tools.root / "nope.txt") is None
+
+
+def test_content_hash_ignores_line_endings_but_not_names(tools: ToolsProject) -> None:
+    """CRLF and LF checkouts hash alike; the same text under another name does not."""
+    lockfile = tools.module("lockfile")
+    lf = tools.write("a/requirements.in", "numpy\nscipy\n")
+    crlf = tools.root / "b" / "requirements.in"
+    crlf.parent.mkdir()
+    crlf.write_bytes(b"numpy\r\nscipy\r\n")
+    other = tools.write("c/other.in", "numpy\nscipy\n")
+    assert lockfile.content_sha256(lf) == lockfile.content_sha256(crlf)
+    assert lockfile.content_sha256(lf) != lockfile.content_sha256(other)
+
+
+def test_header_line_names_the_constraint_files(tools: ToolsProject) -> None:
+    """A dev input's `-c requirements.txt` is part of its hash and named in the header."""
+    lockfile = tools.module("lockfile")
+    tools.write("requirements.txt", "six==1\n")
+    dev_in = tools.write("requirements-dev.in", "-c requirements.txt\nruff\n")
+    assert lockfile.input_files(dev_in) == [dev_in, tools.root / "requirements.txt"]
+    digest = lockfile.content_sha256(dev_in, tools.root / "requirements.txt")
+    assert lockfile.header_line(dev_in, scope="linux") == (
+        f"# input-sha256: {digest} (requirements-dev.in + requirements.txt) python=3.11 scope=linux"
+    )
+
+
+def test_stamp_replaces_the_old_header_and_makes_the_lock_fresh(tools: ToolsProject) -> None:
+    """Stamping twice leaves one header, first; pip-tools locks are scoped to this platform."""
+    lockfile = tools.module("lockfile")
+    lock, in_file = stamped(tools)
+    lockfile.stamp(lock, in_file)
+    lines = lock.read_text(encoding="utf-8").splitlines()
+    assert sum(line.startswith(lockfile.HEADER) for line in lines) == 1
+    assert lines[0].startswith(lockfile.HEADER) and lines[1] == "numpy==1.26.4 \\"
+    assert lockfile.read_header(lock).scope == sys.platform
+    assert lockfile.is_fresh(lock, in_file) and lockfile.stale_reason(lock, in_file) is None
+
+
+def test_scope_with_uv_is_universal_but_linux_for_image_locks(tools: ToolsProject) -> None:
+    tools.answer(lock_tool="uv", gpu="12.4", __cuda_version="12.4")
+    lockfile = tools.module("lockfile")
+    assert lockfile.scope_for("requirements.txt") == "universal"
+    assert lockfile.scope_for("requirements-gpu.txt") == "linux"
+    assert lockfile.scope_for("conda-lock.yml") == "conda"
+
+
+def test_a_changed_input_makes_the_lock_stale(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    lock, in_file = stamped(tools)
+    old = lockfile.recorded_sha256(lock)
+    in_file.write_text("numpy>=1.26\nscipy\n", encoding="utf-8")
+    new = lockfile.input_sha256(in_file)
+    assert lockfile.stale_reason(lock, in_file) == (
+        f"requirements.txt is stale: locked from an older requirements.in "
+        f"(recorded {old[:12]}, now {new[:12]}); run `invoke lock`"
+    )
+
+
+def test_a_changed_runtime_lock_makes_the_dev_lock_stale(tools: ToolsProject) -> None:
+    """The dev lock is constrained by requirements.txt: re-locking that one stales it."""
+    lockfile = tools.module("lockfile")
+    runtime, _ = stamped(tools)
+    tools.write("requirements-dev.in", "-c requirements.txt\nruff\n")
+    dev, dev_in = stamped(tools, "requirements-dev.txt", "requirements-dev.in")
+    assert lockfile.is_fresh(dev, dev_in)
+    runtime.write_text(runtime.read_text(encoding="utf-8") + "six==1\n", encoding="utf-8")
+    found = lockfile.staleness(dev, dev_in)
+    assert found.problem.startswith("is stale: locked from an older requirements-dev.in + ")
+
+
+def test_another_python_makes_the_lock_stale(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    lock, in_file = stamped(tools)
+    tools.write(".python-version", "3.12.1\n")
+    assert lockfile.stale_reason(lock, in_file) == (
+        "requirements.txt is stale: locked for Python 3.11, .python-version says 3.12; "
+        "run `invoke lock`"
+    )
+
+
+def test_a_header_without_python_is_stale(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    in_file = tools.write("requirements.in", "numpy\n")
+    digest = lockfile.input_sha256(in_file)
+    lock = tools.write("requirements.txt", f"# input-sha256: {digest} (requirements.in)\n")
+    found = lockfile.staleness(lock, in_file)
+    assert found.problem == (
+        "is stale: its header records no Python version (written by an older template)"
+    )
+    assert found.fix == "run `invoke lock`"
+
+
+def test_missing_files_each_have_their_own_reason(tools: ToolsProject) -> None:
+    """No input, no lock, no header, no .python-version: four different lines."""
+    lockfile = tools.module("lockfile")
+    lock, in_file = tools.root / "requirements.txt", tools.root / "requirements.in"
+    assert lockfile.stale_reason(lock, in_file) == (
+        "requirements.txt has lost its input: requirements.in is missing; restore requirements.in"
+    )
+    tools.write("requirements.in", "numpy\n")
+    assert lockfile.stale_reason(lock, in_file) == "requirements.txt is missing; run `invoke lock`"
+    tools.write("requirements.txt", "numpy==1\n")
+    assert lockfile.stale_reason(lock, in_file) == (
+        "requirements.txt is stale: no `# input-sha256:` line: not written by `invoke lock`; "
+        "run `invoke lock`"
+    )
+    lockfile.stamp(lock, in_file)
+    (tools.root / ".python-version").unlink()
+    assert lockfile.stale_reason(lock, in_file) == (
+        "requirements.txt cannot be checked: .python-version is missing; "
+        "write the project's Python (e.g. 3.11) into .python-version"
+    )
+
+
+def test_conda_lock_is_relocked_with_the_conda_flag(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    assert lockfile.relock_command(Path("conda-lock.yml")) == "invoke lock --conda"
+    assert lockfile.relock_command(Path("requirements.txt")) == "invoke lock"

@@ -1,0 +1,165 @@
+"""tools/make_env.py in-process: its options, the CI rule, the locks it needs, its commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from conftest import OPTIONS, ToolsProject
+
+MISSING_IN_CI = (
+    "requirements.txt, requirements-dev.txt missing, and CI never locks: run `invoke lock` "
+    "locally, then commit the locks with the .in files"
+)
+
+
+def parse(tools: ToolsProject, *argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    tools.module("make_env").add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def cached_uv(tools: ToolsProject) -> Path:
+    """The uv a uv project bootstraps, already in its cache venv (so nothing is installed)."""
+    name = f".cache/lock-tools/uv-{OPTIONS['__uv_version']}-py3.11/bin/uv"
+    return tools.write(name, "").resolve()
+
+
+def test_a_venv_project_has_force_and_no_venv_option(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parse(tools).force is False and parse(tools, "--force").force is True
+    with pytest.raises(SystemExit):
+        parse(tools, "--venv")
+    assert "unrecognized arguments: --venv" in capsys.readouterr().err
+
+
+def test_a_conda_project_may_build_the_venv_instead(tools: ToolsProject) -> None:
+    tools.answer(env_manager="conda")
+    assert parse(tools).venv is False
+    assert parse(tools, "--venv").venv is True
+
+
+@pytest.mark.parametrize(
+    ("value", "ci"),
+    [("", False), ("0", False), ("false", False), (" FALSE ", False), ("No", False),
+     ("true", True), ("1", True), ("yes", True)],
+)  # fmt: skip
+def test_in_ci_reads_the_ci_variable(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch, value: str, ci: bool
+) -> None:
+    monkeypatch.setenv("CI", value)
+    assert tools.module("make_env").in_ci() is ci
+
+
+def test_no_ci_variable_is_not_ci(tools: ToolsProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    assert tools.module("make_env").in_ci() is False
+
+
+def test_missing_locks_lists_the_absent_ones_in_lock_order(tools: ToolsProject) -> None:
+    make_env = tools.module("make_env")
+    assert make_env.missing_locks() == ["requirements.txt", "requirements-dev.txt"]
+    tools.write("requirements.txt", "")
+    assert make_env.missing_locks() == ["requirements-dev.txt"]
+
+
+def test_ci_refuses_to_lock_missing_locks(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    make_env = tools.module("make_env")
+    with pytest.raises(make_env.ToolError) as error:
+        make_env.refuse_missing_locks_in_ci()
+    assert str(error.value) == MISSING_IN_CI
+
+
+def test_missing_locks_outside_ci_or_locks_in_ci_are_fine(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_env = tools.module("make_env")
+    monkeypatch.delenv("CI", raising=False)
+    make_env.refuse_missing_locks_in_ci()
+    monkeypatch.setenv("CI", "1")
+    tools.write("requirements.txt", "")
+    tools.write("requirements-dev.txt", "")
+    make_env.refuse_missing_locks_in_ci()
+    assert make_env.is_exactly_the_locks() is False  # no .venv: not the locks
+
+
+def test_a_stale_lock_stops_make_env_with_its_reason(tools: ToolsProject) -> None:
+    """Locks that are there but were not written by `invoke lock` are stale."""
+    for name in ("requirements.in", "requirements-dev.in", "requirements.txt"):
+        tools.write(name, "numpy\n")
+    tools.write("requirements-dev.txt", "pytest\n")
+    make_env = tools.module("make_env")
+    with pytest.raises(make_env.ToolError) as error:
+        make_env.ensure_locks()
+    assert str(error.value) == (
+        "requirements.txt is stale: no `# input-sha256:` line: not written by `invoke lock`; "
+        "run `invoke lock`, then `make env` again"
+    )
+
+
+def test_fresh_locks_pass_ensure_locks(tools: ToolsProject) -> None:
+    lockfile = tools.module("lockfile")
+    for lock_name, in_name in tools.module("project").LOCKS:
+        tools.write(in_name, "numpy\n")
+        lockfile.stamp(tools.write(lock_name, "numpy==2.0.0\n"), tools.root / in_name)
+    tools.module("make_env").ensure_locks()
+    assert lockfile.is_fresh(tools.root / "requirements.txt", tools.root / "requirements.in")
+
+
+def test_pip_installs_without_bytecode_unless_imports_cannot_write_it(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_env = tools.module("make_env")
+    python = str(tools.root.resolve() / ".venv" / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    assert make_env.installer() == [*pip, "--no-compile"]
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert make_env.installer() == pip
+    assert make_env.uninstaller() == [
+        python, "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"
+    ]  # fmt: skip
+
+
+def test_uv_installs_with_the_cached_uv_and_compiles_only_when_needed(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools.answer(lock_tool="uv")
+    uv = str(cached_uv(tools))
+    make_env = tools.module("make_env")
+    uv_pip = [uv, "pip", "install", "--python", str(tools.root.resolve() / ".venv/bin/python")]
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    assert make_env.installer() == uv_pip
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert make_env.installer() == [*uv_pip, "--compile-bytecode"]
+
+
+def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    make_env = tools.module("make_env")
+    venv = str(tools.root.resolve() / ".venv")
+    create, locks, project = make_env.build_commands("/usr/bin/python3.11")
+    assert create == ["/usr/bin/python3.11", "-m", "venv", venv]
+    assert locks == [
+        *make_env.installer(), "--require-hashes",
+        "-r", "requirements.txt", "-r", "requirements-dev.txt",
+    ]  # fmt: skip
+    assert project == [
+        *make_env.installer(), "--no-deps", "--no-build-isolation", "--no-index", "--editable", "."
+    ]  # fmt: skip
+
+
+def test_uv_build_makes_the_venv_with_uv(tools: ToolsProject) -> None:
+    tools.answer(lock_tool="uv")
+    uv = str(cached_uv(tools))
+    create = tools.module("make_env").build_commands("/usr/bin/python3.11")[0]
+    assert create == [uv, "venv", "--quiet", "--python", "/usr/bin/python3.11",
+                      str(tools.root.resolve() / ".venv")]  # fmt: skip

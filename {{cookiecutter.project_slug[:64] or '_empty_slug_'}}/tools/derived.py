@@ -1,0 +1,165 @@
+"""Write the project's second description of its dependencies from the one a person edits.
+
+A venv project's intent is requirements.in: environment.yml (for conda users)
+is written from it and .python-version. A conda project's intent is
+environment.yml: requirements.in (what the pip locks, nox and CI install) is
+written from it, conda names mapped to PyPI's, `# conda-only` lines and
+conda's own packages (python, pip, cuda-version) left out. `invoke lock`
+writes the derived file; lock-fresh fails a hand edit, naming the intent file.
+Stdlib only: `invoke lock` runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .lockfile import CONDA_NAMES
+from .project import (
+    CUDA_VERSION,
+    DISTRIBUTION,
+    ENV_MANAGER,
+    ROOT,
+    ToolError,
+    python_minor,
+    wanted_python,
+)
+
+REQUIREMENTS_IN = ROOT / "requirements.in"
+ENVIRONMENT_YML = ROOT / "environment.yml"
+# (the file a person edits, the file written from it)
+INTENT, DERIVED = (
+    (ENVIRONMENT_YML, REQUIREMENTS_IN)
+    if ENV_MANAGER == "conda"
+    else (REQUIREMENTS_IN, ENVIRONMENT_YML)
+)
+# What the derived file is written from, as messages say it.
+SOURCES = (
+    "environment.yml gives"
+    if ENV_MANAGER == "conda"
+    else "requirements.in and .python-version give"
+)
+REQUIREMENTS_HEADER = (
+    "# Written by `invoke lock` from environment.yml: add dependencies there, not\n"
+    "# here. The pip locks (requirements.txt), nox and CI install from this file.\n"
+)
+# Packages of environment.yml that are conda's own, with nothing to install from PyPI.
+CONDA_ONLY_NAMES = {"python", "pip", "cuda-version"}
+_CONDA_SPEC_RE = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$")
+HEADER = (
+    "# Written by `invoke lock` from requirements.in and .python-version: add\n"
+    "# dependencies there, not here. For conda users: `conda env create -f\n"
+    "# environment.yml`, or `conda-lock -f environment.yml` for a conda lock.\n"
+)
+PLATFORMS = ("linux-64", "osx-64", "osx-arm64", "win-64")
+# `name` + optional version specifiers, nothing else: what a conda spec can say.
+_PLAIN_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*((?:[<>=!~]=?\s*[^,;\s\[]+\s*,?\s*)*)")
+_SAFE_YAML_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._<>=!~,*\[\]+-]*")
+
+
+def requirement_lines(text: str) -> list[str]:
+    """The requirements of a requirements file, comments and options (`-c`, `-r`) aside."""
+    lines = (raw.split(" #", 1)[0].strip() for raw in text.splitlines())
+    return [line for line in lines if line and not line.startswith(("#", "-"))]
+
+
+def conda_spec(requirement: str) -> str | None:
+    """`numpy>=1.26` -> `numpy>=1.26`; `torch==2.5.*` -> `pytorch=2.5`; None when conda
+    cannot say it (extras, markers, URLs): those go under `pip:` as they are."""
+    match = _PLAIN_RE.fullmatch(requirement)
+    if not match:
+        return None
+    name = match.group(1).lower().replace("_", "-")
+    parts = [part.replace(" ", "") for part in match.group(2).split(",") if part.strip()]
+    converted = []
+    for part in parts:
+        if part.startswith("==") and part.endswith(".*"):
+            part = "=" + part[2:-2]
+        elif part.startswith("==="):
+            return None
+        converted.append(part)
+    return CONDA_NAMES.get(name, name) + ",".join(converted)
+
+
+def yaml_item(text: str) -> str:
+    """A list item's scalar: plain when YAML reads it back unchanged, else quoted."""
+    return text if _SAFE_YAML_RE.fullmatch(text) else json.dumps(text)
+
+
+def render(requirements_text: str, python_version: str) -> str:
+    """environment.yml for these requirements and Python."""
+    conda, pip = [], []
+    for requirement in requirement_lines(requirements_text):
+        spec = conda_spec(requirement)
+        (conda if spec else pip).append(spec or requirement)
+    channels = ["conda-forge"] + (["nvidia"] if CUDA_VERSION else [])
+    # X.Y, as the locks record it: a patch release changes neither.
+    dependencies = [f"python={python_minor(python_version)}", "pip"]
+    dependencies += [f"cuda-version={CUDA_VERSION}"] if CUDA_VERSION else []
+    lines = [HEADER.rstrip("\n"), f"name: {DISTRIBUTION}", "channels:"]
+    lines += [f"  - {channel}" for channel in channels]
+    lines += ["dependencies:"] + [f"  - {yaml_item(item)}" for item in dependencies + conda]
+    if pip:
+        lines += ["  - pip:"] + [f"      - {yaml_item(item)}" for item in pip]
+    lines += ["platforms:"] + [f"  - {platform}" for platform in PLATFORMS]
+    return "\n".join(lines) + "\n"
+
+
+def pip_range(conda_version: str) -> str:
+    """A conda version spec in pip's terms: `=1.2` -> `==1.2.*`, `1.2` -> `==1.2`, a build
+    string dropped; parts sorted, so that one range has one spelling."""
+    version = conda_version.strip().split()[0] if conda_version.strip() else ""
+    parts = []
+    for part in filter(None, version.split(",")):
+        if part.startswith("=") and not part.startswith("=="):
+            part = "==" + part[1:] + ("" if part.endswith("*") else ".*")
+        elif part[:1].isdigit():
+            part = "==" + part
+        parts.append(part)
+    return ",".join(sorted(parts))
+
+
+def render_requirements(environment_path: Path = ENVIRONMENT_YML) -> str:
+    """requirements.in for a conda project's environment.yml."""
+    from . import conda_meta
+
+    lines = [REQUIREMENTS_HEADER.rstrip("\n")]
+    for spec in conda_meta.read_environment(environment_path).specs:
+        if spec.pip:
+            lines.append(spec.text)
+            continue
+        match = _CONDA_SPEC_RE.match(spec.text)
+        if not match:
+            raise ToolError(
+                f"environment.yml:{spec.line}: cannot read `{spec.text}` as a conda spec; "
+                "write `name`, `name>=1.2` or `name=1.2`"
+            )
+        name = match.group(1).lower()
+        if spec.conda_only or name in CONDA_ONLY_NAMES:
+            continue
+        lines.append(conda_meta.pypi_name(name) + pip_range(match.group(2)))
+    return "\n".join(lines) + "\n"
+
+
+def wanted_text() -> str:
+    """What the derived file must hold, from the intent file as it is now."""
+    if not INTENT.exists():
+        raise ToolError(f"{INTENT.name} is missing; restore it from git")
+    if ENV_MANAGER == "conda":
+        return render_requirements()
+    return render(INTENT.read_text(encoding="utf-8"), wanted_python())
+
+
+def write(path: Path = DERIVED) -> bool:
+    """Write the derived file when it differs from what the intent gives; True if written."""
+    text = wanted_text()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def differs(path: Path = DERIVED) -> bool:
+    """Whether the derived file is not what the intent (and .python-version) give."""
+    return not path.exists() or path.read_text(encoding="utf-8") != wanted_text()
