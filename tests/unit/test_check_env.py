@@ -19,13 +19,15 @@ def parser_for(tools: ToolsProject) -> argparse.ArgumentParser:
 
 def test_render_table_lists_results_problems_and_the_failed_checks(tools: ToolsProject) -> None:
     """One row per check, a `  - ` line per problem, and the failed checks named last."""
-    check_env, env_state = tools.module("check_env"), tools.module("env_state")
-    problem = env_state.Problem("numpy", "1.26.4 (requirements.txt)", "1.25.0", "run `make env`")
+    check_env = tools.module("check_env")
+    problem = tools.module("results").Problem(
+        "numpy", "1.26.4 (requirements.txt)", "1.25.0", "run `make env`"
+    )
     results = [
-        env_state.Result("python", detail="3.11.7 matches .python-version (3.11)"),
-        env_state.Result("locked", "FAIL", "2 pins from requirements.txt", [problem]),
-        env_state.Result("extras", "warn"),
-        env_state.Result("fresh", "FAIL"),
+        tools.module("results").Result("python", detail="3.11.7 matches .python-version (3.11)"),
+        tools.module("results").Result("locked", "FAIL", "2 pins from requirements.txt", [problem]),
+        tools.module("results").Result("extras", "warn"),
+        tools.module("results").Result("fresh", "FAIL"),
     ]
     lines = check_env.render_table(results).splitlines()
     assert lines == [
@@ -41,8 +43,10 @@ def test_render_table_lists_results_problems_and_the_failed_checks(tools: ToolsP
 
 
 def test_render_table_all_ok(tools: ToolsProject) -> None:
-    check_env, env_state = tools.module("check_env"), tools.module("env_state")
-    table = check_env.render_table([env_state.Result("python"), env_state.Result("extras", "warn")])
+    check_env = tools.module("check_env")
+    table = check_env.render_table(
+        [tools.module("results").Result("python"), tools.module("results").Result("extras", "warn")]
+    )
     assert table.splitlines()[-1] == "result: ok"
 
 

@@ -12,8 +12,9 @@ from conftest import ToolsProject
 
 def test_problem_reads_as_one_line_with_its_fix(tools: ToolsProject) -> None:
     """`<subject>: expected <x>, found <y>; fix: <how>`."""
-    env_state = tools.module("env_state")
-    problem = env_state.Problem("numpy", "1.26.4 (requirements.txt)", "1.25.0", "run it")
+    problem = tools.module("results").Problem(
+        "numpy", "1.26.4 (requirements.txt)", "1.25.0", "run it"
+    )
     assert str(problem) == "numpy: expected 1.26.4 (requirements.txt), found 1.25.0; fix: run it"
 
 

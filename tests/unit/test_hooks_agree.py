@@ -39,7 +39,7 @@ def tree(tools: ToolsProject, text: str) -> object:
 
 
 def run_check(tools: ToolsProject, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = tools.module("hooks_agree").check()
+    code = tools.module("lint").run_check("hooks-agree")
     return code, capsys.readouterr().out.splitlines()
 
 
@@ -179,5 +179,5 @@ def test_a_dependency_with_a_marker_keeps_its_quotes(tools: ToolsProject) -> Non
 def test_invalid_yaml_is_one_error_naming_the_file(tools: ToolsProject) -> None:
     agreeing_project(tools, "repos: [\n")
     with pytest.raises(tools.module("project").ToolError) as error:
-        tools.module("hooks_agree").check()
+        tools.module("lint").run_check("hooks-agree")
     assert str(error.value).startswith(".pre-commit-config.yaml is not valid YAML (")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 import pytest
 
@@ -152,3 +153,19 @@ def test_run_with_only_runs_just_those(
     args = parser(tools).parse_args(["--only", "python-agrees", "--only", "pins-exact"])
     assert tools.module("lint").run(args) == 0
     assert capsys.readouterr().out.splitlines() == [OK_LINES[2], OK_LINES[1]]
+
+
+def test_json_gives_every_pin_check_in_check_envs_shape(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lint --json`: one object; a failed check carries its problems with file and line."""
+    clean_project(tools)
+    (tools.root / "requirements.in").write_text("numpy>=2\n", encoding="utf-8")
+    assert tools.module("cli").main(["lint", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False
+    statuses = {check["name"]: check["status"] for check in data["checks"]}
+    assert statuses == {name: "ok" for name in ALL_CHECKS} | {"lock-fresh": "FAIL"}
+    (problem, *_) = data["checks"][0]["problems"]
+    assert (problem["path"], problem["line"]) == ("requirements.txt", 1)
+    assert problem["subject"].startswith("stale: locked from an older requirements.in")

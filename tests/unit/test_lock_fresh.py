@@ -40,7 +40,7 @@ def git(tools: ToolsProject, *args: str) -> None:
 
 def test_fresh_locks_pass(tools: ToolsProject, capsys: pytest.CaptureFixture[str]) -> None:
     lock_project(tools)
-    assert tools.module("lock_fresh").check() == 0
+    assert tools.module("lint").run_check("lock-fresh") == 0
     assert capsys.readouterr().out == "lock-fresh: ok (2 locks match their inputs)\n"
 
 
@@ -53,7 +53,7 @@ def test_an_edited_input_fails_at_the_header(
     old = lockfile.recorded_sha256(tools.root / "requirements-dev.txt")
     tools.write("requirements-dev.in", "-c requirements.txt\nruff\nmypy\n")
     new = lockfile.input_sha256(tools.root / "requirements-dev.in")
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "requirements-dev.txt:1: lock-fresh: stale: locked from an older requirements-dev.in + "
         f"requirements.txt (recorded {old[:12]}, now {new[:12]}); {FIX}\n"
@@ -68,7 +68,7 @@ def test_a_header_below_comments_is_reported_at_its_line(
     lock.write_text("# a note\n" + lock.read_text(encoding="utf-8"), encoding="utf-8")
     tools.write(".python-version", "3.12\n")
     write_derived(tools)  # keep the derived file in step
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     lines = capsys.readouterr().out.splitlines()
     problem = "lock-fresh: stale: locked for Python 3.11, .python-version says 3.12"
     assert lines == [
@@ -82,7 +82,7 @@ def test_a_missing_lock_is_reported_at_its_input(
 ) -> None:
     lock_project(tools)
     (tools.root / "requirements-dev.txt").unlink()
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         f"requirements-dev.in:1: lock-fresh: requirements-dev.txt is missing; {FIX}\n"
     )
@@ -93,7 +93,7 @@ def test_a_lock_whose_input_is_gone_is_reported_at_the_lock(
 ) -> None:
     lock_project(tools)
     (tools.root / "requirements-dev.in").unlink()
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "requirements-dev.txt:1: lock-fresh: requirements-dev.in (its input) is missing; "
         "restore requirements-dev.in\n"
@@ -105,7 +105,7 @@ def test_a_lock_without_header_is_not_from_invoke_lock(
 ) -> None:
     lock_project(tools)
     tools.write("requirements-dev.txt", f"ruff==0.6.0 \\\n    --hash={HASH}\n")
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "requirements-dev.txt:1: lock-fresh: stale: no `# input-sha256:` line: "
         f"not written by `invoke lock`; {FIX}\n"
@@ -120,7 +120,7 @@ def test_without_python_version_the_fix_is_to_write_it(tools: ToolsProject) -> N
     (finding,) = lock_fresh.stale(
         tools.root / "requirements.txt", tools.root / "requirements.in", lock_fresh.FIX
     )
-    assert str(finding) == (
+    assert finding.located("lock-fresh") == (
         "requirements.txt:1: lock-fresh: cannot be checked: .python-version is missing; "
         "write the project's Python (e.g. 3.11) into .python-version"
     )
@@ -132,7 +132,7 @@ def test_a_hand_edited_environment_yml_fails_in_a_venv_project(
     lock_project(tools)
     env = tools.root / "environment.yml"
     env.write_text(env.read_text(encoding="utf-8") + "  - scipy\n", encoding="utf-8")
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "environment.yml:1: lock-fresh: is not what requirements.in and .python-version give "
         "(edited by hand?); add dependencies to requirements.in instead, then run `invoke lock`\n"
@@ -146,14 +146,13 @@ def test_a_conda_project_also_checks_conda_lock(
     tools.answer(env_manager="conda")
     lock_project(tools, "name: x\ndependencies:\n  - python=3.11\n  - numpy>=1.26\n")
     env = tools.root / "environment.yml"
-    lock_fresh = tools.module("lock_fresh")
-    assert lock_fresh.check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "environment.yml:1: lock-fresh: conda-lock.yml is missing; run `invoke lock --conda`, "
         "then commit environment.yml and conda-lock.yml together\n"
     )
     tools.module("lockfile").stamp(tools.write("conda-lock.yml", "version: 1\n"), env)
-    assert lock_fresh.check() == 0
+    assert tools.module("lint").run_check("lock-fresh") == 0
     assert capsys.readouterr().out == "lock-fresh: ok (3 locks match their inputs)\n"
 
 
@@ -167,7 +166,7 @@ def test_untracked_locks_fail_and_name_them_all(
 ) -> None:
     lock_project(tools)
     git(tools, "init", "-q")
-    assert tools.module("lock_fresh").check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     fix = "`git add requirements.txt requirements-dev.txt` and commit them with their input files"
     assert capsys.readouterr().out == (
         f"requirements.txt:1: lock-fresh: not tracked by git; {fix}\n"
@@ -186,7 +185,7 @@ def test_a_staged_lock_counts_as_tracked(
     assert lock_fresh.tracked(
         [tools.root / "requirements.txt", tools.root / "requirements-dev.txt"]
     ) == {tools.root / "requirements.txt"}
-    assert lock_fresh.check() == 1
+    assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "requirements-dev.txt:1: lock-fresh: not tracked by git; "
         "`git add requirements-dev.txt` and commit it with its input file\n"

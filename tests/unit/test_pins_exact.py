@@ -39,7 +39,7 @@ def pinned_project(tools: ToolsProject) -> None:
 
 
 def run_check(tools: ToolsProject, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = tools.module("pins_exact").check()
+    code = tools.module("lint").run_check("pins-exact")
     return code, capsys.readouterr().out.splitlines()
 
 

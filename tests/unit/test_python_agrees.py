@@ -41,7 +41,7 @@ def agreeing_project(tools: ToolsProject) -> None:
 
 
 def run_check(tools: ToolsProject, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = tools.module("python_agrees").check()
+    code = tools.module("lint").run_check("python-agrees")
     return code, capsys.readouterr().out.splitlines()
 
 
@@ -191,7 +191,7 @@ def test_a_conda_projects_environment_yml_names_the_python(
     """In a conda project environment.yml is the intent: its python= must agree."""
     tools.answer(env_manager="conda")
     tools.write("environment.yml", f"dependencies:\n  - {python}\n  - rich>=13\n")
-    assert tools.module("python_agrees").check() == code
+    assert tools.module("lint").run_check("python-agrees") == code
     out = capsys.readouterr().out
     if code:
         assert out == (
@@ -205,5 +205,5 @@ def test_a_venv_projects_environment_yml_is_not_read(
 ) -> None:
     """There it is written from .python-version; lock-fresh holds it to that."""
     tools.write("environment.yml", "dependencies:\n  - python=3.12\n")
-    assert tools.module("python_agrees").check() == 0
+    assert tools.module("lint").run_check("python-agrees") == 0
     assert capsys.readouterr().out == OK + "\n"

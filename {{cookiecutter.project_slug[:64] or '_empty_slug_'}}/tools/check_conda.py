@@ -6,7 +6,8 @@ Used by check_env.py when the running prefix has conda-meta/ (see conda_meta.py)
 from __future__ import annotations
 
 from . import conda_meta
-from .env_state import REBUILD, Context, Problem, Result, belongs_to_project, foreign_env
+from .env_state import REBUILD, Context, belongs_to_project, foreign_env
+from .results import Problem, Result
 
 
 def isolated(conda: conda_meta.CondaState) -> Result:

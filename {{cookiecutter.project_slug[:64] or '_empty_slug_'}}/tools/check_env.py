@@ -17,12 +17,12 @@ metadata, and imports the project's packages only for `imports`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 from . import dist_files, lockfile
@@ -31,8 +31,6 @@ from .env_state import (
     REBUILD,
     SEEDS,
     Context,
-    Problem,
-    Result,
     belongs_to_project,
     foreign_env,
     memo,
@@ -51,6 +49,7 @@ from .project import (
     version_matches,
     wanted_python,
 )
+from .results import Problem, Result, json_text
 
 CONDA_LOCK_NAME = "conda-lock.yml"
 
@@ -376,20 +375,14 @@ def run(args: argparse.Namespace) -> int:
     in_conda = ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
     line = outside_env(in_conda)
     if line:
-        print(json_text({"ok": False, "error": line}) if args.json else line)
+        print(json.dumps({"ok": False, "error": line}, indent=2) if args.json else line)
         return EXIT_FAILED
     ctx = make_context(args, prefix, in_conda)
     results = [CHECKS[name](ctx) for name in selected(args)]
     memo().save()
     ok = all(result.status != "FAIL" for result in results)
     if args.json:
-        print(json_text({"ok": ok, "checks": [asdict(result) for result in results]}))
+        print(json_text(results))
     else:
         print(render_table(results))
     return EXIT_OK if ok else EXIT_FAILED
-
-
-def json_text(data: dict) -> str:
-    import json
-
-    return json.dumps(data, indent=2)

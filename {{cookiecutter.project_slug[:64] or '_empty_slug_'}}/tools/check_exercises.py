@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 
 from .project import DOCKER, ENV_MANAGER, EXIT_FAILED, EXIT_OK, ROOT, ToolError, UsageError
+from .results import Result
 
 
 def _passes(python: str, *verb: str) -> bool:
@@ -105,9 +106,12 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(numbers) - set(known))
     if unknown:
         raise UsageError(f"no exercise {', '.join(unknown)}; choose from {', '.join(known)}")
-    todo = 0
-    for number in numbers:
-        step = known[number]()
-        todo += step is not None
-        print(f"exercise {number}: " + ("PASS" if step is None else f"TODO - {step}"))
-    return EXIT_FAILED if todo else EXIT_OK
+    results = [result(number, known[number]()) for number in numbers]
+    for done in results:
+        print(f"{done.name}: " + ("PASS" if done.status == "ok" else f"TODO - {done.detail}"))
+    return EXIT_FAILED if any(done.status == "TODO" for done in results) else EXIT_OK
+
+
+def result(number: str, next_step: str | None) -> Result:
+    """An exercise's result: done, or TODO with the next step as its detail."""
+    return Result(f"exercise {number}", "ok" if next_step is None else "TODO", next_step or "")

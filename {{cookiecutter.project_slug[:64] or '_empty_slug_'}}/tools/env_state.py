@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import dist_files, lockfile
 from .project import DISTRIBUTION, ROOT
+from .results import Problem, Result
 
 TYPE_CHECKING = False  # what `typing` says at run time, without its import time
 if TYPE_CHECKING:
@@ -32,25 +33,6 @@ REBUILD = (
 FORCE_REBUILD = "rebuild the env: `make env FORCE=1` (`invoke env --force`)"
 # Installers seed these into new envs; they only count when a lock names them.
 SEEDS = {"pip", "setuptools", "wheel"}
-
-
-@dataclass
-class Problem:
-    subject: str
-    expected: str
-    found: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.subject}: expected {self.expected}, found {self.found}; fix: {self.fix}"
-
-
-@dataclass
-class Result:
-    name: str
-    status: str = "ok"  # ok | FAIL | warn | skip
-    detail: str = ""
-    problems: list[Problem] = field(default_factory=list)
 
 
 def belongs_to_project(prefix: Path) -> bool:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import lockfile, yaml_nodes
-from .findings import Finding, report
 from .project import DEV_LOCK, ROOT
+from .results import Problem, Result, at, checked
 
 CHECK = "hooks-agree"
 CONFIG = ROOT / ".pre-commit-config.yaml"
@@ -35,15 +35,14 @@ def remote_repos(root: Any) -> Iterator[tuple[int, str]]:
             yield yaml_nodes.line(value), str(value.value)
 
 
-def drift() -> Iterator[Finding]:
+def drift() -> Iterator[Problem]:
     if not CONFIG.exists():
         return
     root = yaml_nodes.read(CONFIG)
     for number, repo in remote_repos(root):
-        yield Finding(
+        yield at(
             CONFIG,
             number,
-            CHECK,
             f"hook repository {repo} is cloned from the network",
             "use `repo: local` with `language: python` and a pinned `additional_dependencies`",
         )
@@ -55,31 +54,27 @@ def drift() -> Iterator[Finding]:
         entry = lockfile.LockLine(number, spec.strip(), marker.strip())
         name, version = entry.name, entry.pinned_version
         if name not in pins:
-            yield Finding(
+            yield at(
                 CONFIG,
                 number,
-                CHECK,
                 f"hook dependency `{requirement}` is not in requirements-dev.txt",
                 f"add {name} to requirements-dev.in, run `invoke lock`, pin the same version here",
             )
         elif version is None:
-            yield Finding(
+            yield at(
                 CONFIG,
                 number,
-                CHECK,
                 f"hook dependency `{requirement}` is not pinned with ==",
                 f"write `{name}=={pins[name]}` (the version in requirements-dev.txt)",
             )
         elif version != pins[name]:
-            yield Finding(
+            yield at(
                 CONFIG,
                 number,
-                CHECK,
                 f"hook pins {name}=={version}, requirements-dev.txt pins {pins[name]}",
                 f"write `{name}=={pins[name]}` here, or change requirements-dev.in and re-lock",
             )
 
 
-def check() -> int:
-    """Print each hook whose version drifted (or the one-line ok); 1 when there is any."""
-    return report(drift(), f"{CHECK}: ok (hook versions equal requirements-dev.txt)")
+def result() -> Result:
+    return checked(CHECK, drift(), "hook versions equal requirements-dev.txt")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 from .project import EXIT_FAILED, EXIT_OK, ROOT, ToolError
+from .results import Result, json_text, print_lines
 
 
 def pin_checks() -> dict[str, str]:
@@ -38,33 +39,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CHECK",
         help=f"run only this pin check (repeatable): {', '.join(pin_checks())}",
     )
+    parser.add_argument(
+        "--json", action="store_true", help="the pin checks' results as one JSON object"
+    )
 
 
-def run_pin_checks(names: list[str]) -> int:
-    if len(names) == 1:  # a pre-commit hook: its own output and exit code, nothing more
-        return _check(names[0])
-    failed = []
-    for name in names:
-        try:
-            code = _check(name)
-        except ToolError as error:  # this check could not read its files: the rest still run
-            print(f"ERROR: {error}", file=sys.stderr, flush=True)
-            code = EXIT_FAILED
-        if code:
-            failed.append(name)
+def check_result(name: str) -> Result:
+    """One pin check's result; a check that cannot read its files fails with that error."""
+    try:
+        return importlib.import_module(f".{pin_checks()[name]}", __package__).result()
+    except ToolError as error:
+        return Result(name, "FAIL", f"ERROR: {error}")
+
+
+def run_check(name: str) -> int:
+    """One pin check, as its pre-commit hook runs it: its lines, its exit code."""
+    result = importlib.import_module(f".{pin_checks()[name]}", __package__).result()
+    return print_lines(result)
+
+
+def run_pin_checks(names: list[str], as_json: bool = False) -> int:
+    if len(names) == 1 and not as_json:  # a pre-commit hook: its output and exit code only
+        return run_check(names[0])
+    found = [check_result(name) for name in names]
+    if as_json:
+        print(json_text(found))
+        return EXIT_FAILED if any(result.status == "FAIL" for result in found) else EXIT_OK
+    for result in found:
+        if result.detail.startswith("ERROR: "):
+            print(result.detail, file=sys.stderr, flush=True)
+        else:
+            print_lines(result)
+    failed = [result.name for result in found if result.status == "FAIL"]
     if failed:
         raise ToolError(f"pin checks failed: {', '.join(failed)}; fix the lines above")
     return EXIT_OK
 
 
-def _check(name: str) -> int:
-    code = importlib.import_module(f".{pin_checks()[name]}", __package__).check()
-    sys.stdout.flush()
-    return code
-
-
 def run(args: argparse.Namespace) -> int:
-    if args.pins or args.only:
-        return run_pin_checks(args.only or list(pin_checks()))
+    if args.pins or args.only or args.json:
+        return run_pin_checks(args.only or list(pin_checks()), args.json)
     command = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"]
     return subprocess.run(command, cwd=ROOT, check=False).returncode

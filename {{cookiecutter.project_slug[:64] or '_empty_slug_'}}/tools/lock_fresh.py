@@ -17,33 +17,29 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import lockfile
-from .findings import Finding, report
 from .project import ALL_LOCKS, ENV_MANAGER, ROOT
+from .results import Problem, Result, at, checked
 
 CHECK = "lock-fresh"
 FIX = "run `invoke lock`, then commit the .in and .txt files together"
 CONDA_FIX = "run `invoke lock --conda`, then commit environment.yml and conda-lock.yml together"
 
 
-def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Finding]:
+def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Problem]:
     """A finding when `lock` is missing or does not match `in_file` and the Python as they are."""
     if not in_file.exists():
         if lock.exists():
-            yield Finding(
-                lock, 1, CHECK, f"{in_file.name} (its input) is missing", f"restore {in_file.name}"
-            )
+            yield at(lock, 1, f"{in_file.name} (its input) is missing", f"restore {in_file.name}")
         return
     if not lock.exists():
-        yield Finding(in_file, 1, CHECK, f"{lock.name} is missing", fix)
+        yield at(in_file, 1, f"{lock.name} is missing", fix)
         return
     found = lockfile.staleness(lock, in_file)
     if found is None:
         return
     # Re-locking is this check's fix; any other fix (write .python-version) is the lockfile's.
     relock = found.fix == f"run `{lockfile.relock_command(lock)}`"
-    yield Finding(
-        lock, found.line_no, CHECK, found.problem.removeprefix("is "), fix if relock else found.fix
-    )
+    yield at(lock, found.line_no, found.problem.removeprefix("is "), fix if relock else found.fix)
 
 
 def checked_pairs() -> list[tuple[Path, Path, str]]:
@@ -56,16 +52,15 @@ def checked_pairs() -> list[tuple[Path, Path, str]]:
     return pairs
 
 
-def derived_files() -> Iterator[Finding]:
+def derived_files() -> Iterator[Problem]:
     """The file written from the intent (environment.yml in a venv project, requirements.in
     in a conda one) is what `invoke lock` writes, not a hand edit."""
     from . import derived
 
     if derived.INTENT.exists() and derived.differs():
-        yield Finding(
+        yield at(
             derived.DERIVED,
             1,
-            CHECK,
             f"is not what {derived.SOURCES} (edited by hand?)",
             f"add dependencies to {derived.INTENT.name} instead, then run `invoke lock`",
         )
@@ -90,7 +85,7 @@ def tracked(paths: Sequence[Path]) -> set[Path] | None:
     return {path for path, name in zip(paths, names, strict=True) if name in found}
 
 
-def untracked_locks(locks: Sequence[Path]) -> Iterator[Finding]:
+def untracked_locks(locks: Sequence[Path]) -> Iterator[Problem]:
     """One finding per lock on disk that a clone would not get."""
     present = [lock for lock in locks if lock.exists()]
     known = tracked(present)
@@ -100,10 +95,10 @@ def untracked_locks(locks: Sequence[Path]) -> Iterator[Finding]:
     names = " ".join(lock.relative_to(ROOT).as_posix() for lock in missing)
     them = "them with their input files" if len(missing) > 1 else "it with its input file"
     for lock in missing:
-        yield Finding(lock, 1, CHECK, "not tracked by git", f"`git add {names}` and commit {them}")
+        yield at(lock, 1, "not tracked by git", f"`git add {names}` and commit {them}")
 
 
-def problems() -> Iterator[Finding]:
+def problems() -> Iterator[Problem]:
     pairs = checked_pairs()
     for lock, in_file, fix in pairs:
         yield from stale(lock, in_file, fix)
@@ -111,7 +106,5 @@ def problems() -> Iterator[Finding]:
     yield from untracked_locks([lock for lock, _, _ in pairs])
 
 
-def check() -> int:
-    """Print each stale or uncommitted lock (or the one-line ok); 1 when there is any."""
-    count = len(checked_pairs())
-    return report(problems(), f"{CHECK}: ok ({count} locks match their inputs)")
+def result() -> Result:
+    return checked(CHECK, problems(), f"{len(checked_pairs())} locks match their inputs")

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import dockerfile, lockfile, yaml_nodes
-from .findings import Finding, report
 from .project import ALL_LOCKS, ROOT, workflows
+from .results import Problem, Result, at, checked
 
 CHECK = "pins-exact"
 RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
@@ -24,34 +24,32 @@ FLOATING_TAGS = {"latest", "stable", "edge", "nightly", "rolling", "main", "mast
 RELEASE_REF = re.compile(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}")
 
 
-def loose_lock_lines() -> Iterator[Finding]:
+def loose_lock_lines() -> Iterator[Problem]:
     for lock_name, _ in ALL_LOCKS:
         lock = ROOT / lock_name
         if not lock.exists():
             continue  # lock-fresh reports a missing lock
         for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
             if re.match(r"\s*(-e|--editable)\s", raw):
-                yield Finding(lock, number, CHECK, f"editable line `{raw.strip()}`", RELOCK)
+                yield at(lock, number, f"editable line `{raw.strip()}`", RELOCK)
         for entry in lockfile.read_lock(lock):
             if entry.pinned_version is None:
-                yield Finding(
+                yield at(
                     lock,
                     entry.line_no,
-                    CHECK,
                     f"`{entry.requirement}` is not pinned with ==",
                     RELOCK,
                 )
             elif not entry.hashes:
-                yield Finding(
+                yield at(
                     lock,
                     entry.line_no,
-                    CHECK,
                     f"`{entry.requirement}` has no --hash",
                     RELOCK,
                 )
 
 
-def loose_base_images(root: Path = ROOT) -> Iterator[Finding]:
+def loose_base_images(root: Path = ROOT) -> Iterator[Problem]:
     for path in dockerfile.dockerfiles(root):
         seen: set[tuple[int, str | None]] = set()
         for base in dockerfile.base_images(path):
@@ -59,10 +57,9 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Finding]:
                 continue  # several stages built FROM one ARG: one finding, at the ARG
             seen.add((base.source_line, base.image))
             if base.image is None:
-                yield Finding(
+                yield at(
                     path,
                     base.line,
-                    CHECK,
                     f"base image `{base.written}` uses ARG {base.unresolved}, which has no default",
                     f"give it a pinned default: `ARG {base.unresolved}=python:3.X-slim`",
                 )
@@ -75,16 +72,15 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Finding]:
                 problem = f"base image `{base.image}` uses the floating tag `{tag}`{where}"
             else:
                 continue
-            yield Finding(
+            yield at(
                 path,
                 base.source_line,
-                CHECK,
                 problem,
                 "name a fixed tag such as `python:3.11-slim` (a `@sha256:` digest may follow)",
             )
 
 
-def loose_actions(root: Path = ROOT) -> Iterator[Finding]:
+def loose_actions(root: Path = ROOT) -> Iterator[Problem]:
     for path in workflows(root):
         for key, value in yaml_nodes.pairs(yaml_nodes.read(path)):
             if key != "uses" or value.id != "scalar":
@@ -96,16 +92,14 @@ def loose_actions(root: Path = ROOT) -> Iterator[Finding]:
             if RELEASE_REF.fullmatch(ref):
                 continue
             problem = f"`{action}` has no ref" if not ref else f"`{action}@{ref}` is not a release"
-            yield Finding(
+            yield at(
                 path,
                 yaml_nodes.line(value),
-                CHECK,
                 problem,
                 f"pin it to a release tag (`{action}@v4`) or a full commit SHA",
             )
 
 
-def check() -> int:
-    """Print each loose pin (or the one-line ok); 1 when there is any."""
-    findings = [*loose_lock_lines(), *loose_base_images(), *loose_actions()]
-    return report(findings, f"{CHECK}: ok (locks, base images and actions are pinned)")
+def result() -> Result:
+    problems = [*loose_lock_lines(), *loose_base_images(), *loose_actions()]
+    return checked(CHECK, problems, "locks, base images and actions are pinned")

@@ -37,7 +37,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3
 
 
 class ToolError(Exception):
-    """An expected failure: the message says what failed and how to fix it."""
+    """An expected failure: the message says what failed and how to fix it.
+
+    Given as two parts, `what` and `fix` stay apart for checks that report it
+    as a problem of their own; the message joins them with "; ".
+    """
+
+    def __init__(self, what: str, fix: str = "") -> None:
+        super().__init__(f"{what}; {fix}" if fix else what)
+        self.what, self.fix = what, fix
 
 
 class UsageError(Exception):
@@ -128,11 +136,11 @@ def wanted_python() -> str:
         version = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ToolError(
-            ".python-version is missing; write the project's Python (e.g. 3.11) into it"
+            ".python-version is missing", "write the project's Python (e.g. 3.11) into it"
         ) from None
     parts = version.split(".")
     if not (2 <= len(parts) <= 3 and all(part.isdigit() for part in parts)):
-        raise ToolError(f".python-version holds '{version}', not X.Y or X.Y.Z; write e.g. 3.11")
+        raise ToolError(f".python-version holds '{version}', not X.Y or X.Y.Z", "write e.g. 3.11")
     return version
 
 

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import dockerfile
-from .findings import Finding, error_finding, line_of, major_minor, report
 from .project import (
     ENV_MANAGER,
     PYTHON_VERSION_FILE,
@@ -28,6 +27,7 @@ from .project import (
     wanted_python,
     workflows,
 )
+from .results import Problem, Result, at, checked, line_of, major_minor
 
 CHECK = "python-agrees"
 ARG_NAMES = re.compile(r"(PYTHON|PY)_?VERSION", re.IGNORECASE)
@@ -35,18 +35,17 @@ ARG_NAMES = re.compile(r"(PYTHON|PY)_?VERSION", re.IGNORECASE)
 
 def _differs(
     path: Path, line: int, found: str, wanted: str, what: str, fix: str
-) -> Iterator[Finding]:
+) -> Iterator[Problem]:
     if major_minor(found) != wanted:
-        yield Finding(
+        yield at(
             path,
             line,
-            CHECK,
             f"{what} names {found}, but .python-version says {wanted}",
             fix.format(wanted=wanted),
         )
 
 
-def pyproject(wanted: str) -> Iterator[Finding]:
+def pyproject(wanted: str) -> Iterator[Problem]:
     path = ROOT / "pyproject.toml"
     if not path.exists():
         return
@@ -54,7 +53,7 @@ def pyproject(wanted: str) -> Iterator[Finding]:
     try:
         data = load_pyproject()
     except ValueError as error:  # tomllib.TOMLDecodeError
-        yield Finding(path, 1, CHECK, f"cannot read TOML ({error})", "fix the syntax")
+        yield at(path, 1, f"cannot read TOML ({error})", "fix the syntax")
         return
     if data is None:
         print(f"{CHECK}: note: pyproject.toml skipped: reading TOML needs Python 3.11+ or tomli")
@@ -69,7 +68,7 @@ def pyproject(wanted: str) -> Iterator[Finding]:
     yield from _differs(path, line, found, wanted, f"requires-python `{spec}`", fix)
 
 
-def dockerfiles(wanted: str) -> Iterator[Finding]:
+def dockerfiles(wanted: str) -> Iterator[Problem]:
     for path in dockerfile.dockerfiles(ROOT):
         arg_agrees = True
         for arg in dockerfile.args(path):
@@ -91,15 +90,14 @@ def dockerfiles(wanted: str) -> Iterator[Finding]:
                 yield from _differs(path, base.source_line, tag_python, wanted, what, fix)
 
 
-def ci_workflows(wanted: str) -> Iterator[Finding]:
+def ci_workflows(wanted: str) -> Iterator[Problem]:
     for path in workflows(ROOT):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             file_match = re.match(r"\s*python-version-file:\s*['\"]?([^'\"\s#]+)", line)
             if file_match and file_match.group(1) != ".python-version":
-                yield Finding(
+                yield at(
                     path,
                     number,
-                    CHECK,
                     f"python-version-file is {file_match.group(1)}, not .python-version",
                     "write `python-version-file: .python-version`",
                 )
@@ -110,7 +108,7 @@ def ci_workflows(wanted: str) -> Iterator[Finding]:
                     yield from _differs(path, number, version, wanted, "python-version", fix)
 
 
-def noxfile(wanted: str) -> Iterator[Finding]:
+def noxfile(wanted: str) -> Iterator[Problem]:
     path = ROOT / "noxfile.py"
     if not path.exists():
         return
@@ -121,7 +119,7 @@ def noxfile(wanted: str) -> Iterator[Finding]:
                 yield from _differs(path, number, version, wanted, "a nox session's python", fix)
 
 
-def environment_yml(wanted: str) -> Iterator[Finding]:
+def environment_yml(wanted: str) -> Iterator[Problem]:
     if ENV_MANAGER != "conda" or not (ROOT / "environment.yml").exists():
         return
     from . import conda_meta
@@ -130,21 +128,20 @@ def environment_yml(wanted: str) -> Iterator[Finding]:
     pythons = [spec for spec in env.specs if re.match(r"python\s*[=<>!~]", spec.text)]
     fix = "write `  - python={wanted}` in environment.yml"
     if not pythons:
-        yield Finding(env.path, 1, CHECK, "environment.yml has no `python=` dependency", fix)
+        yield at(env.path, 1, "environment.yml has no `python=` dependency", fix)
     for spec in pythons:
         yield from _differs(env.path, spec.line, spec.text, wanted, "its python", fix)
 
 
-def disagreements() -> Iterator[Finding]:
+def disagreements() -> Iterator[Problem]:
     try:
         wanted = python_minor(wanted_python())
     except ToolError as error:  # missing or not X.Y(.Z): one line, like every finding
-        yield error_finding(PYTHON_VERSION_FILE, CHECK, error)
+        yield at(PYTHON_VERSION_FILE, 1, error.what, error.fix)
         return
     for source in (pyproject, dockerfiles, ci_workflows, noxfile, environment_yml):
         yield from source(wanted)
 
 
-def check() -> int:
-    """Print each file naming another Python (or the one-line ok); 1 when there is any."""
-    return report(disagreements(), f"{CHECK}: ok (every file names .python-version's Python)")
+def result() -> Result:
+    return checked(CHECK, disagreements(), "every file names .python-version's Python")

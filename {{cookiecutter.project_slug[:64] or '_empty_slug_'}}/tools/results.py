@@ -1,0 +1,109 @@
+"""The one result model of every check: check-env's rows, the pin checks and the exercises.
+
+A Problem is one thing wrong: its subject, what was expected and what was
+found (where the check knows both), and the fix; a problem in a file also says
+where. A Result is one check's outcome: its name, status, a one-line detail
+and its problems. The same objects become check-env's table, the pin checks'
+`<file>:<line>: <check>: <what>; <fix>` lines (a form editors and CI logs turn
+into links) and `--json`. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .project import EXIT_FAILED, EXIT_OK, ROOT
+
+_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    subject: str
+    expected: str = ""
+    found: str = ""
+    fix: str = ""
+    path: Path | None = None
+    line: int = 0
+
+    @property
+    def what(self) -> str:
+        """The problem in words: the subject, with what was expected and found where known."""
+        if self.expected or self.found:
+            return f"{self.subject}: expected {self.expected}, found {self.found}"
+        return self.subject
+
+    def __str__(self) -> str:
+        return f"{self.what}; fix: {self.fix}"
+
+    def located(self, check: str) -> str:
+        """The `<file>:<line>: <check>: <what>; <fix>` form."""
+        return f"{display(self.path)}:{self.line}: {check}: {self.what}; {self.fix}"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "path": display(self.path) if self.path else None}
+
+
+def at(path: Path, line: int, what: str, fix: str) -> Problem:
+    """A problem in a file, at a line: what the pin checks find."""
+    return Problem(what, fix=fix, path=path, line=line)
+
+
+@dataclass
+class Result:
+    name: str
+    status: str = "ok"  # ok | FAIL | warn | skip (an exercise: ok | TODO)
+    detail: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "problems": [problem.as_dict() for problem in self.problems]}
+
+
+def checked(name: str, problems: Iterable[Problem], passed: str) -> Result:
+    """The result of a check that found `problems` (once each, in order), else `passed`."""
+    found = list(dict.fromkeys(problems))
+    return Result(name, "FAIL" if found else "ok", "" if found else passed, found)
+
+
+def print_lines(result: Result) -> int:
+    """Print a pin check's result as lines (or its one-line ok); its exit code."""
+    for problem in result.problems:
+        print(problem.located(result.name))
+    if result.status == "FAIL":
+        return EXIT_FAILED
+    print(f"{result.name}: ok ({result.detail})")
+    return EXIT_OK
+
+
+def json_text(results: list[Result]) -> str:
+    """`--json`: one object, the same shape for check-env and the pin checks."""
+    ok = all(result.status != "FAIL" for result in results)
+    return json.dumps({"ok": ok, "checks": [result.as_dict() for result in results]}, indent=2)
+
+
+def display(path: Path) -> str:
+    """The path as the project names it: relative to its root, with forward slashes."""
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def line_of(text: str, pattern: str, default: int = 1) -> int:
+    """The 1-based number of the first line matching the regex `pattern`."""
+    compiled = re.compile(pattern)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if compiled.search(line):
+            return number
+    return default
+
+
+def major_minor(text: str) -> str | None:
+    """'3.11' from '3.11.7', 'python:3.11-slim' or '>=3.11'; None when no X.Y is there."""
+    match = _VERSION_RE.search(text)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
