@@ -51,6 +51,8 @@ BIN = Path(sys.executable).parent  # invoke, uv, pip-compile of the template's v
 LOCK_TOOLS = ("pip-tools", "uv")
 KEPT_PIP = {"PIP_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_CACHE_DIR"}
 RICH_A, RICH_B, RICH_DRIFT = "rich>=13,<14", "rich>=13,<15", "rich==13.7.1"
+# check-env at scale: this many more packages (a torch env has about 60, a big one 300).
+MANY_PACKAGES = 300
 # What a lock change swaps: the intent and every file `invoke lock` writes.
 LOCK_FILES = ("requirements.in", "requirements-dev.in", "requirements.txt",
               "requirements-dev.txt", "pylock.toml", "environment.yml")  # fmt: skip
@@ -338,6 +340,53 @@ class Bench:
         notes = [f"check-env --imports exited {sorted(codes)}"] if codes != {0} else []
         self.add("check-env `--imports`", ours, "—", None, "reference", None, notes)
 
+    def many_packages_rows(self) -> None:
+        """check-env on an env of 300 more packages (small stand-ins: check-env reads
+        metadata, never imports them), each in the lock, against the raw `pip check`."""
+        site = next((self.p.venv / "lib").glob("python3*/site-packages"))
+        saved = self.p.snapshot()
+        lock = self.p.root / "requirements.txt"
+        entries = []
+        for number in range(MANY_PACKAGES):
+            name = f"standin{number:03d}"
+            info = site / f"{name}-1.0.dist-info"
+            info.mkdir()
+            (site / f"{name}.py").write_text("", encoding="utf-8")
+            (info / "METADATA").write_text(
+                f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nRequires-Dist: rich\n",
+                encoding="utf-8",
+            )
+            (info / "top_level.txt").write_text(f"{name}\n", encoding="utf-8")
+            (info / "RECORD").write_text(f"{name}.py,,\n{name}-1.0.dist-info/RECORD,,\n")
+            entries.append(f"{name}==1.0 \\\n    --hash=sha256:{'0' * 64}\n")
+        lock.write_text(lock.read_text(encoding="utf-8") + "".join(entries), encoding="utf-8")
+        # The dev lock is constrained by requirements.txt: stamp it as `invoke lock` would.
+        stamp = (
+            "from pathlib import Path; from tools import lockfile; "
+            "lockfile.stamp(Path('requirements-dev.txt'), Path('requirements-dev.in'))"
+        )
+        run([sys.executable, "-c", stamp], self.p.root)
+        try:
+            total = len(self.base) + MANY_PACKAGES
+            ours, raw, codes = self.pair(
+                f"check-env, {total} packages",
+                lambda: [str(self.p.python), "-m", "tools", "check-env"],
+                lambda: [*self.p.raw_pip(), "check", *self.p.target()],
+                lambda: None,
+                warm_up=True,
+                ours_may_fail=True,
+            )
+            notes = [f"check-env exited {sorted(codes)}"] if codes != {0} else []
+            raw_name = "uv pip check" if self.p.lock_tool == "uv" else "pip check"
+            self.add(f"check-env, no imports, {total} packages", ours, raw_name, raw,
+                     "reference", None, notes)  # fmt: skip
+        finally:
+            for number in range(MANY_PACKAGES):
+                name = f"standin{number:03d}"
+                shutil.rmtree(site / f"{name}-1.0.dist-info")
+                (site / f"{name}.py").unlink()
+            self.p.restore(saved)
+
     def noop_rows(self) -> None:
         locks = ["--require-hashes", "-r", "requirements.txt", "-r", "requirements-dev.txt"]
         raw_command = [*self.p.raw_pip(), "install", *self.p.target(), *locks]
@@ -442,10 +491,12 @@ class Bench:
 
         return sorted(pins(after) - pins(before))
 
-    def all(self) -> None:
+    def all(self, only_check_env: bool = False) -> None:
         started = time.perf_counter()
-        for step in (self.setup, self.lock_rows, self.check_env_rows, self.noop_rows,
-                     self.drift_rows, self.bump_rows, self.cold_rows):  # fmt: skip
+        steps = [self.setup, self.lock_rows, self.check_env_rows, self.many_packages_rows]
+        if not only_check_env:
+            steps += [self.noop_rows, self.drift_rows, self.bump_rows, self.cold_rows]
+        for step in steps:
             step()
         self.log(f"done in {time.perf_counter() - started:.0f}s")
 
@@ -505,6 +556,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=5,
         help="timed runs per measure, median taken (default 5; fewer only for a smoke test)",
     )
+    parser.add_argument(
+        "--check-env-only",
+        action="store_true",
+        help="only the check-env rows (after the bake and the locks every row needs)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -520,7 +576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 folder.mkdir()
                 project = Project(folder, lock_tool)
                 bench = Bench(project, args.repeat, rows)
-                bench.all()
+                bench.all(args.check_env_only)
                 versions[lock_tool] = bench.versions
     except BenchError as error:
         print(f"ERROR: {error}", file=sys.stderr)

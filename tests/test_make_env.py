@@ -9,13 +9,16 @@ under test, which is also what puts it back; anything that needs a rebuild
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -380,3 +383,86 @@ def test_pre_gen_refuses_every_name_the_locks_install(project: Path) -> None:
         if name.isidentifier() and not name.startswith("__")
     )  # fmt: skip
     assert missing == []
+
+
+@contextlib.contextmanager
+def silent_index() -> Iterator[str]:
+    """An index that accepts every connection and never answers (a black-holed proxy)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+def test_bump_with_an_index_that_never_answers_times_out_and_says_so(restored: Path) -> None:
+    """An index that takes the connection and then says nothing: the installer's timeout
+    (the person's PIP_DEFAULT_TIMEOUT / UV_HTTP_TIMEOUT, retries bounded) ends it with the
+    host named, and the env is untouched."""
+    repin(restored, "rich", "13.6.0")
+    with silent_index() as index:
+        env = {**os.environ, "PIP_INDEX_URL": index, "UV_DEFAULT_INDEX": index,
+               "PIP_DEFAULT_TIMEOUT": "3", "UV_HTTP_TIMEOUT": "3",
+               "PIP_NO_CACHE_DIR": "1", "UV_NO_CACHE": "1"}  # fmt: skip
+        started = time.monotonic()
+        result = run(["invoke", "env"], cwd=restored, check=False, env=env, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "cannot reach 127.0.0.1; check the network or your index settings" in result.stderr
+    assert time.monotonic() - started < 120, "the timeout was not respected"
+    assert check_env(restored, "--only", "locked").stdout.count("expected") == 1
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path) -> Iterator[Path]:
+    """A tmpfs mounted at `folder` (root only: skipped, with the reason, elsewhere)."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1g", "tmpfs", str(folder)],
+                             capture_output=True, text=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here ({mounted.stderr.strip()})")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
+
+
+def shrink_to_fit(folder: Path, spare_mb: int) -> None:
+    """Make the filesystem at `folder` only `spare_mb` larger than what it holds now."""
+    used_mb = shutil.disk_usage(folder).used // 2**20
+    run(["mount", "-o", f"remount,size={used_mb + spare_mb}m", str(folder)], cwd=folder)
+
+
+def test_rebuild_on_a_full_disk_keeps_the_previous_env(project: Path, tmp_path: Path) -> None:
+    """A disk that fills up mid-rebuild: one line saying so, and the previous .venv is back,
+    whole (no `.venv.previous` or half-made env left)."""
+    with small_disk(tmp_path / "small") as disk:
+        copy = copy_project(project, disk, symlinks=True)
+        shrink_to_fit(disk, spare_mb=40)  # room for a venv's start, not for the locks
+        result = run([sys.executable, "-m", "tools", "env", "--force"], cwd=copy, check=False,
+                     timeout=600)  # fmt: skip
+        assert result.returncode == 1, result.stdout + result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+        assert len(errors) == 1 and "the disk is full" in errors[0], result.stderr
+        assert errors[0].endswith("free some space"), errors[0]
+        assert not (copy / ".venv.previous").exists()
+        probe = "import numpy, rich; print('whole')"
+        assert (
+            run([str(copy / ".venv" / "bin" / "python"), "-c", probe], cwd=copy).stdout == "whole\n"
+        )
