@@ -90,6 +90,7 @@ def write_tables(project: Path) -> None:
         # The answers are recorded after this (and by cruft itself in its renders).
         facts.answers = lambda: ANSWERS
         from tools import cli, lint
+
         fill(project / "README.md", "@@VERBS_TABLE@@", verbs_table(project, cli))
         fill(project / "docs" / "environment.md", "@@PIN_CHECKS_TABLE@@", pin_table(lint))
     finally:
