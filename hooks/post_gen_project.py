@@ -55,7 +55,7 @@ def record_answers(project: Path) -> None:
         "directory": None,
     }
     text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
-    (project / ".cruft.json").write_text(text, encoding="utf-8")
+    (project / ".cruft.json").write_text(text, encoding="utf-8", newline="\n")
 
 
 def unchosen_modules() -> list[str]:
@@ -101,24 +101,23 @@ def write_tables(project: Path) -> None:
 
 def fill(path: Path, placeholder: str, table: str) -> None:
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(placeholder, table), encoding="utf-8")
+    path.write_text(text.replace(placeholder, table), encoding="utf-8", newline="\n")
 
 
 def verbs_table(project: Path, cli) -> str:
-    makefile = (project / "Makefile").read_text(encoding="utf-8")
-    make_targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.MULTILINE))
+    """One row per verb, with the options its invoke task takes; then the make targets."""
     rows = ["| command | does |", "|---|---|"]
     for verb in cli.verbs():
-        doors = f"`invoke {verb.name}`"
-        if verb.name in make_targets:
-            doors = f"`make {verb.name}` / {doors}"
         options = [
-            f"`{action.option_strings[0]}`"
+            f"`{action.option_strings[0] if action.option_strings else '--' + action.dest}`"
             for action in cli.verb_parser(verb)._actions
-            if action.option_strings and action.dest != "help"
+            if action.dest != "help"
         ]
         does = "; ".join([verb.help, *([", ".join(options)] if options else [])])
-        rows.append(f"| {doors} | {does} |")
+        rows.append(f"| `invoke {verb.name}` | {does} |")
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    targets = [f"`make {name}`" for name in re.findall(r"^([a-z][\w-]*):", makefile, re.M)]
+    rows += ["", f"{', '.join(targets)}: the same, with no options (`make env FORCE=1`)."]
     return "\n".join(rows)
 
 

@@ -183,7 +183,9 @@ class ToolsProject:
         self.answer()
 
     def answer(self, **changes: object) -> None:
-        context = {"cookiecutter": {**DEFAULT_ANSWERS, **changes}}
+        """Change these answers (the others stay as they are)."""
+        self.answers = {**getattr(self, "answers", DEFAULT_ANSWERS), **changes}
+        context = {"cookiecutter": self.answers}
         record = {"template": "", "commit": None, "context": context}
         (self.root / ".cruft.json").write_text(json.dumps(record), encoding="utf-8")
 

@@ -104,8 +104,9 @@ def test_a_hand_edit_of_requirements_in_names_environment_yml(
     code, output = tool(copy, *LOCK_FRESH)
     assert code == 1, output
     assert (
-        "requirements.in:1: lock-fresh: is not what environment.yml gives (edited by hand?); "
-        "add dependencies to environment.yml instead, then run `invoke lock`\n"
+        "requirements.in:1: lock-fresh: is not what environment.yml gives (not re-locked, or "
+        "edited by hand?); run `invoke lock`, which writes it; add dependencies to "
+        "environment.yml, not here\n"
     ) in output
 
 

@@ -289,7 +289,8 @@ def test_lock_fresh_names_a_hand_edit_of_the_derived_environment_yml(stamped_cop
         stamped_copy,
         "lock-fresh",
         r"environment\.yml:1: lock-fresh: is not what requirements\.in and \.python-version "
-        r"give \(edited by hand\?\); add dependencies to requirements\.in instead",
+        r"give \(not re-locked, or edited by hand\?\); run `invoke lock`, which writes it; add "
+        r"dependencies to requirements\.in, not here$",
     )
 
 
@@ -440,7 +441,7 @@ def test_python_disagrees(locked_copy: Path, changed: str) -> None:
 def test_hook_dependency_is_read_like_a_lock_line(locked_copy: Path) -> None:
     """A hook dependency spelled otherwise (case, `_`, a marker) is the same pinned package."""
     config = locked_copy / ".pre-commit-config.yaml"
-    edit(config, r'"ruff==([\d.]+)"', r'"Ruff==\1 ; python_version >= \'3.8\'"')
+    edit(config, r'"ruff==([\d.]+)"', "\"Ruff==\\1 ; python_version >= '3.8'\"")
     edit(config, r'"pre-commit-hooks==', '"Pre_Commit.Hooks==')
     code, output = check(locked_copy, "hooks-agree")
     assert code == 0, output

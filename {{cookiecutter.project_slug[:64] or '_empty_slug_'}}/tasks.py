@@ -18,7 +18,7 @@ from invoke import Collection, Exit, Task
 
 # invoke puts this file's folder on sys.path, so the tools package imports.
 from tools import cli
-from tools.project import EXIT_INTERRUPTED, ROOT, env_python
+from tools.project import EXIT_INTERRUPTED, ROOT, ToolError, env_python
 
 
 def project_python() -> str:
@@ -55,7 +55,11 @@ def invoke_default(action: argparse.Action) -> object:
         return bool(action.default)
     if isinstance(action, argparse._AppendAction):
         return None
-    return "" if action.default is None else str(action.default)
+    return (
+        ""
+        if action.default is None or action.nargs in ("*", argparse.REMAINDER)
+        else str(action.default)
+    )
 
 
 def to_argv(action: argparse.Action, value: object) -> list[str]:
@@ -68,21 +72,28 @@ def to_argv(action: argparse.Action, value: object) -> list[str]:
         if bool(value) == bool(action.default):
             return []
         return [flag] if value else [f"--no-{flag[2:]}"]
+    # `--flag=value`: a value that starts with `-` (`--args=--no-cache`) stays a value.
     if isinstance(action, argparse._AppendAction):
         items = [from_root(item) if action.type is Path else item for item in value or []]
-        return [arg for item in items for arg in (flag, item)]
+        return [f"{flag}={item}" for item in items]
     if value in ("", str(action.default)):
         return []
-    return [flag, from_root(value) if action.type is Path else value]
+    return [f"{flag}={from_root(value) if action.type is Path else value}"]
+
+
+def invoke_help(action: argparse.Action) -> str:
+    """The option's help; trailing words of the CLI are one quoted string for invoke."""
+    if action.option_strings:
+        return action.help or ""
+    name = action.dest.replace("_", "-")
+    words = (action.help or "").replace(" (after `--`)", "")
+    return f"{words}; as one quoted string: --{name}='...'"
 
 
 def door(verb: cli.Verb) -> Task:
     """The invoke task of one verb: its options are the verb's parser's."""
-    actions = [
-        action
-        for action in cli.verb_parser(verb)._actions
-        if not isinstance(action, argparse._HelpAction) and action.dest != "run"
-    ]
+    parser = cli.verb_parser(verb)
+    actions = [action for action in parser._actions if not isinstance(action, argparse._HelpAction)]
 
     def body(c: object, **values: object) -> None:
         argv = [arg for action in actions for arg in to_argv(action, values[action.dest])]
@@ -97,10 +108,12 @@ def door(verb: cli.Verb) -> Task:
     return Task(
         body,
         name=verb.name,
-        help={action.dest: action.help for action in actions},
-        positional=[a.dest for a in actions if not a.option_strings and a.nargs == "*"],
+        help={action.dest: invoke_help(action) for action in actions},
         iterable=[a.dest for a in actions if isinstance(a, argparse._AppendAction)],
     )
 
 
-namespace = Collection(*(door(verb) for verb in cli.verbs()))
+try:
+    namespace = Collection(*(door(verb) for verb in cli.verbs()))
+except ToolError as error:  # no .cruft.json, say: the CLI's own one line, not a traceback
+    sys.exit(f"ERROR: {error}")

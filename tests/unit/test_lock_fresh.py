@@ -135,7 +135,8 @@ def test_a_hand_edited_environment_yml_fails_in_a_venv_project(
     assert tools.module("lint").run_check("lock-fresh") == 1
     assert capsys.readouterr().out == (
         "environment.yml:1: lock-fresh: is not what requirements.in and .python-version give "
-        "(edited by hand?); add dependencies to requirements.in instead, then run `invoke lock`\n"
+        "(not re-locked, or edited by hand?); run `invoke lock`, which writes it; add "
+        "dependencies to requirements.in, not here\n"
     )
 
 

@@ -47,6 +47,7 @@ def test_task_options_are_the_parsers(tools: ToolsProject) -> None:
 
 
 def argv(tools: ToolsProject, verb: str, dest: str, value: object) -> list[str]:
+    tools.answer(exercises=True)
     tasks = load_tasks(tools)
     return tasks.to_argv(verb_actions(tools, verb)[dest], value)
 
@@ -57,12 +58,14 @@ def argv(tools: ToolsProject, verb: str, dest: str, value: object) -> list[str]:
         ("check-env", "json", True, ["--json"]),
         ("check-env", "json", False, []),
         ("lock", "upgrade_package", ["rich", "numpy"],
-         ["--upgrade-package", "rich", "--upgrade-package", "numpy"]),
+         ["--upgrade-package=rich", "--upgrade-package=numpy"]),
         ("lock", "upgrade_package", None, []),
         ("docker-run", "command", "python -c 'print(1)'", ["--", "python", "-c", "print(1)"]),
         ("docker-run", "command", "", []),
         ("docker-build", "target", "cpu", []),
-        ("docker-build", "target", "gpu", ["--target", "gpu"]),
+        ("docker-build", "target", "gpu", ["--target=gpu"]),
+        ("docker-build", "args", "--no-cache", ["--args=--no-cache"]),
+        ("exercises", "numbers", "1 2", ["1", "2"]),
         ("test", "args", "-k 'a or b'", ["--", "-k", "a or b"]),
     ],
 )  # fmt: skip
@@ -84,7 +87,7 @@ def test_paths_are_typed_where_invoke_started(
     """`invoke report --output x.json` from tests/ writes tests/x.json (the tools run from ROOT)."""
     (tools.root / "tests").mkdir()
     monkeypatch.chdir(tools.root / "tests")
-    assert argv(tools, "report", "output", "x.json") == ["--output", "tests/x.json"]
+    assert argv(tools, "report", "output", "x.json") == ["--output=tests/x.json"]
 
 
 def test_a_task_runs_its_verb_with_the_right_python(
@@ -107,3 +110,21 @@ def test_a_task_runs_its_verb_with_the_right_python(
         body(None, json=False, strict=True, imports=False, deep=False, only=None, lock=None)
     assert exit_.value.code == 1
     assert ran == [[str(python), "-m", "tools", "check-env", "--strict"]]
+
+
+def test_trailing_words_are_one_quoted_option_for_invoke(tools: ToolsProject) -> None:
+    """invoke drops what follows `--` and has no optional positionals: `--args='-k x'`."""
+    tools.answer(exercises=True)
+    tasks = load_tasks(tools)
+    for task, name in (("test", "args"), ("docker-run", "command"), ("exercises", "numbers")):
+        arguments = {arg.name: arg for arg in tasks.namespace[task].get_arguments()}
+        assert arguments[name].positional is False and arguments[name].kind is str
+        assert arguments[name].help.endswith(f"as one quoted string: --{name}='...'")
+        assert "--`" not in arguments[name].help
+
+
+def test_without_the_answers_invoke_says_so_in_one_line(tools: ToolsProject) -> None:
+    (tools.root / ".cruft.json").unlink()
+    with pytest.raises(SystemExit) as exit_:
+        load_tasks(tools)
+    assert str(exit_.value.code).startswith("ERROR: .cruft.json is missing")

@@ -375,7 +375,8 @@ def run(args: argparse.Namespace) -> int:
     in_conda = ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
     line = outside_env(in_conda)
     if line:
-        print(json.dumps({"ok": False, "error": line}, indent=2) if args.json else line)
+        error = {"ok": False, "error": line, "exit_code": EXIT_FAILED}
+        print(json.dumps(error, indent=2) if args.json else line)
         return EXIT_FAILED
     ctx = make_context(args, prefix, in_conda)
     results = [CHECKS[name](ctx) for name in selected(args)]

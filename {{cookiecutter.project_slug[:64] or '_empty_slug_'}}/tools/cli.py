@@ -46,10 +46,16 @@ class Verb:
 
 def verbs() -> list[Verb]:
     """The verbs of this project, as its answers chose them."""
-    env_dir = ".conda-env" if project.ENV_MANAGER == "conda" else ".venv"
+    conda = project.ENV_MANAGER == "conda"
+    env_dir = ".conda-env" if conda else ".venv"
+    lock_help = (
+        "write requirements.in from environment.yml, then the hashed locks and conda-lock.yml"
+        if conda
+        else "write the hashed locks from the .in files, and environment.yml from requirements.in"
+    )
     chosen = [
         Verb("env", "make_env", f"make {env_dir} exactly the locks (built, or synced in place)"),
-        Verb("lock", "lock", "write the hashed locks from the .in files"),
+        Verb("lock", "lock", lock_help),
         Verb(
             "check-env",
             "check_env",

@@ -226,7 +226,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "command",
         nargs=argparse.REMAINDER,
-        help="command to run in the image, after `--` (default: python -m <package>)",
+        help="command to run in the image; default: python -m <package> (after `--`)",
     )
 
 

@@ -156,7 +156,7 @@ def write(path: Path = DERIVED) -> bool:
     text = wanted_text()
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="\n")  # LF on Windows too, as committed
     return True
 
 

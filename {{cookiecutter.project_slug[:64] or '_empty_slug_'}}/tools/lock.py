@@ -222,7 +222,9 @@ def write_derived() -> None:
 
 def run(args: argparse.Namespace) -> int:
     conda = getattr(args, "conda", False)
-    write_derived()  # first: the names --upgrade-package may give come from the intent
+    # First, as --upgrade-package may name what the intent just gained (lock() writes it
+    # too, for `make env`'s first lock; that second call finds nothing to change).
+    write_derived()
     check_upgrades(args.upgrade_package, conda_names() if conda else ())
     if conda:
         from . import conda_env

@@ -61,8 +61,9 @@ def derived_files() -> Iterator[Problem]:
         yield at(
             derived.DERIVED,
             1,
-            f"is not what {derived.SOURCES} (edited by hand?)",
-            f"add dependencies to {derived.INTENT.name} instead, then run `invoke lock`",
+            f"is not what {derived.SOURCES} (not re-locked, or edited by hand?)",
+            f"run `invoke lock`, which writes it; add dependencies to {derived.INTENT.name}, "
+            "not here",
         )
 
 

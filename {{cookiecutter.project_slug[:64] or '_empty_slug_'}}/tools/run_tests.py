@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "args",
         nargs=argparse.REMAINDER,
         metavar="ARGS",
-        help="arguments for pytest, after `--` (e.g. -- -k summary)",
+        help="arguments for pytest, e.g. -k summary (after `--`)",
     )
 
 
