@@ -357,6 +357,10 @@ class Bench:
                 encoding="utf-8",
             )
             (info / "top_level.txt").write_text(f"{name}\n", encoding="utf-8")
+            (info / "WHEEL").write_text(
+                "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n", encoding="utf-8"
+            )
+            (info / "INSTALLER").write_text("bench\n", encoding="utf-8")
             (info / "RECORD").write_text(f"{name}.py,,\n{name}-1.0.dist-info/RECORD,,\n")
             entries.append(f"{name}==1.0 \\\n    --hash=sha256:{'0' * 64}\n")
         lock.write_text(lock.read_text(encoding="utf-8") + "".join(entries), encoding="utf-8")
