@@ -92,7 +92,9 @@ def write_tables(project: Path) -> None:
         from tools import cli, lint
 
         fill(project / "README.md", "@@VERBS_TABLE@@", verbs_table(project, cli))
-        fill(project / "docs" / "environment.md", "@@PIN_CHECKS_TABLE@@", pin_table(lint))
+        manual = project / "docs" / "environment.md"
+        fill(manual, "@@COMMANDS_TABLE@@", verbs_table(project, cli, with_fails=True))
+        fill(manual, "@@PIN_CHECKS_TABLE@@", pin_table(lint))
     finally:
         sys.path.remove(str(project))
         for name in [name for name in sys.modules if name.split(".")[0] == "tools"]:
@@ -104,9 +106,11 @@ def fill(path: Path, placeholder: str, table: str) -> None:
     path.write_text(text.replace(placeholder, table), encoding="utf-8", newline="\n")
 
 
-def verbs_table(project: Path, cli) -> str:
-    """One row per verb, with the options its invoke task takes; then the make targets."""
-    rows = ["| command | does |", "|---|---|"]
+def verbs_table(project: Path, cli, with_fails: bool = False) -> str:
+    """One row per verb, with the options its invoke task takes (and, for the manual, when
+    it fails); then the make targets."""
+    rows = ["| command | does | exits 1 when |", "|---|---|---|"] if with_fails else []
+    rows = rows or ["| command | does |", "|---|---|"]
     for verb in cli.verbs():
         options = [
             f"`{action.option_strings[0] if action.option_strings else '--' + action.dest}`"
@@ -114,7 +118,8 @@ def verbs_table(project: Path, cli) -> str:
             if action.dest != "help"
         ]
         does = "; ".join([verb.help, *([", ".join(options)] if options else [])])
-        rows.append(f"| `invoke {verb.name}` | {does} |")
+        fails = f" {verb.fails} |" if with_fails else ""
+        rows.append(f"| `invoke {verb.name}` | {does} |{fails}")
     makefile = (project / "Makefile").read_text(encoding="utf-8")
     targets = [f"`make {name}`" for name in re.findall(r"^([a-z][\w-]*):", makefile, re.M)]
     rows += ["", f"{', '.join(targets)}: the same, with no options (`make env FORCE=1`)."]

@@ -246,5 +246,7 @@ def test_tables_are_written_from_the_cli(baked) -> None:
             readme,
             re.M,
         ), verb
+    for verb in project_module(project, "cli").verbs():
+        assert f"| `invoke {verb.name}` | {verb.help}" in text and f"| {verb.fails} |" in text
     for name in project_module(project, "lint").pin_checks():
         assert f"| `python -m tools lint --only {name}` |" in text, name

@@ -196,11 +196,11 @@ def test_readme_and_tasks_name_the_project_env(tmp_path: Path, manager: str) -> 
     assert other not in opening, opening
     for command in ("invoke check-env", "invoke test"):
         assert f"{env}/bin/{command}" in opening, opening
-    commands_table = manual(project).split("## Commands")[1].split("### check-env")[0]
-    env_row = next(row for row in commands_table.splitlines() if row.startswith("| `make env`"))
-    assert f"syncs `{env}" in env_row and f"previous `{env}` back" in env_row, env_row
-    check_row = next(row for row in commands_table.splitlines() if "`invoke check-env`" in row)
-    assert f"checks `{env}` against" in check_row, check_row
+    commands = manual(project).split("## Commands")[1].split("### check-env")[0]
+    env_row = next(row for row in commands.splitlines() if row.startswith("| `invoke env`"))
+    assert f"make {env} exactly the locks" in env_row and other not in env_row, env_row
+    paragraph = next(line for line in commands.splitlines() if line.startswith("**`make env`**"))
+    assert f"syncs `{env}" in paragraph and f"previous `{env}` back" in paragraph, paragraph
     code, verbs = tool(project, "--help")
     assert code == 0, verbs
     assert f"make {env} exactly the locks" in verbs and other not in verbs, verbs

@@ -109,3 +109,16 @@ def test_verb_parser_carries_options_and_defaults(tools: ToolsProject) -> None:
     assert options["upgrade"].default is False
     assert options["upgrade_package"].help == "re-resolve only this package (repeatable)"
     assert "conda" not in options  # a venv project has no conda lock
+
+
+def test_each_verbs_help_says_when_it_fails(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m tools <verb> --help` ends with the verb's exit-1 conditions."""
+    tools.answer(exercises=True)
+    cli = tools.module("cli")
+    for verb in cli.verbs():
+        with pytest.raises(SystemExit):
+            cli.main([verb.name, "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert out.endswith(" ".join(verb.epilog.split())), (verb.name, out)

@@ -36,6 +36,7 @@ class Verb:
     name: str
     module: str
     help: str
+    fails: str  # when it exits 1: shown by --help and in the manual's table
     # Runs in the project env (it inspects what is installed, or runs what the dev
     # lock installs): the doors start it with the env's Python, not their own.
     in_env: bool = False
@@ -43,36 +44,60 @@ class Verb:
     arguments: str = "add_arguments"
     run: str = "run"
 
+    @property
+    def epilog(self) -> str:
+        return f"Exits 1 when {self.fails}."
+
 
 def verbs() -> list[Verb]:
     """The verbs of this project, as its answers chose them."""
     conda = project.ENV_MANAGER == "conda"
     env_dir = ".conda-env" if conda else ".venv"
-    lock_help = (
-        "write requirements.in from environment.yml, then the hashed locks and conda-lock.yml"
-        if conda
-        else "write the hashed locks from the .in files, and environment.yml from requirements.in"
-    )
     chosen = [
-        Verb("env", "make_env", f"make {env_dir} exactly the locks (built, or synced in place)"),
-        Verb("lock", "lock", lock_help),
+        Verb(
+            "env",
+            "make_env",
+            f"make {env_dir} exactly the locks (built, or synced in place)",
+            "no micromamba, mamba or conda is on PATH, a lock is stale, or an install fails"
+            if conda
+            else "the Python of .python-version is missing, a lock is stale (or missing in "
+            "CI), or an install fails (the env is left as it was, or as the next run repairs)",
+        ),
+        Verb(
+            "lock",
+            "lock",
+            "write requirements.in from environment.yml, then the hashed locks and conda-lock.yml"
+            if conda
+            else "write the hashed locks from the .in files, and environment.yml from "
+            "requirements.in",
+            "a resolver fails" + (", or no conda solver is on PATH" if conda else ""),
+        ),
         Verb(
             "check-env",
             "check_env",
             "check the env against the locks (exit 1 with the fix when it drifted)",
+            "a check fails; each problem names the package or file and its fix",
             in_env=True,
         ),
-        Verb("test", "run_tests", f"run the project's tests in {env_dir}", in_env=True),
+        Verb(
+            "test",
+            "run_tests",
+            f"run the project's tests in {env_dir}",
+            "a test fails (pytest's own exit code)",
+            in_env=True,
+        ),
         Verb(
             "report",
             "report",
             "write the env's report (Python, platform, packages, lock hashes) or compare one",
+            "--compare finds a difference that matters",
             in_env=True,
         ),
         Verb(
             "lint",
             "lint",
             "run every pre-commit hook on every file: ruff, file hygiene and the pin checks",
+            "a hook or a pin check fails",
             in_env=True,
         ),
     ]
@@ -82,6 +107,7 @@ def verbs() -> list[Verb]:
                 "docker-build",
                 "container",
                 "build the image from the locks, tagged with the target and the lock's hash",
+                "no engine answers, the image's lock is missing or stale, or the build fails",
                 arguments="add_build_arguments",
                 run="build",
             ),
@@ -89,6 +115,7 @@ def verbs() -> list[Verb]:
                 "docker-run",
                 "container",
                 "run the built image: its default command, or the one given",
+                "the image is not built (else: the command's own exit code)",
                 arguments="add_run_arguments",
                 run="run",
             ),
@@ -96,13 +123,19 @@ def verbs() -> list[Verb]:
                 "docker-check",
                 "container",
                 "run check-env --strict --imports inside the image",
+                "the image is not built, or the env inside it differs from its locks",
                 arguments="add_check_arguments",
                 run="check",
             ),
         ]
     if project.EXERCISES:
         chosen.append(
-            Verb("exercises", "check_exercises", "self-check the exercises of EXERCISES.md")
+            Verb(
+                "exercises",
+                "check_exercises",
+                "self-check the exercises of EXERCISES.md",
+                "an exercise is not done yet (TODO, with its next step)",
+            )
         )
     return chosen
 
@@ -119,7 +152,9 @@ def verb_parser(
 ) -> argparse.ArgumentParser:
     """The parser of one verb (its options, defaults and help), for the CLI and the doors."""
     module = importlib.import_module(f".{verb.module}", __package__)
-    parser = parser or Parser(prog=f"python -m tools {verb.name}", description=verb.help)
+    parser = parser or Parser(
+        prog=f"python -m tools {verb.name}", description=verb.help, epilog=verb.epilog
+    )
     getattr(module, verb.arguments)(parser)
     parser.set_defaults(run=getattr(module, verb.run))
     return parser
@@ -133,7 +168,9 @@ def parser() -> argparse.ArgumentParser:
     )
     subparsers = top.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb in verbs():
-        sub = subparsers.add_parser(verb.name, help=verb.help, description=verb.help)
+        sub = subparsers.add_parser(
+            verb.name, help=verb.help, description=verb.help, epilog=verb.epilog
+        )
         verb_parser(verb, sub)
     return top
 
