@@ -1,6 +1,6 @@
 """check-env's conda side: the project's conda env against conda-lock.yml.
 
-Used by check_env.py when the running prefix has conda-meta/ (see conda_meta.py).
+Used by check-env when the running prefix has conda-meta/ (see conda_meta.py).
 """
 
 from __future__ import annotations
