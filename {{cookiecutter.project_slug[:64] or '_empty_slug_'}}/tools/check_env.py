@@ -17,7 +17,6 @@ metadata, and imports the project's packages only for `imports`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -49,7 +48,7 @@ from .project import (
     version_matches,
     wanted_python,
 )
-from .results import Problem, Result, json_text
+from .results import Problem, Result, error_json, json_text
 
 CONDA_LOCK_NAME = "conda-lock.yml"
 
@@ -375,8 +374,7 @@ def run(args: argparse.Namespace) -> int:
     in_conda = ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
     line = outside_env(in_conda)
     if line:
-        error = {"ok": False, "error": line, "exit_code": EXIT_FAILED}
-        print(json.dumps(error, indent=2) if args.json else line)
+        print(error_json(line, EXIT_FAILED) if args.json else line)
         return EXIT_FAILED
     ctx = make_context(args, prefix, in_conda)
     results = [CHECKS[name](ctx) for name in selected(args)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from .project import (
     ToolError,
     UsageError,
 )
+from .results import error_json
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def _failed(code: int, message: str, as_json: bool) -> int:
     print(message, file=sys.stderr)
     if as_json:  # a machine reading stdout never gets a bare traceback or nothing
         error = message.removeprefix("ERROR: ")
-        print(json.dumps({"ok": False, "error": error, "exit_code": code}, indent=2))
+        print(error_json(error, code))
     return code
 
 

@@ -44,18 +44,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def result_of(name: str) -> Result:
+    """One pin check's result (a ToolError when it cannot read its files)."""
+    return importlib.import_module(f".{pin_checks()[name]}", __package__).result()
+
+
 def check_result(name: str) -> Result:
     """One pin check's result; a check that cannot read its files fails with that error."""
     try:
-        return importlib.import_module(f".{pin_checks()[name]}", __package__).result()
+        return result_of(name)
     except ToolError as error:
         return Result(name, "FAIL", f"ERROR: {error}")
 
 
 def run_check(name: str) -> int:
     """One pin check, as its pre-commit hook runs it: its lines, its exit code."""
-    result = importlib.import_module(f".{pin_checks()[name]}", __package__).result()
-    return print_lines(result)
+    return print_lines(result_of(name))
 
 
 def run_pin_checks(names: list[str], as_json: bool = False) -> int:

@@ -86,6 +86,11 @@ def json_text(results: list[Result]) -> str:
     return json.dumps({"ok": ok, "checks": [result.as_dict() for result in results]}, indent=2)
 
 
+def error_json(message: str, code: int) -> str:
+    """`--json` of a run that ended in an error instead of results."""
+    return json.dumps({"ok": False, "error": message, "exit_code": code}, indent=2)
+
+
 def display(path: Path) -> str:
     """The path as the project names it: relative to its root, with forward slashes."""
     try:
