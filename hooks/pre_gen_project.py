@@ -136,6 +136,16 @@ def check_combinations(answers: dict) -> list[str]:
                 "answer yes to docker, or use env_manager=conda, or gpu=no",
             )
         ]
+    # Only CUDA versions the framework ships wheels for can be locked.
+    builds = answers["__cuda_builds"][answers["framework"]]
+    if answers["gpu"] != "no" and answers["gpu"] not in builds:
+        return [
+            error(
+                "gpu",
+                f"is not a CUDA version {answers['framework']} ships wheels for",
+                f"choose one of {', '.join(builds)}, or gpu=no",
+            )
+        ]
     return []
 
 

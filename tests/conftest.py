@@ -164,7 +164,7 @@ PROJECT_TEMPLATE = next(TEMPLATE.glob("{{cookiecutter.*"))
 DEFAULT_ANSWERS = {
     "project_name": "My ML Project", "project_slug": DEFAULT_SLUG, "package_name": "my_ml_project",
     "python_version": "3.11", "env_manager": "venv", "lock_tool": "pip-tools", "docker": True,
-    "gpu": "no", "ci": "github", "exercises": False, "__cuda_version": "",
+    "gpu": "no", "ci": "github", "exercises": False, "__cuda_version": "", "framework": "none",
     "__pip_tools_version": OPTIONS["__pip_tools_version"], "__uv_version": OPTIONS["__uv_version"],
 }  # fmt: skip
 

@@ -38,6 +38,19 @@ SUPPORTED = {
     "exercises": {"exercises": "yes"},
     **{f"license-{name}": {"license": name} for name in choices("license")},
     "custom-names": {"project_name": "Jet Engine", "package_name": "jet_engine_core"},
+    # Every framework with and without its GPU variant, for each lock tool and env manager.
+    **{
+        f"{framework}-gpu{gpu}-{lock_tool}-{env_manager}": {
+            "framework": framework,
+            "gpu": gpu,
+            "lock_tool": lock_tool,
+            "env_manager": env_manager,
+        }
+        for framework in ("pytorch", "jax")
+        for gpu in ("no", "13.0")
+        for lock_tool in choices("lock_tool")
+        for env_manager in choices("env_manager")
+    },
 }
 ALWAYS = [
     ".cruft.json", ".gitignore", ".python-version", "LICENSE", "Makefile", "README.md",

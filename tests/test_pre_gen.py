@@ -51,11 +51,18 @@ UNSUPPORTED = {
         {"gpu": "12.4", "docker": "no", "env_manager": "venv"},
         "ERROR: gpu '12.4' needs a CUDA runtime",
     ),
+    "pytorch-cuda-11.8": ({"framework": "pytorch", "gpu": "11.8"},
+                          "ERROR: gpu '11.8' is not a CUDA version pytorch ships wheels for"),
+    "pytorch-cuda-12.4": ({"framework": "pytorch", "gpu": "12.4"},
+                          "ERROR: gpu '12.4' is not a CUDA version pytorch ships wheels for"),
+    "jax-cuda-11.8": ({"framework": "jax", "gpu": "11.8"},
+                      "ERROR: gpu '11.8' is not a CUDA version jax ships wheels for"),
 }  # fmt: skip
 BAD_CHOICES = {
     "lock-tool": {"lock_tool": "poetry"},
     "env-manager": {"env_manager": "pixi"},
     "gpu-yes": {"gpu": "yes"},
+    "framework-tensorflow": {"framework": "tensorflow"},
     "cuda-unsupported": {"gpu": "10.2"},
 }
 

@@ -108,6 +108,64 @@ def test_uv_locks_an_image_lock_for_linux(tools: ToolsProject) -> None:
     assert "--universal" not in command
 
 
+@pytest.mark.parametrize(
+    ("lock_tool", "flags"),
+    [
+        ("uv", ["--torch-backend", "cpu"]),
+        ("pip-tools", ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]),
+    ],
+)
+def test_a_pytorch_cpu_lock_takes_torch_from_the_cpu_index(
+    tools: ToolsProject, lock_tool: str, flags: list[str]
+) -> None:
+    """uv asks PyTorch's CPU index for the torch family only; pip-compile adds it as an
+    extra index (its lines stay out of the lock: --no-emit-index-url)."""
+    tools.answer(lock_tool=lock_tool, framework="pytorch")
+    command = tools.module("lock").compile_command(
+        TOOL, "requirements.in", "requirements.txt", False, []
+    )
+    assert command[-2:] == flags
+
+
+@pytest.mark.parametrize(("cuda", "backend"), [("12.8", "cu128"), ("13.0", None)])
+def test_a_pytorch_gpu_lock_uses_pytorchs_index_only_for_cuda_12(
+    tools: ToolsProject, cuda: str, backend: str | None
+) -> None:
+    """torch's CUDA 13 builds are on the package index (requirements-gpu.in pins
+    cuda-toolkit); its CUDA 12 builds only on PyTorch's cu12X index."""
+    tools.answer(lock_tool="uv", framework="pytorch", docker=True, gpu=cuda, __cuda_version=cuda)
+    command = tools.module("lock").compile_command(
+        TOOL, "requirements-gpu.in", "requirements-gpu.txt", False, []
+    )
+    assert ("--torch-backend" in command) == bool(backend)
+    assert backend is None or command[command.index("--torch-backend") + 1] == backend
+
+
+def test_other_frameworks_lock_from_the_package_index_alone(tools: ToolsProject) -> None:
+    tools.answer(lock_tool="uv", framework="jax")
+    command = tools.module("lock").compile_command(
+        TOOL, "requirements.in", "requirements.txt", False, []
+    )
+    assert "--torch-backend" not in command and "--extra-index-url" not in command
+
+
+def test_an_unreachable_pytorch_index_is_one_line_before_resolving(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listens on the discard port: the refusal is real and immediate."""
+    tools.answer(framework="pytorch")
+    lock = tools.module("lock")
+    monkeypatch.setattr(lock, "PYTORCH_INDEX", "http://127.0.0.1:9/whl/")
+    with pytest.raises(lock.ToolError) as refused:
+        lock.refuse_unreachable_torch_index("requirements.txt")
+    assert str(refused.value).startswith("cannot reach http://127.0.0.1:9/whl/cpu/torch/ (")
+    assert "requirements.txt takes torch's cpu build from PyTorch's wheel index" in str(
+        refused.value
+    )
+    assert refused.value.fix == "check the network or proxy, then run `invoke lock` again"
+    lock.refuse_unreachable_torch_index("requirements-dev.txt")  # no torch index: no probe
+
+
 def test_the_pinned_tool_version_comes_from_the_dev_lock(tools: ToolsProject) -> None:
     """Without requirements-dev.txt (or without the tool in it) the template's version."""
     tools.answer(lock_tool="uv", __uv_version="0.1.0")

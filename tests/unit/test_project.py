@@ -24,6 +24,24 @@ def test_default_answers_give_the_default_facts(tools: ToolsProject) -> None:
     assert project.LOCK_TOOL_VERSION == OPTIONS["__pip_tools_version"]
     assert project.IMAGE_LOCKS == ()
     assert project.ALL_LOCKS == project.LOCKS
+    assert project.FRAMEWORK == "none" and project.TORCH_BACKENDS == {}
+
+
+@pytest.mark.parametrize(
+    ("cuda", "backends"),
+    [
+        ("", {"requirements.txt": "cpu"}),
+        ("12.6", {"requirements.txt": "cpu", "requirements-gpu.txt": "cu126"}),
+        ("13.2", {"requirements.txt": "cpu"}),
+    ],
+)
+def test_pytorch_locks_name_their_pytorch_index(
+    tools: ToolsProject, cuda: str, backends: dict
+) -> None:
+    """The CPU lock's torch comes from the cpu index; a CUDA 12 GPU lock's from cu12X."""
+    tools.answer(framework="pytorch", gpu=cuda or "no", __cuda_version=cuda)
+    project = tools.module("project")
+    assert project.FRAMEWORK == "pytorch" and project.TORCH_BACKENDS == backends
 
 
 @pytest.mark.parametrize(
@@ -36,6 +54,7 @@ def test_default_answers_give_the_default_facts(tools: ToolsProject) -> None:
         ("docker", False, "DOCKER", False),
         ("exercises", True, "EXERCISES", True),
         ("__cuda_version", "12.4", "CUDA_VERSION", "12.4"),
+        ("framework", "jax", "FRAMEWORK", "jax"),
     ],
 )
 def test_each_answer_sets_its_fact(

@@ -28,7 +28,9 @@ from .project import (
     IMAGE_LOCKS,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
+    PYTORCH_INDEX,
     ROOT,
+    TORCH_BACKENDS,
     ToolError,
     wanted_python,
 )
@@ -81,6 +83,10 @@ def compile_command(
         command = [str(tool), in_file, "--output-file", lock, "--generate-hashes"]
         command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
         command += ["--no-emit-find-links", "--no-emit-trusted-host", "--quiet"]
+    backend = TORCH_BACKENDS.get(lock)
+    if backend:  # uv asks PyTorch's index for the torch family only
+        command += ["--torch-backend", backend] if LOCK_TOOL == "uv" else []
+        command += [] if LOCK_TOOL == "uv" else ["--extra-index-url", PYTORCH_INDEX + backend]
     if upgrade:
         command.append("--upgrade")
     for name in upgrade_packages:
@@ -156,6 +162,25 @@ def failure(error: StepFailed, in_name: str) -> ToolError:
     return error
 
 
+def refuse_unreachable_torch_index(lock_name: str, timeout: float = 15) -> None:
+    """One line, before resolving, when PyTorch's index for this lock cannot be reached:
+    the resolvers would otherwise retry for minutes and blame the requirements."""
+    backend = TORCH_BACKENDS.get(lock_name)
+    if not backend:
+        return
+    import urllib.request
+
+    url = f"{PYTORCH_INDEX}{backend}/torch/"
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout)
+    except OSError as error:
+        raise ToolError(
+            f"cannot reach {url} ({error}): {lock_name} takes torch's {backend} build from "
+            "PyTorch's wheel index",
+            "check the network or proxy, then run `invoke lock` again",
+        ) from None
+
+
 def lock_one(tool: Path, lock_name: str, in_name: str, command: list[str], env: dict) -> None:
     print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
     started = time.monotonic()
@@ -179,6 +204,7 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     for lock_name, in_name in ALL_LOCKS:
         if (lock_name, in_name) in IMAGE_LOCKS and skipped_here(lock_name):
             continue
+        refuse_unreachable_torch_index(lock_name)
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
         lock_one(tool, lock_name, in_name, command, env)
 

@@ -30,7 +30,9 @@ from .project import (
     LOCK_TOOL,
     LOCKS,
     PROJECT_INSTALL_ARGS,
+    PYTORCH_INDEX,
     ROOT,
+    TORCH_BACKENDS,
     VENV,
     ToolError,
     venv_python,
@@ -103,6 +105,16 @@ def installer() -> list[str]:
     return [*pip, "--no-compile"] if lazy else pip
 
 
+def torch_index_args() -> list[str]:
+    """Where the CPU lock's torch family is found (framework=pytorch): PyTorch's index."""
+    backend = TORCH_BACKENDS.get(LOCKS[0][0])
+    if not backend:
+        return []
+    if LOCK_TOOL == "uv":
+        return ["--torch-backend", backend]
+    return ["--extra-index-url", PYTORCH_INDEX + backend]
+
+
 def uninstaller() -> list[str]:
     if LOCK_TOOL == "uv":
         return [str(tool_executable()), "pip", "uninstall", "--python", str(venv_python())]
@@ -116,7 +128,7 @@ def build_commands(python: str) -> list[list[str]]:
         create = [python, "-m", "venv", str(VENV)]
     return [
         create,
-        [*installer(), "--require-hashes", *LOCK_REQUIREMENT_ARGS],
+        [*installer(), "--require-hashes", *torch_index_args(), *LOCK_REQUIREMENT_ARGS],
         [*installer(), *PROJECT_INSTALL_ARGS],
     ]
 
@@ -137,7 +149,8 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
         with tempfile.TemporaryDirectory(prefix="make-env-") as scratch:
             wanted = Path(scratch) / "requirements-sync.txt"
             wanted.write_text("".join(f"{pin.line}\n" for pin in diff.install), encoding="utf-8")
-            command = [*installer(), "--no-deps", "--require-hashes", "-r", str(wanted)]
+            command = [*installer(), "--no-deps", "--require-hashes", *torch_index_args()]
+            command += ["-r", str(wanted)]
             run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
     if diff.remove:
         run_step("env", [*uninstaller(), *diff.remove], "removing unlocked packages", cwd=ROOT)

@@ -30,6 +30,10 @@ LOCK_REQUIREMENT_ARGS = tuple(arg for lock_name, _ in LOCKS for arg in ("-r", lo
 # no unpinned backend is fetched.
 PROJECT_INSTALL_ARGS = ("--no-deps", "--no-build-isolation", "--no-index", "--editable", ".")
 DEV_LOCK = ROOT / "requirements-dev.txt"
+# PyTorch's own wheel indexes, one per build (cpu, cu128...): with framework=pytorch,
+# `invoke lock` takes the torch family from there and everything else from the
+# package index.
+PYTORCH_INDEX = "https://download.pytorch.org/whl/"
 VENV = ROOT / ".venv"
 PYTHON_VERSION_FILE = ROOT / ".python-version"
 
@@ -96,9 +100,26 @@ def _facts_from(given: dict) -> dict[str, object]:
         # The lock tool version a fresh clone bootstraps before requirements-dev.txt
         # exists; once it does, the version pinned there wins.
         "LOCK_TOOL_VERSION": given["__uv_version" if lock_tool == "uv" else "__pip_tools_version"],
+        "FRAMEWORK": given.get("framework", "none"),
+        "TORCH_BACKENDS": _torch_backends(given),
         "IMAGE_LOCKS": image_locks,
         "ALL_LOCKS": LOCKS + image_locks,
     }
+
+
+def _torch_backends(given: dict) -> dict[str, str]:
+    """Lock name -> the PyTorch index build its torch family comes from (pytorch only).
+
+    The CPU lock takes the CPU build; torch's CUDA 13 builds are on the package
+    index (requirements-gpu.in pins cuda-toolkit), CUDA 12 ones on cu12X only.
+    """
+    if given.get("framework") != "pytorch":
+        return {}
+    backends = {"requirements.txt": "cpu"}
+    cuda = given["__cuda_version"]
+    if cuda and int(cuda.split(".")[0]) < 13:
+        backends["requirements-gpu.txt"] = "cu" + cuda.replace(".", "")
+    return backends
 
 
 def __getattr__(name: str) -> object:
