@@ -136,9 +136,10 @@ def check_combinations(answers: dict) -> list[str]:
                 "answer yes to docker, or use env_manager=conda, or gpu=no",
             )
         ]
-    # Only CUDA versions the framework ships wheels for can be locked.
-    builds = answers["__cuda_builds"][answers["framework"]]
-    if answers["gpu"] != "no" and answers["gpu"] not in builds:
+    # Only CUDA versions the framework ships wheels for can be locked (without a
+    # framework, every offered CUDA runtime can).
+    builds = answers["__cuda_builds"].get(answers["framework"])
+    if builds and answers["gpu"] != "no" and answers["gpu"] not in builds:
         return [
             error(
                 "gpu",

@@ -9,12 +9,11 @@ by the project's lock tool directly.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import bake_into, run, tool
+from conftest import bake_into, project_module, run, tool
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +22,11 @@ GUARD_SECONDS = 600  # a guard against a hang, not a speed requirement
 
 
 def pins(lock: Path) -> dict[str, str]:
-    """name -> version of each `name==version` line (the first, where markers split one)."""
+    """name -> version, read by the project's own lock reader (the first line, where
+    markers split one package into several)."""
     found: dict[str, str] = {}
-    for name, version in re.findall(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", lock.read_text(), re.M):
-        found.setdefault(name.lower(), version)
+    for entry in project_module(lock.parent, "lockfile").read_lock(lock):
+        found.setdefault(entry.name, entry.pinned_version)
     return found
 
 

@@ -83,15 +83,23 @@ def compile_command(
         command = [str(tool), in_file, "--output-file", lock, "--generate-hashes"]
         command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
         command += ["--no-emit-find-links", "--no-emit-trusted-host", "--quiet"]
-    backend = TORCH_BACKENDS.get(lock)
-    if backend:  # uv asks PyTorch's index for the torch family only
-        command += ["--torch-backend", backend] if LOCK_TOOL == "uv" else []
-        command += [] if LOCK_TOOL == "uv" else ["--extra-index-url", PYTORCH_INDEX + backend]
+    command += torch_index_args(lock)
     if upgrade:
         command.append("--upgrade")
     for name in upgrade_packages:
         command += ["--upgrade-package", name]
     return command
+
+
+def torch_index_args(lock_name: str) -> list[str]:
+    """Where this lock's torch family comes from (framework=pytorch), for the lock tool and
+    for installs alike: uv asks PyTorch's index for the torch family only."""
+    backend = TORCH_BACKENDS.get(lock_name)
+    if not backend:
+        return []
+    if LOCK_TOOL == "uv":
+        return ["--torch-backend", backend]
+    return ["--extra-index-url", PYTORCH_INDEX + backend]
 
 
 def skipped_here(lock_name: str) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import env_diff, lockfile
 from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
 from .find_python import find_python
-from .lock import lock, tool_executable
+from .lock import lock, tool_executable, torch_index_args
 from .project import (
     ENV_MANAGER,
     EXIT_OK,
@@ -30,9 +30,7 @@ from .project import (
     LOCK_TOOL,
     LOCKS,
     PROJECT_INSTALL_ARGS,
-    PYTORCH_INDEX,
     ROOT,
-    TORCH_BACKENDS,
     VENV,
     ToolError,
     venv_python,
@@ -105,16 +103,6 @@ def installer() -> list[str]:
     return [*pip, "--no-compile"] if lazy else pip
 
 
-def torch_index_args() -> list[str]:
-    """Where the CPU lock's torch family is found (framework=pytorch): PyTorch's index."""
-    backend = TORCH_BACKENDS.get(LOCKS[0][0])
-    if not backend:
-        return []
-    if LOCK_TOOL == "uv":
-        return ["--torch-backend", backend]
-    return ["--extra-index-url", PYTORCH_INDEX + backend]
-
-
 def uninstaller() -> list[str]:
     if LOCK_TOOL == "uv":
         return [str(tool_executable()), "pip", "uninstall", "--python", str(venv_python())]
@@ -128,7 +116,7 @@ def build_commands(python: str) -> list[list[str]]:
         create = [python, "-m", "venv", str(VENV)]
     return [
         create,
-        [*installer(), "--require-hashes", *torch_index_args(), *LOCK_REQUIREMENT_ARGS],
+        [*installer(), "--require-hashes", *torch_index_args(LOCKS[0][0]), *LOCK_REQUIREMENT_ARGS],
         [*installer(), *PROJECT_INSTALL_ARGS],
     ]
 
@@ -149,7 +137,12 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
         with tempfile.TemporaryDirectory(prefix="make-env-") as scratch:
             wanted = Path(scratch) / "requirements-sync.txt"
             wanted.write_text("".join(f"{pin.line}\n" for pin in diff.install), encoding="utf-8")
-            command = [*installer(), "--no-deps", "--require-hashes", *torch_index_args()]
+            command = [
+                *installer(),
+                "--no-deps",
+                "--require-hashes",
+                *torch_index_args(LOCKS[0][0]),
+            ]
             command += ["-r", str(wanted)]
             run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
     if diff.remove:
