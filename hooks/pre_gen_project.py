@@ -126,16 +126,6 @@ def check_python(version: str) -> list[str]:
 
 
 def check_combinations(answers: dict) -> list[str]:
-    # The CUDA runtime must come from somewhere: the gpu image stage or conda's
-    # nvidia channel. A bare venv cannot provide it.
-    if answers["gpu"] != "no" and not answers["docker"] and answers["env_manager"] != "conda":
-        return [
-            error(
-                "gpu",
-                "needs a CUDA runtime, but docker is off and env_manager=venv",
-                "answer yes to docker, or use env_manager=conda, or gpu=no",
-            )
-        ]
     # Only CUDA versions the framework ships wheels for can be locked (without a
     # framework, every offered CUDA runtime can).
     builds = answers["__cuda_builds"].get(answers["framework"])

@@ -35,6 +35,8 @@ SUPPORTED = {
     "gpu-docker": {"gpu": "12.1"},
     "conda": {"env_manager": "conda"},
     "conda-gpu-no-docker": {"env_manager": "conda", "gpu": "12.4", "docker": "no"},
+    # A GPU env without images: `make env GPU=1` installs requirements-gpu.txt.
+    "venv-gpu-no-docker": {"gpu": "12.4", "docker": "no"},
     "exercises": {"exercises": "yes"},
     **{f"license-{name}": {"license": name} for name in choices("license")},
     "custom-names": {"project_name": "Jet Engine", "package_name": "jet_engine_core"},
@@ -65,7 +67,7 @@ OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
     "Dockerfile": lambda a: a["docker"],
     ".dockerignore": lambda a: a["docker"],
     "tools/container.py": lambda a: a["docker"],
-    "requirements-gpu.in": lambda a: a["docker"] and a["gpu"] != "no",
+    "requirements-gpu.in": lambda a: a["gpu"] != "no",
     ".github/workflows/ci.yml": lambda a: a["ci"] == "github",
     "EXERCISES.md": lambda a: a["exercises"],
     "tools/check_exercises.py": lambda a: a["exercises"],

@@ -47,10 +47,6 @@ UNSUPPORTED = {
     "python-trailing-newline": ({"python_version": "3.11\n"}, "ERROR: python_version '3.11\\n'"),
     "python-too-old": ({"python_version": "3.9"}, "ERROR: python_version '3.9' is not supported"),
     "python-two": ({"python_version": "2.7"}, "ERROR: python_version '2.7' is not supported"),
-    "gpu-without-runtime": (
-        {"gpu": "12.4", "docker": "no", "env_manager": "venv"},
-        "ERROR: gpu '12.4' needs a CUDA runtime",
-    ),
     "pytorch-cuda-11.8": ({"framework": "pytorch", "gpu": "11.8"},
                           "ERROR: gpu '11.8' is not a CUDA version pytorch ships wheels for"),
     "pytorch-cuda-12.4": ({"framework": "pytorch", "gpu": "12.4"},

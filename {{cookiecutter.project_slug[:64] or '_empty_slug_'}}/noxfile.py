@@ -15,13 +15,15 @@ import nox
 # nox imports this file by path: the folder that holds the tools package is not on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from tools.lock import torch_index_args  # noqa: E402
 from tools.project import (  # noqa: E402
     DEV_LOCK,
-    LOCK_REQUIREMENT_ARGS,
     LOCKS,
     PROJECT_INSTALL_ARGS,
     ROOT,
+    env_locks,
     python_minor,
+    requirement_args,
     wanted_python,
 )
 
@@ -46,9 +48,11 @@ def refuse_missing_locks(session: nox.Session) -> None:
 
 
 def install_locked(session: nox.Session) -> None:
-    """Install the locks hash-checked, then the project as `make env` does."""
+    """Install the CPU env's locks hash-checked (runners have no GPU), then the project
+    as `make env` does."""
     refuse_missing_locks(session)
-    session.install("--require-hashes", *LOCK_REQUIREMENT_ARGS)
+    locks = env_locks("cpu")
+    session.install("--require-hashes", *torch_index_args(locks[0]), *requirement_args(locks))
     session.install(*PROJECT_INSTALL_ARGS)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,22 +83,23 @@ def test_checks_table_order_and_opt_in_checks(tools: ToolsProject) -> None:
     """The checks in the order they run; `imports` and `files` need their flags."""
     check_env = tools.module("check_env")
     assert list(check_env.CHECKS) == [
-        "isolated", "python", "locked", "extras", "consistent", "fresh", "imports", "files",
+        "isolated", "python", "locked", "extras", "consistent", "fresh", "gpu", "imports", "files",
     ]  # fmt: skip
     assert check_env.CHECKS["files"] is check_env.check_files
     assert check_env.OPT_IN == {"imports": "imports", "files": "deep"}
 
 
 def test_add_arguments_defaults_and_selection(tools: ToolsProject) -> None:
-    """Defaults select the six default checks; --deep adds `files`; --only narrows."""
+    """Defaults select the seven default checks; --deep adds `files`; --only narrows."""
     check_env = tools.module("check_env")
     parser = parser_for(tools)
     args = parser.parse_args([])
     assert (args.json, args.strict, args.imports, args.deep, args.only, args.lock) == (
         False, False, False, False, None, None,
     )  # fmt: skip
+    assert args.expect_gpu is False
     assert check_env.selected(args) == [
-        "isolated", "python", "locked", "extras", "consistent", "fresh",
+        "isolated", "python", "locked", "extras", "consistent", "fresh", "gpu",
     ]  # fmt: skip
     assert check_env.selected(parser.parse_args(["--deep"]))[-1] == "files"
     narrowed = parser.parse_args(["--only", "fresh", "--only", "python", "--imports"])
@@ -152,3 +155,86 @@ def test_missing_lock_file_is_a_tool_error(tools: ToolsProject) -> None:
     assert str(error.value) == (
         f"lock file {tools.root / 'absent.txt'} not found; run `invoke lock`"
     )
+
+
+def gpu_context(
+    installed: dict[str, str], variant: str, expect_gpu: bool = False
+) -> SimpleNamespace:
+    """What check_gpu reads of a Context: the installed versions, the variant, the flag."""
+    return SimpleNamespace(conda=None, installed=installed, variant=variant, expect_gpu=expect_gpu)
+
+
+def test_a_cpu_env_with_a_cuda_wheel_fails_gpu(tools: ToolsProject) -> None:
+    tools.answer(gpu="13.0", __cuda_version="13.0", framework="jax")
+    check_env = tools.module("check_env")
+    clean = check_env.check_gpu(gpu_context({"jax": "0.10.2"}, "cpu"))
+    assert (clean.status, clean.detail) == ("ok", "CPU env: no CUDA wheels")
+    drifted = check_env.check_gpu(gpu_context({"nvidia-cuda-runtime": "13.0.96"}, "cpu"))
+    assert drifted.status == "FAIL"
+    assert [str(problem) for problem in drifted.problems] == [
+        "nvidia-cuda-runtime: expected no CUDA wheel in the CPU env, found nvidia-cuda-runtime "
+        "13.0.96; fix: run `make env` (it removes what no lock names); for the GPU env, "
+        "`make env GPU=1`"
+    ]
+
+
+def test_expect_gpu_in_the_cpu_env_says_how_to_build_the_gpu_env(tools: ToolsProject) -> None:
+    tools.answer(gpu="13.0", __cuda_version="13.0")
+    result = tools.module("check_env").check_gpu(gpu_context({}, "cpu", expect_gpu=True))
+    assert result.status == "FAIL"
+    assert str(result.problems[0]) == (
+        "GPU: expected a GPU env, found the CPU env (requirements.txt); "
+        "fix: build the GPU env: `make env GPU=1`"
+    )
+
+
+def test_a_gpu_env_compares_its_frameworks_cuda_with_the_locked_one(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools.answer(gpu="13.0", __cuda_version="13.0", framework="jax")
+    check_env = tools.module("check_env")
+    monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: [])
+    env = {"jax-cuda13-plugin": "0.10.2", "nvidia-cuda-runtime": "13.0.96"}
+    ok = check_env.check_gpu(gpu_context(env, "gpu"))
+    assert (ok.status, ok.detail) == (
+        "ok",
+        "GPU env: CUDA 13.0 (jax-cuda13-plugin, nvidia-cuda-runtime 13.0.96); no GPU visible",
+    )
+    other = {"jax-cuda13-plugin": "0.10.2", "nvidia-cuda-runtime": "13.2.51"}
+    wrong = check_env.check_gpu(gpu_context(other, "gpu"))
+    assert wrong.status == "FAIL"
+    assert str(wrong.problems[0]).startswith(
+        "CUDA: expected 13.0 (the gpu answer), found 13.2; fix: run `make env`"
+    )
+
+
+def test_expect_gpu_fails_with_one_line_when_no_gpu_is_visible(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools.answer(gpu="13.0", __cuda_version="13.0")
+    check_env = tools.module("check_env")
+    env = {"nvidia-cuda-runtime": "13.0.96"}
+    monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: [])
+    missing = check_env.check_gpu(gpu_context(env, "gpu", expect_gpu=True))
+    assert [str(problem) for problem in missing.problems] == [
+        "no GPU visible; fix: check the driver (`nvidia-smi`), `docker run --gpus all`, "
+        "and CUDA_VISIBLE_DEVICES"
+    ]
+    monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: ["GPU 0: NVIDIA L4"])
+    seen = check_env.check_gpu(gpu_context(env, "gpu", expect_gpu=True))
+    assert seen.status == "ok" and seen.detail.endswith("; 1 GPU(s): GPU 0: NVIDIA L4")
+
+
+def test_default_locks_of_an_env_built_as_the_gpu_env(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make env GPU=1` left its locks in the env's stamp: check-env checks against those."""
+    tools.answer(gpu="13.0", __cuda_version="13.0")
+    check_env = tools.module("check_env")
+    monkeypatch.delenv("REPRO_LOCKS", raising=False)
+    prefix = tools.root / ".venv"
+    prefix.mkdir()
+    names = ["requirements.txt", "requirements-gpu.txt", "requirements-dev.txt"]
+    (prefix / tools.module("env_swap").STAMP).write_text(json.dumps({"lock_files": names}))
+    monkeypatch.setattr(check_env.sys, "prefix", str(prefix))
+    assert check_env.default_locks(False) == [tools.root / name for name in names]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,9 @@ def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     make_env = tools.module("make_env")
     venv = str(tools.root.resolve() / ".venv")
-    create, locks, project = make_env.build_commands("/usr/bin/python3.11")
+    create, locks, project = make_env.build_commands(
+        "/usr/bin/python3.11", make_env.project_locks("cpu")
+    )
     assert create == ["/usr/bin/python3.11", "-m", "venv", venv]
     assert locks == [
         *make_env.installer(), "--require-hashes",
@@ -160,6 +163,61 @@ def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
 def test_uv_build_makes_the_venv_with_uv(tools: ToolsProject) -> None:
     tools.answer(lock_tool="uv")
     uv = str(cached_uv(tools))
-    create = tools.module("make_env").build_commands("/usr/bin/python3.11")[0]
+    make_env = tools.module("make_env")
+    create = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("cpu"))[0]
     assert create == [uv, "venv", "--quiet", "--python", "/usr/bin/python3.11",
                       str(tools.root.resolve() / ".venv")]  # fmt: skip
+
+
+def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(
+    tools: ToolsProject,
+) -> None:
+    """torch's CUDA 12.6 build: the GPU lock (a whole runtime lock) from PyTorch's cu126 index."""
+    tools.answer(framework="pytorch", gpu="12.6", __cuda_version="12.6")
+    make_env = tools.module("make_env")
+    locks = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("gpu"))[1]
+    assert locks == [
+        *make_env.installer(), "--require-hashes",
+        "--extra-index-url", "https://download.pytorch.org/whl/cu126",
+        "-r", "requirements-gpu.txt", "-r", "requirements-dev.txt",
+    ]  # fmt: skip
+
+
+def stamp_locks(tools: ToolsProject, *names: str) -> None:
+    """A .venv whose build record names these locks, as `make env` leaves it."""
+    (tools.root / ".venv").mkdir(exist_ok=True)
+    record = {"lock_files": list(names)}
+    (tools.root / ".venv" / tools.module("env_swap").STAMP).write_text(json.dumps(record))
+
+
+def test_the_variant_is_the_flag_else_what_the_env_was_built_as(tools: ToolsProject) -> None:
+    """CPU at first; `--gpu` once, and later runs keep the GPU env until `--cpu`."""
+    tools.answer(gpu="13.0", __cuda_version="13.0")
+    make_env = tools.module("make_env")
+    assert make_env.chosen_variant(gpu=False, cpu=False) == "cpu"
+    assert make_env.chosen_variant(gpu=True, cpu=False) == "gpu"
+    stamp_locks(tools, "requirements.txt", "requirements-gpu.txt", "requirements-dev.txt")
+    assert make_env.chosen_variant(gpu=False, cpu=False) == "gpu"
+    assert make_env.chosen_variant(gpu=False, cpu=True) == "cpu"
+    stamp_locks(tools, "requirements.txt", "requirements-dev.txt")
+    assert make_env.chosen_variant(gpu=False, cpu=False) == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("gpu", "platform", "message"),
+    [
+        ("no", "linux", "this project has no GPU variant (its gpu answer is no); run `make env`"),
+        ("13.0", "darwin", "the GPU env's CUDA wheels exist for Linux only, not darwin; "),
+    ],
+)
+def test_a_gpu_env_is_refused_where_it_cannot_be_built(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch, gpu: str, platform: str, message: str
+) -> None:
+    tools.answer(gpu=gpu, __cuda_version="" if gpu == "no" else gpu)
+    make_env = tools.module("make_env")
+    monkeypatch.setattr(make_env.sys, "platform", platform)
+    with pytest.raises(make_env.ToolError) as error:
+        make_env.chosen_variant(gpu=True, cpu=False)
+    assert str(error.value).startswith(message)
+    with pytest.raises(make_env.ToolError, match="--gpu and --cpu ask for two envs"):
+        make_env.chosen_variant(gpu=True, cpu=True)

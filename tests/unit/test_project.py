@@ -22,7 +22,7 @@ def test_default_answers_give_the_default_facts(tools: ToolsProject) -> None:
     assert project.DOCKER is True and project.EXERCISES is False
     assert project.CUDA_VERSION == ""
     assert project.LOCK_TOOL_VERSION == OPTIONS["__pip_tools_version"]
-    assert project.IMAGE_LOCKS == ()
+    assert project.GPU is False
     assert project.ALL_LOCKS == project.LOCKS
     assert project.FRAMEWORK == "none" and project.TORCH_BACKENDS == {}
 
@@ -70,18 +70,37 @@ def test_lock_tool_version_follows_the_lock_tool(tools: ToolsProject) -> None:
     assert tools.module("project").LOCK_TOOL_VERSION == "0.9.9"
 
 
-def test_image_locks_need_docker_and_a_gpu(tools: ToolsProject) -> None:
-    """With docker and a GPU the GPU lock is an image lock, and the last of all locks."""
-    tools.answer(docker=True, gpu="12.4")
+@pytest.mark.parametrize("docker", [True, False])
+def test_a_gpu_answer_adds_the_gpu_lock_with_or_without_docker(
+    tools: ToolsProject, docker: bool
+) -> None:
+    """The GPU lock is the last of all locks; `make env GPU=1` needs no image."""
+    tools.answer(docker=docker, gpu="12.4")
     project = tools.module("project")
-    assert project.IMAGE_LOCKS == (("requirements-gpu.txt", "requirements-gpu.in"),)
-    assert project.ALL_LOCKS == project.LOCKS + project.IMAGE_LOCKS
+    assert project.GPU is True
+    assert project.ALL_LOCKS == (*project.LOCKS, ("requirements-gpu.txt", "requirements-gpu.in"))
 
 
-def test_a_gpu_without_docker_has_no_image_locks(tools: ToolsProject) -> None:
-    tools.answer(docker=False, gpu="12.4")
+@pytest.mark.parametrize(
+    ("framework", "gpu_runtime"),
+    [
+        ("none", ("requirements.txt", "requirements-gpu.txt")),
+        ("jax", ("requirements.txt", "requirements-gpu.txt")),
+        ("pytorch", ("requirements-gpu.txt",)),  # torch's CUDA build replaces its CPU build
+    ],
+)
+def test_env_locks_of_each_variant(
+    tools: ToolsProject, framework: str, gpu_runtime: tuple[str, ...]
+) -> None:
+    tools.answer(framework=framework, gpu="13.0", __cuda_version="13.0")
     project = tools.module("project")
-    assert project.IMAGE_LOCKS == () and project.ALL_LOCKS == project.LOCKS
+    assert project.runtime_locks("cpu") == ("requirements.txt",)
+    assert project.runtime_locks("gpu") == gpu_runtime
+    assert project.env_locks("cpu") == ("requirements.txt", "requirements-dev.txt")
+    assert project.env_locks("gpu") == (*gpu_runtime, "requirements-dev.txt")
+    assert project.requirement_args(project.env_locks("cpu")) == [
+        "-r", "requirements.txt", "-r", "requirements-dev.txt",
+    ]  # fmt: skip
 
 
 def test_an_unknown_fact_is_an_attribute_error(tools: ToolsProject) -> None:

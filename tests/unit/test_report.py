@@ -14,8 +14,8 @@ import pytest
 
 from conftest import ToolsProject
 
-KEYS = {"created", "python", "implementation", "platform", "prefix", "image", "cuda", "locks",
-        "packages"}  # fmt: skip
+KEYS = {"created", "python", "implementation", "platform", "prefix", "image", "variant", "cuda",
+        "cudnn", "cuda_driver", "devices", "locks", "packages"}  # fmt: skip
 
 
 def base_report() -> dict:
@@ -26,7 +26,11 @@ def base_report() -> dict:
         "platform": "Linux-x86_64",
         "prefix": "/a/.venv",
         "image": "",
+        "variant": "cpu",
         "cuda": None,
+        "cudnn": None,
+        "cuda_driver": None,
+        "devices": [],
         "locks": {"requirements.txt": "aaa"},
         "packages": {"numpy": "1.26.4", "pandas": "2.2.0"},
     }
@@ -48,6 +52,10 @@ def test_collect_records_this_interpreter_and_its_packages(
     assert report["implementation"] == platform.python_implementation()
     assert report["platform"] == f"{platform.system()}-{platform.machine()}"
     assert report["prefix"] == sys.prefix and report["image"] == "" and report["cuda"] is None
+    # The template's test env is a CPU env with no GPU: nothing CUDA to record.
+    assert (report["variant"], report["cudnn"], report["cuda_driver"], report["devices"]) == (
+        "cpu", None, None, [],
+    )  # fmt: skip
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report["created"])
     assert report["packages"]["pytest"] == metadata.version("pytest")
     assert list(report["packages"]) == sorted(report["packages"])
@@ -71,10 +79,18 @@ def test_the_same_report_has_no_differences(tools: ToolsProject) -> None:
 
 
 def test_informational_fields_do_not_count(tools: ToolsProject) -> None:
-    """When, where and on which GPU driver or image a report was made: not a difference."""
+    """When, where and on which GPUs, driver or image a report was made: not a difference."""
     mine = {**base_report(), "created": "2025-05-05T00:00:00Z", "prefix": "/b/.venv",
-            "cuda": "550.54", "image": "other:tag"}  # fmt: skip
+            "cuda_driver": "550.54", "devices": ["GPU 0: A100"], "image": "other:tag"}  # fmt: skip
     assert list(tools.module("report").differences(mine, base_report())) == []
+
+
+def test_variant_and_cuda_count(tools: ToolsProject) -> None:
+    """A GPU env's report differs from a CPU env's, and CUDA 13.0 from 12.8."""
+    gpu = {**base_report(), "variant": "gpu", "cuda": "13.0", "cudnn": "9.28.1.4"}
+    assert list(tools.module("report").differences(gpu, base_report())) == [
+        "cuda: None -> 13.0", "cudnn: None -> 9.28.1.4", "variant: cpu -> gpu",
+    ]  # fmt: skip
 
 
 def test_differences_read_other_to_mine(tools: ToolsProject) -> None:
@@ -141,7 +157,7 @@ def test_run_writes_the_report_where_told(
     assert set(written) == KEYS and written["python"] == platform.python_version()
     assert capsys.readouterr().out == (
         f"report: wrote {output} ({len(written['packages'])} packages, "
-        f"Python {platform.python_version()})\n"
+        f"Python {platform.python_version()}, CPU env)\n"
     )
 
 

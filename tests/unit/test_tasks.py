@@ -107,7 +107,10 @@ def test_a_task_runs_its_verb_with_the_right_python(
     monkeypatch.setattr(tasks.subprocess, "run", fake_run)
     body = tasks.namespace["check-env"].body
     with pytest.raises(tasks.Exit) as exit_:
-        body(None, json=False, strict=True, imports=False, deep=False, only=None, lock=None)
+        body(
+            None, json=False, strict=True, imports=False, deep=False, expect_gpu=False, only=None,
+            lock=None,
+        )  # fmt: skip
     assert exit_.value.code == 1
     assert ran == [[str(python), "-m", "tools", "check-env", "--strict"]]
 

@@ -11,11 +11,15 @@ def test_seeded_example_is_repeatable() -> None:
     assert seeded_example(0) == seeded_example(0)
 
 
-def test_summary_names_python_and_numpy() -> None:
-    """The summary line names the interpreter version and numpy."""
+{% set fw = {"none": "numpy", "pytorch": "torch", "jax": "jax"}[cookiecutter.framework] -%}
+def test_summary_names_python_and_{{ fw }}() -> None:
+    """The summary line names the interpreter version and {{ fw }}{% if cookiecutter.framework != "none" %}, and whether CUDA is available{% endif %}."""
     summary = environment_summary()
     assert sys.version.split()[0] in summary
-    assert "numpy" in summary
+    assert "{{ fw }} " in summary
+{%- if cookiecutter.framework != "none" %}
+    assert "CUDA available: " in summary
+{%- endif %}
 
 
 def test_module_runs() -> None:
@@ -26,4 +30,4 @@ def test_module_runs() -> None:
         text=True,
         check=True,
     )
-    assert "seeded numpy example" in run.stdout
+    assert "seeded {{ fw }} example" in run.stdout

@@ -1,12 +1,15 @@
 """Check that the running environment matches the project's locks: `invoke check-env`.
 
-Checks: isolated, python, locked, extras, consistent, fresh; `imports` with
---imports, `files` with --deep. `locked` also makes sure that each locked
+Checks: isolated, python, locked, extras, consistent, fresh, gpu; `imports`
+with --imports, `files` with --deep. `gpu` knows the env's variant: a CPU env
+carries no CUDA wheel; a GPU env's framework was built for the locked CUDA,
+and with --expect-gpu a GPU must be visible. `locked` also makes sure that each locked
 distribution's top-level modules resolve to its own files, not to a copy that
 PYTHONPATH, a .pth file or the user site puts first (found without importing).
 In a conda env (its prefix has conda-meta/), `isolated`, `locked`, `extras`
 and `fresh` also read conda-meta/*.json and conda-lock.yml (see conda_meta.py).
-The default locks are $REPRO_LOCKS (an image sets it) or requirements.txt and
+The default locks are $REPRO_LOCKS (an image sets it), else those `make env`
+built the env from (the GPU or CPU variant), else requirements.txt and
 requirements-dev.txt. Run by an interpreter outside any env, it prints one
 line naming the project's env. Exit codes: 0 ok, 1 a check failed (or an
 expected error), 2 usage error, 3 unexpected error, 130 interrupted; with
@@ -24,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import dist_files, lockfile
+from . import cuda_state, dist_files, lockfile
 from .env_state import (
     FORCE_REBUILD,
     REBUILD,
@@ -36,14 +39,19 @@ from .env_state import (
     requirement_met,
 )
 from .project import (
+    CUDA_VERSION,
     DEV_LOCK,
     DISTRIBUTION,
     ENV_MANAGER,
     EXIT_FAILED,
     EXIT_OK,
+    FRAMEWORK,
+    GPU,
+    GPU_LOCKS,
     LOCKS,
     ROOT,
     ToolError,
+    env_locks,
     load_pyproject,
     version_matches,
     wanted_python,
@@ -187,6 +195,50 @@ def check_fresh(ctx: Context) -> Result:
     )
 
 
+NO_GPU = Problem(
+    "no GPU visible",
+    fix="check the driver (`nvidia-smi`), `docker run --gpus all`, and CUDA_VISIBLE_DEVICES",
+)
+
+
+def cpu_env_problems(ctx: Context) -> list[Problem]:
+    problems = [
+        Problem(
+            name,
+            "no CUDA wheel in the CPU env",
+            f"{name} {ctx.installed[name]}",
+            "run `make env` (it removes what no lock names)"
+            + ("; for the GPU env, `make env GPU=1`" if GPU else ""),
+        )
+        for name in cuda_state.cuda_wheels(ctx.installed)
+    ]
+    if ctx.expect_gpu:
+        fix = "build the GPU env: `make env GPU=1`" if GPU else "this project has no GPU variant"
+        problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", fix))
+    return problems
+
+
+def check_gpu(ctx: Context) -> Result:
+    if ctx.conda:
+        return Result("gpu", "skip", "conda env: its CUDA is conda-lock.yml's (checked by locked)")
+    if ctx.variant == "cpu":
+        problems = cpu_env_problems(ctx)
+        detail = "" if problems else "CPU env: no CUDA wheels"
+        return Result("gpu", "FAIL" if problems else "ok", detail, problems)
+    found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
+    problems = []
+    if found.version != CUDA_VERSION:
+        problems.append(
+            Problem("CUDA", f"{CUDA_VERSION} (the gpu answer)", found.version or "none", REBUILD)
+        )
+    devices = cuda_state.visible_devices()
+    if ctx.expect_gpu and not devices:
+        problems.append(NO_GPU)
+    seen = f"{len(devices)} GPU(s): {'; '.join(devices)}" if devices else "no GPU visible"
+    detail = f"GPU env: CUDA {found.version or 'none'} ({found.source}); {seen}"
+    return Result("gpu", "FAIL" if problems else "ok", detail, problems)
+
+
 def _import_names() -> list[str]:
     data = load_pyproject()
     if data is None:
@@ -268,6 +320,7 @@ CHECKS: dict[str, Callable[[Context], Result]] = {
     "extras": check_extras,
     "consistent": check_consistent,
     "fresh": check_fresh,
+    "gpu": check_gpu,
     "imports": check_imports,
     "files": check_files,
 }
@@ -315,6 +368,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also verify every installed file of the locked packages against its RECORD hash",
     )
     parser.add_argument(
+        "--expect-gpu",
+        action="store_true",
+        help="fail unless this is the GPU env and a GPU is visible",
+    )
+    parser.add_argument(
         "--only",
         action="append",
         choices=list(CHECKS),
@@ -338,7 +396,18 @@ def default_locks(in_conda: bool) -> list[Path]:
         return [ROOT / name for name in declared]
     # A conda env takes its runtime from conda-lock.yml and only the dev tools
     # from the pip locks (tools/conda_env.py installs it that way).
-    return [DEV_LOCK] if in_conda else [ROOT / lock for lock, _ in LOCKS]
+    if in_conda:
+        return [DEV_LOCK]
+    if GPU and built_as_gpu_env(Path(sys.prefix)):
+        return [ROOT / name for name in env_locks("gpu")]
+    return [ROOT / lock for lock, _ in LOCKS]
+
+
+def built_as_gpu_env(prefix: Path) -> bool:
+    """Whether `make env --gpu` built this env (its stamp names the GPU lock)."""
+    from .env_diff import stamped_locks
+
+    return GPU_LOCKS[0][0] in stamped_locks(prefix)
 
 
 def outside_env(in_conda: bool) -> str | None:
@@ -365,7 +434,9 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
         from . import conda_meta
 
         conda = conda_meta.CondaState.load(prefix, *(lock.resolve() for lock in conda_locks[:1]))
-    return Context([lock.resolve() for lock in locks], args.strict, conda=conda)
+    return Context(
+        [lock.resolve() for lock in locks], args.strict, conda=conda, expect_gpu=args.expect_gpu
+    )
 
 
 def run(args: argparse.Namespace) -> int:

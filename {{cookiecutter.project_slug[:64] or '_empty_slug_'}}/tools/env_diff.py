@@ -95,10 +95,19 @@ def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -
         "lock_tool": LOCK_TOOL,
         "pyproject": lockfile.content_sha256(ROOT / "pyproject.toml"),
         "locks": lockfile.content_sha256(*locks),
+        # Which locks: the variant the env was built as (GPU or CPU), which
+        # `make env` keeps and check-env compares with.
+        "lock_files": [lock.name for lock in locks],
         "versions": versions,
         "unknown": sorted(unknown),
     }
     return json.dumps(record, indent=2, sort_keys=True) + "\n"
+
+
+def stamped_locks(venv: Path) -> list[str]:
+    """The names of the locks the env was last built or synced from ([] when unknown)."""
+    names = read_stamp(venv).get("lock_files")
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def write_stamp(venv: Path, locks: list[Path]) -> None:

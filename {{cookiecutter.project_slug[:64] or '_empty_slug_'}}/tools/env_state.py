@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from . import dist_files, lockfile
-from .project import DISTRIBUTION, ROOT
+from .project import DISTRIBUTION, GPU_LOCKS, ROOT
 from .results import Problem, Result
 
 TYPE_CHECKING = False  # what `typing` says at run time, without its import time
@@ -70,6 +70,7 @@ class Context:
     locks: list[Path]
     strict: bool
     conda: CondaState | None = None  # set when running in a conda env
+    expect_gpu: bool = False
     # Read once: scanning site-packages is most of check-env's own time.
     dists: list[dist_files.Dist] = field(init=False)
     installed: dict[str, str] = field(init=False)
@@ -77,6 +78,11 @@ class Context:
     def __post_init__(self) -> None:
         self.dists = dist_files.installed()
         self.installed = installed_versions(self.dists)
+
+    @property
+    def variant(self) -> str:
+        """ "gpu" when the GPU lock is among the locks checked against, else "cpu"."""
+        return "gpu" if any(lock.name == GPU_LOCKS[0][0] for lock in self.locks) else "cpu"
 
     @cached_property
     def locked_dists(self) -> list[dist_files.Dist]:

@@ -25,7 +25,7 @@ from .project import (
     DEV_LOCK,
     ENV_MANAGER,
     EXIT_OK,
-    IMAGE_LOCKS,
+    GPU_LOCKS,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
     PYTORCH_INDEX,
@@ -210,7 +210,7 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         "UV_CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
     }
     for lock_name, in_name in ALL_LOCKS:
-        if (lock_name, in_name) in IMAGE_LOCKS and skipped_here(lock_name):
+        if (lock_name, in_name) in GPU_LOCKS and skipped_here(lock_name):
             continue
         refuse_unreachable_torch_index(lock_name)
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)

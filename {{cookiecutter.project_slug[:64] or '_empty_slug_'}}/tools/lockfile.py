@@ -88,10 +88,10 @@ def scope_for(lock_name: str) -> str:
     if lock_name == CONDA_LOCK_NAME:
         return "conda"
     # Imported here, not at the top: the template's tests load this module alone.
-    from .project import IMAGE_LOCKS, LOCK_TOOL
+    from .project import GPU_LOCKS, LOCK_TOOL
 
     if LOCK_TOOL == "uv":
-        return "linux" if lock_name in {name for name, _ in IMAGE_LOCKS} else "universal"
+        return "linux" if lock_name in {name for name, _ in GPU_LOCKS} else "universal"
     return sys.platform
 
 

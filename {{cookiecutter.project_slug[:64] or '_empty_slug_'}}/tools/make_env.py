@@ -24,15 +24,18 @@ from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
 from .find_python import find_python
 from .lock import lock, tool_executable, torch_index_args
 from .project import (
+    ALL_LOCKS,
     ENV_MANAGER,
     EXIT_OK,
-    LOCK_REQUIREMENT_ARGS,
+    GPU,
+    GPU_LOCKS,
     LOCK_TOOL,
-    LOCKS,
     PROJECT_INSTALL_ARGS,
     ROOT,
     VENV,
     ToolError,
+    env_locks,
+    requirement_args,
     venv_python,
     wanted_python,
 )
@@ -46,14 +49,14 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def missing_locks() -> list[str]:
-    return [lock_name for lock_name, _ in LOCKS if not (ROOT / lock_name).exists()]
+def missing_locks(variant: str = "cpu") -> list[str]:
+    return [name for name in env_locks(variant) if not (ROOT / name).exists()]
 
 
-def refuse_missing_locks_in_ci() -> None:
+def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
     """A runner that locked for itself would test an env nobody reviewed, a different
     one on each operating system: say which lock is missing, change nothing."""
-    missing = missing_locks()
+    missing = missing_locks(variant)
     if missing and in_ci():
         raise ToolError(
             f"{', '.join(missing)} missing, and CI never locks: run `invoke lock` "
@@ -61,17 +64,39 @@ def refuse_missing_locks_in_ci() -> None:
         )
 
 
-def ensure_locks() -> None:
-    missing = missing_locks()
+def ensure_locks(variant: str = "cpu") -> None:
+    missing = missing_locks(variant)
     if missing:
         print(f"env: {', '.join(missing)} missing; locking first (invoke lock)", flush=True)
         lock()
-        names = " ".join(name for name, _ in LOCKS)
+        names = " ".join(name for name, _ in ALL_LOCKS)
         print(f"env: commit the new locks with the .in files: `git add {names}`", flush=True)
-    for lock_name, in_name in LOCKS:
-        reason = lockfile.stale_reason(ROOT / lock_name, ROOT / in_name)
+    inputs = dict(ALL_LOCKS)
+    for lock_name in env_locks(variant):
+        reason = lockfile.stale_reason(ROOT / lock_name, ROOT / inputs[lock_name])
         if reason:
             raise ToolError(f"{reason}, then `make env` again")
+
+
+def chosen_variant(gpu: bool, cpu: bool) -> str:
+    """--gpu or --cpu when given, else the variant the env was built as (CPU at first)."""
+    if gpu and cpu:
+        raise ToolError("--gpu and --cpu ask for two envs; give one of them")
+    if cpu:
+        return "cpu"
+    if not gpu:
+        return "gpu" if GPU_LOCKS[0][0] in env_diff.stamped_locks(VENV) and GPU else "cpu"
+    if not GPU:
+        raise ToolError(
+            "this project has no GPU variant (its gpu answer is no); "
+            "run `make env`, or update the project with a CUDA version for gpu"
+        )
+    if not sys.platform.startswith("linux"):
+        raise ToolError(
+            f"the GPU env's CUDA wheels exist for Linux only, not {sys.platform}; "
+            "run `make env` for the CPU env, or build the gpu image"
+        )
+    return "gpu"
 
 
 def refuse_running_venv_on_windows() -> None:
@@ -109,14 +134,15 @@ def uninstaller() -> list[str]:
     return [str(venv_python()), "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"]
 
 
-def build_commands(python: str) -> list[list[str]]:
+def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
     if LOCK_TOOL == "uv":
         create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
     else:
         create = [python, "-m", "venv", str(VENV)]
+    names = tuple(lock.name for lock in locks)
     return [
         create,
-        [*installer(), "--require-hashes", *torch_index_args(LOCKS[0][0]), *LOCK_REQUIREMENT_ARGS],
+        [*installer(), "--require-hashes", *torch_index_args(names[0]), *requirement_args(names)],
         [*installer(), *PROJECT_INSTALL_ARGS],
     ]
 
@@ -127,7 +153,7 @@ def rebuild(reason: str, locks: list[Path]) -> None:
     python = find_python(wanted)
     print(f"env: building .venv with Python {wanted} ({python}): {reason}", flush=True)
     with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks, just_installed=True)):
-        run_steps("env", build_commands(python), ROOT, INSTALLING)
+        run_steps("env", build_commands(python, locks), ROOT, INSTALLING)
 
 
 def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
@@ -141,7 +167,7 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
                 *installer(),
                 "--no-deps",
                 "--require-hashes",
-                *torch_index_args(LOCKS[0][0]),
+                *torch_index_args(locks[0].name),
             ]
             command += ["-r", str(wanted)]
             run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
@@ -152,36 +178,38 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
     env_diff.write_stamp(VENV, locks)
 
 
-def project_locks() -> list[Path]:
-    return [ROOT / name for name, _ in LOCKS]
+def project_locks(variant: str = "cpu") -> list[Path]:
+    return [ROOT / name for name in env_locks(variant)]
 
 
 def is_exactly_the_locks() -> bool:
     """Whether `make env` would find nothing to do (and the locks are there)."""
-    if missing_locks():
+    variant = chosen_variant(gpu=False, cpu=False)
+    if missing_locks(variant):
         return False
-    return env_diff.diff(VENV, project_locks(), wanted_python()).empty
+    return env_diff.diff(VENV, project_locks(variant), wanted_python()).empty
 
 
-def sync(force: bool = False) -> None:
-    refuse_missing_locks_in_ci()
+def sync(force: bool = False, variant: str = "cpu") -> None:
+    refuse_missing_locks_in_ci(variant)
     with env_lock("env"):
         recover_interrupted_build(VENV)
-        ensure_locks()
+        ensure_locks(variant)
         started = time.monotonic()
-        locks = project_locks()
+        locks = project_locks(variant)
         diff = env_diff.diff(VENV, locks, wanted_python())
+        what = f".venv ({variant.upper()} env)" if GPU else ".venv"
         if force or diff.rebuild:
             rebuild(diff.rebuild or "--force", locks)
         elif diff.empty:
-            print("env: .venv is exactly the locks; nothing to do", flush=True)
+            print(f"env: {what} is exactly the locks; nothing to do", flush=True)
             return
         else:
             apply(diff, locks)
             for change in diff.changes:
                 print(f"env: {change}", flush=True)
         print(
-            f"env: .venv ready in {time.monotonic() - started:.1f}s; "
+            f"env: {what} ready in {time.monotonic() - started:.1f}s; "
             "check it with `invoke check-env`",
             flush=True,
         )
@@ -193,6 +221,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="rebuild from scratch, even when the env could be synced",
     )
+    if GPU:
+        parser.add_argument(
+            "--gpu",
+            action="store_true",
+            help="build the GPU env (requirements-gpu.txt, Linux); later runs keep it",
+        )
+        parser.add_argument(
+            "--cpu", action="store_true", help="go back to the CPU env (the default)"
+        )
     if ENV_MANAGER == "conda":
         parser.add_argument(
             "--venv",
@@ -203,6 +240,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if ENV_MANAGER == "conda" and not args.venv:
+        if getattr(args, "gpu", False):
+            raise ToolError(
+                "--gpu builds the pip-locked .venv from requirements-gpu.txt; "
+                "add --venv (.conda-env takes its CUDA from environment.yml)"
+            )
         from . import conda_env
 
         conda_env.find_solver()  # no solver: say so before locking anything
@@ -210,5 +252,6 @@ def run(args: argparse.Namespace) -> int:
         ensure_locks()  # the dev tools come from requirements-dev.txt
         conda_env.sync(args.force)
         return EXIT_OK
-    sync(args.force)
+    variant = chosen_variant(getattr(args, "gpu", False), getattr(args, "cpu", False))
+    sync(args.force, variant)
     return EXIT_OK

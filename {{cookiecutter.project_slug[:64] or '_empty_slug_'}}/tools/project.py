@@ -20,11 +20,10 @@ ANSWERS_FILE = ROOT / ".cruft.json"
 # (lock, input) pairs, in the order they are locked: the dev input is
 # constrained by the runtime lock, so the runtime lock comes first.
 LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
-# Locks only images install: their wheels (CUDA runtimes) exist for Linux
-# only, so `make env` on a laptop leaves them out; `invoke lock` writes them.
+# The GPU variant's lock (with gpu): its CUDA wheels exist for Linux only, so
+# the CPU env is the default; `make env GPU=1` and the gpu image install it.
 GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
-# `-r` arguments for the locks an env installs (`make env`, nox), in order.
-LOCK_REQUIREMENT_ARGS = tuple(arg for lock_name, _ in LOCKS for arg in ("-r", lock_name))
+VARIANTS = ("cpu", "gpu")
 # The project itself, after the locks: no dependencies (the locks bring them),
 # no build isolation and no index, so the locked build backend builds it and
 # no unpinned backend is fetched.
@@ -87,7 +86,7 @@ def _facts() -> dict[str, object]:
 
 def _facts_from(given: dict) -> dict[str, object]:
     lock_tool = given["lock_tool"]
-    image_locks = GPU_LOCKS if given["docker"] and given["gpu"] != "no" else ()
+    gpu_locks = GPU_LOCKS if given["gpu"] != "no" else ()
     return {
         "PACKAGE": given["package_name"],
         "DISTRIBUTION": given["project_slug"],
@@ -102,9 +101,32 @@ def _facts_from(given: dict) -> dict[str, object]:
         "LOCK_TOOL_VERSION": given["__uv_version" if lock_tool == "uv" else "__pip_tools_version"],
         "FRAMEWORK": given.get("framework", "none"),
         "TORCH_BACKENDS": _torch_backends(given),
-        "IMAGE_LOCKS": image_locks,
-        "ALL_LOCKS": LOCKS + image_locks,
+        "GPU": bool(gpu_locks),
+        "ALL_LOCKS": LOCKS + gpu_locks,
     }
+
+
+def runtime_locks(variant: str) -> tuple[str, ...]:
+    """The locks of the runtime dependencies of an env variant ("cpu" or "gpu").
+
+    torch's CUDA build replaces its CPU build, so a pytorch GPU lock is a
+    whole runtime lock of its own; other GPU locks add to requirements.txt.
+    The gpu image stage installs the same (its REPRO_LOCKS).
+    """
+    if variant == "cpu":
+        return (LOCKS[0][0],)
+    gpu_lock = GPU_LOCKS[0][0]
+    return (gpu_lock,) if _facts()["FRAMEWORK"] == "pytorch" else (LOCKS[0][0], gpu_lock)
+
+
+def env_locks(variant: str) -> tuple[str, ...]:
+    """Every lock `make env` installs for a variant: its runtime locks, then the dev lock."""
+    return (*runtime_locks(variant), LOCKS[1][0])
+
+
+def requirement_args(lock_names: tuple[str, ...]) -> list[str]:
+    """`-r` arguments for an installer, in order."""
+    return [arg for lock_name in lock_names for arg in ("-r", lock_name)]
 
 
 def _torch_backends(given: dict) -> dict[str, str]:

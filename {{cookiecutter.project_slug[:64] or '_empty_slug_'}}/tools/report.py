@@ -1,9 +1,11 @@
 """Write or compare an environment report: `invoke report [--compare OTHER.json]`.
 
 A report is a small JSON record of what produced a result: Python, platform,
-installed packages, the locks' hashes, CUDA when a driver answers. Keep one
-next to each result; `--compare` says what differs between two of them.
-Exit 1 when a compared difference matters (Python, platform, a package, a lock).
+installed packages, the locks' hashes, the env's variant (CPU or GPU) with
+its CUDA and cuDNN, and the GPUs and driver when one answers. Keep one next
+to each result; `--compare` says what differs between two of them. Exit 1
+when a compared difference matters (Python, platform, variant, CUDA, a
+package, a lock).
 """
 
 from __future__ import annotations
@@ -20,13 +22,24 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
-from . import lockfile
+from . import cuda_state, lockfile
+from .check_env import default_locks
 from .env_state import installed_versions
-from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, ROOT, ToolError
+from .project import (
+    ALL_LOCKS,
+    ENV_MANAGER,
+    EXIT_FAILED,
+    EXIT_OK,
+    FRAMEWORK,
+    GPU_LOCKS,
+    ROOT,
+    ToolError,
+)
 
-# What is recorded but does not make two environments different.
-# (an image's name follows from its locks, which are compared already).
-INFORMATIONAL = {"created", "prefix", "cuda", "image"}
+# What is recorded but does not make two environments different: the machine's
+# GPUs and driver, and where the env lives (an image's name follows from its
+# locks, which are compared already).
+INFORMATIONAL = {"created", "prefix", "cuda_driver", "devices", "image"}
 
 
 def cuda_driver() -> str | None:
@@ -40,6 +53,13 @@ def cuda_driver() -> str | None:
         check=False,
     )
     return probe.stdout.strip().splitlines()[0] if probe.returncode == 0 and probe.stdout else None
+
+
+def variant() -> str:
+    """The env's variant, as check-env sees it: "gpu" when its locks include the GPU lock."""
+    in_conda = ENV_MANAGER == "conda" and (Path(sys.prefix) / "conda-meta").is_dir()
+    names = {lock.name for lock in default_locks(in_conda)}
+    return "gpu" if GPU_LOCKS[0][0] in names else "cpu"
 
 
 def collect() -> dict:
@@ -56,7 +76,11 @@ def collect() -> dict:
         "platform": f"{platform.system()}-{platform.machine()}",
         "prefix": sys.prefix,
         "image": os.environ.get("REPRO_IMAGE", ""),
-        "cuda": cuda_driver(),
+        "variant": variant(),
+        "cuda": cuda_state.framework_cuda(FRAMEWORK, packages).version or None,
+        "cudnn": cuda_state.cudnn_version(packages) or None,
+        "cuda_driver": cuda_driver(),
+        "devices": cuda_state.visible_devices(),
         "locks": locks,
         "packages": dict(sorted(packages.items())),
     }
@@ -122,6 +146,6 @@ def run(args: argparse.Namespace) -> int:
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(
         f"report: wrote {args.output} ({len(report['packages'])} packages, "
-        f"Python {report['python']})"
+        f"Python {report['python']}, {report['variant'].upper()} env)"
     )
     return EXIT_OK

@@ -1,0 +1,115 @@
+"""The CUDA an env carries and the GPUs this machine shows: read by check-env's
+`gpu` check and by `invoke report`.
+
+Stdlib only, and the framework is never imported (torch takes seconds): the
+CUDA version comes from the installed distributions, that is from torch's own
+version.py, or from the CUDA runtime wheel that jax's plugin and the GPU lock
+pin.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# Distributions that bring CUDA: NVIDIA's libraries as wheels (and NVML's
+# bindings), the toolkit metapackage torch's CUDA 13 builds pin, jax's plugins.
+CUDA_WHEEL = re.compile(r"nvidia-.+|cuda-toolkit|jax-cuda\d+-(plugin|pjrt)")
+RUNTIME_WHEELS = ("nvidia-cuda-runtime", "nvidia-cuda-runtime-cu12")
+CUDNN_WHEELS = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12")
+JAX_PLUGIN = re.compile(r"jax-cuda(\d+)-plugin")
+
+
+@dataclass(frozen=True)
+class FoundCuda:
+    version: str  # X.Y, or "" when the env carries no CUDA
+    source: str  # where it was read, for the message
+
+
+def cuda_wheels(installed: dict[str, str]) -> list[str]:
+    """The installed distributions (canonical names) that bring CUDA."""
+    return sorted(name for name in installed if CUDA_WHEEL.fullmatch(name))
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def runtime_cuda(installed: dict[str, str]) -> FoundCuda:
+    for name in RUNTIME_WHEELS:
+        if name in installed:
+            return FoundCuda(_minor(installed[name]), f"{name} {installed[name]}")
+    return FoundCuda("", "no CUDA runtime wheel")
+
+
+def torch_cuda() -> FoundCuda:
+    """torch.version.cuda, read from torch/version.py without importing torch."""
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return FoundCuda("", "torch is not installed")
+    version_py = Path(spec.origin).parent / "version.py"
+    try:
+        tree = ast.parse(version_py.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return FoundCuda("", f"{version_py} is unreadable")
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign):  # cuda: Optional[str] = '13.0'
+            targets = [node.target]
+        elif isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            continue
+        if node.value is not None and any(
+            isinstance(target, ast.Name) and target.id == "cuda" for target in targets
+        ):
+            value = ast.literal_eval(node.value)
+            return FoundCuda(value or "", f"torch.version.cuda = {value!r}")
+    return FoundCuda("", f"{version_py} names no cuda")
+
+
+def framework_cuda(framework: str, installed: dict[str, str]) -> FoundCuda:
+    """The CUDA X.Y the env's framework was built for (the runtime wheel's without one)."""
+    if framework == "pytorch":
+        return torch_cuda()
+    runtime = runtime_cuda(installed)
+    if framework != "jax":
+        return runtime
+    plugins = [name for name in installed if JAX_PLUGIN.fullmatch(name)]
+    if not plugins:
+        return FoundCuda("", "no jax CUDA plugin (jax-cudaNN-plugin)")
+    major = JAX_PLUGIN.fullmatch(plugins[0]).group(1)
+    if runtime.version.split(".")[0] != major:
+        return FoundCuda(runtime.version, f"{plugins[0]} with {runtime.source}")
+    return FoundCuda(runtime.version, f"{plugins[0]}, {runtime.source}")
+
+
+def cudnn_version(installed: dict[str, str]) -> str:
+    """cuDNN's version from its wheel ("" without one)."""
+    return next((installed[name] for name in CUDNN_WHEELS if name in installed), "")
+
+
+def visible_devices() -> list[str]:
+    """The GPUs the driver shows (`nvidia-smi -L`), [] where there is no driver or GPU.
+
+    CUDA_VISIBLE_DEVICES hides GPUs from CUDA programs, not from nvidia-smi:
+    an empty or "-1" value means none is visible to the env.
+    """
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return []
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        probe = subprocess.run(
+            ["nvidia-smi", "-L"], capture_output=True, text=True, check=False, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if probe.returncode:
+        return []
+    return [line.strip() for line in probe.stdout.splitlines() if line.startswith("GPU ")]
