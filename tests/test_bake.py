@@ -265,3 +265,14 @@ def test_tables_are_written_from_the_cli(baked) -> None:
         assert f"| `invoke {verb.name}` | {verb.help}" in text and f"| {verb.fails} |" in text
     for name in project_module(project, "lint").pin_checks():
         assert f"| `python -m tools lint --only {name}` |" in text, name
+
+
+@pytest.mark.parametrize("framework", choices("framework"))
+def test_each_image_stage_carries_the_locks_of_its_env_variant(bake, framework: str) -> None:
+    """The Dockerfile's REPRO_LOCKS of the cpu and gpu stages are what `make env` installs
+    for each variant (project.runtime_locks), so check-env compares the same locks."""
+    project = bake(framework=framework, gpu="13.0")
+    facts = project_module(project, "project")
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    declared = re.findall(r'REPRO_LOCKS="([^"]*)"', dockerfile)
+    assert sorted(declared) == sorted(" ".join(facts.runtime_locks(v)) for v in ("cpu", "gpu"))

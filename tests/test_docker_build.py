@@ -403,3 +403,42 @@ def test_gpu_base_with_another_python_is_refused(gpu_project: Path) -> None:
         "the project needs 3.12: choose a matching GPU_BASE_IMAGE" in result.stdout + result.stderr
     )
     assert "ERROR: the gpu image did not build" in result.stderr
+
+
+def image_size(engine: str, image: str) -> int:
+    """The image's size in bytes, as the engine reports it."""
+    size = run([engine, "image", "inspect", "--format", "{{.Size}}", image], cwd=Path.cwd())
+    return int(size.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def jax_images(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A jax project with a CUDA 13.0 variant, its cpu and gpu images built (the gpu one on
+    the stand-in base: NVIDIA's images cannot be pulled here, and the CUDA comes as wheels)."""
+    project = bake_into(
+        tmp_path_factory.mktemp("jax-image"), project_name="Jax Probe", lock_tool="uv",
+        framework="jax", gpu="13.0",
+    )  # fmt: skip
+    lock(project)
+    invoke(project, "docker-build", "--target", "cpu")
+    build_args = f"--network host --build-arg GPU_BASE_IMAGE={STAND_IN_BASE}"
+    invoke(project, "docker-build", "--target", "gpu", CONTAINER_BUILD_ARGS=build_args)
+    yield project
+    remove_images(engine, "jax-probe")
+
+
+def test_jax_images_pass_docker_check_and_the_gpu_one_says_it_saw_no_gpu(
+    jax_images: Path,
+) -> None:
+    cpu = invoke(jax_images, "docker-check", "--target", "cpu")
+    assert re.search(r"^gpu +ok +CPU env: no CUDA wheels$", cpu.stdout, re.M), cpu.stdout
+    gpu = invoke(jax_images, "docker-check", "--target", "gpu")
+    assert "result: ok" in gpu.stdout
+    row = r"^gpu +ok +GPU env: CUDA 13\.0 \(jax-cuda13-plugin, nvidia-cuda-runtime 13\.0\.\d+\)"
+    assert re.search(row + "; no GPU visible$", gpu.stdout, re.M), gpu.stdout
+
+
+def test_jax_cpu_image_is_at_most_a_quarter_of_the_gpu_image(engine: str, jax_images: Path) -> None:
+    cpu, gpu = image_size(engine, "jax-probe:cpu"), image_size(engine, "jax-probe:gpu")
+    print(f"jax images: cpu {cpu / 1e6:.0f} MB, gpu {gpu / 1e6:.0f} MB ({gpu / cpu:.1f}x)")
+    assert cpu * 4 <= gpu, f"cpu image {cpu / 1e6:.0f} MB, gpu image {gpu / 1e6:.0f} MB"

@@ -111,7 +111,8 @@ def test_uv_locks_an_image_lock_for_linux(tools: ToolsProject) -> None:
 @pytest.mark.parametrize(
     ("lock_tool", "flags"),
     [
-        ("uv", ["--torch-backend", "cpu"]),
+        # uv's lock also says which index each pin came from.
+        ("uv", ["--torch-backend", "cpu", "--emit-index-annotation"]),
         ("pip-tools", ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]),
     ],
 )
@@ -124,7 +125,7 @@ def test_a_pytorch_cpu_lock_takes_torch_from_the_cpu_index(
     command = tools.module("lock").compile_command(
         TOOL, "requirements.in", "requirements.txt", False, []
     )
-    assert command[-2:] == flags
+    assert command[-len(flags) :] == flags
 
 
 @pytest.mark.parametrize(("cuda", "backend"), [("12.8", "cu128"), ("13.0", None)])
@@ -147,6 +148,7 @@ def test_other_frameworks_lock_from_the_package_index_alone(tools: ToolsProject)
         TOOL, "requirements.in", "requirements.txt", False, []
     )
     assert "--torch-backend" not in command and "--extra-index-url" not in command
+    assert "--emit-index-annotation" not in command
 
 
 def test_an_unreachable_pytorch_index_is_one_line_before_resolving(

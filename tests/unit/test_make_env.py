@@ -219,5 +219,5 @@ def test_a_gpu_env_is_refused_where_it_cannot_be_built(
     with pytest.raises(make_env.ToolError) as error:
         make_env.chosen_variant(gpu=True, cpu=False)
     assert str(error.value).startswith(message)
-    with pytest.raises(make_env.ToolError, match="--gpu and --cpu ask for two envs"):
+    with pytest.raises(make_env.UsageError, match="--gpu and --cpu ask for two envs"):
         make_env.chosen_variant(gpu=True, cpu=True)

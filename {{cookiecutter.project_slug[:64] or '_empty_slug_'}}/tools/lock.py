@@ -84,6 +84,9 @@ def compile_command(
         command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
         command += ["--no-emit-find-links", "--no-emit-trusted-host", "--quiet"]
     command += torch_index_args(lock)
+    if LOCK_TOOL == "uv" and lock in TORCH_BACKENDS:
+        # Two indexes: each pin says which one it came from (`# from <index>`).
+        command.append("--emit-index-annotation")
     if upgrade:
         command.append("--upgrade")
     for name in upgrade_packages:

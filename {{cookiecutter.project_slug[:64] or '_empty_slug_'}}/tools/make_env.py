@@ -34,6 +34,7 @@ from .project import (
     ROOT,
     VENV,
     ToolError,
+    UsageError,
     env_locks,
     requirement_args,
     venv_python,
@@ -81,7 +82,7 @@ def ensure_locks(variant: str = "cpu") -> None:
 def chosen_variant(gpu: bool, cpu: bool) -> str:
     """--gpu or --cpu when given, else the variant the env was built as (CPU at first)."""
     if gpu and cpu:
-        raise ToolError("--gpu and --cpu ask for two envs; give one of them")
+        raise UsageError("--gpu and --cpu ask for two envs; give one of them")
     if cpu:
         return "cpu"
     if not gpu:
