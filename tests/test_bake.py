@@ -72,6 +72,7 @@ OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
     "EXERCISES.md": lambda a: a["exercises"],
     "tools/check_exercises.py": lambda a: a["exercises"],
     "environment.yml": lambda a: True,
+    "virtual-packages.yml": lambda a: a["env_manager"] == "conda",
     **{
         f"tools/{name}.py": (lambda a: a["env_manager"] == "conda")
         for name in ("conda_meta", "conda_env", "check_conda")

@@ -242,6 +242,52 @@ def test_no_solver_is_one_line(tmp_path: Path, command: list[str]) -> None:
         assert not (project / written).exists(), written
 
 
+# Stands in for conda, which cannot be installed on this machine: it answers
+# conda-lock's version probe, keeps the linux-64 virtual packages conda-lock
+# offers the solver (its file:// channel), and fails the solve.
+STAND_IN_CONDA = """#!/bin/sh
+if [ "$1" = "--version" ]; then echo "conda 24.11.0"; exit 0; fi
+for arg in "$@"; do
+  case "$arg" in file://*) cp "${arg#file://}/linux-64/repodata.json" "$REPODATA_COPY";; esac
+done
+echo "stand-in conda: no solver on this machine" >&2
+exit 3
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in conda is a sh script")
+@pytest.mark.parametrize("gpu", ["no", "13.0"])
+def test_conda_lock_solves_for_the_virtual_packages_the_project_ships(
+    tmp_path: Path, gpu: str
+) -> None:
+    """The real conda-lock reads virtual-packages.yml and hands the solver __cuda 13.0 only
+    for a GPU project (so conda-forge's CPU builds of jax otherwise), up to the solver."""
+    project = bake_into(
+        tmp_path, env_manager="conda", framework="jax", gpu=gpu, docker="no", lock_tool="uv"
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "conda").write_text(STAND_IN_CONDA, encoding="utf-8")
+    (bin_dir / "conda").chmod(0o755)
+    copy = tmp_path / "linux-64-repodata.json"
+    env = without_solvers()
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", REPODATA_COPY=str(copy))
+    result = run(["invoke", "lock"], cwd=project, check=False, env=env, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "stand-in conda: no solver on this machine" in output
+    assert not (project / "conda-lock.yml").exists()
+    offered = {
+        package["name"]: package["version"]
+        for package in json.loads(copy.read_text(encoding="utf-8"))["packages"].values()
+    }
+    assert offered.pop("__glibc") == "2.28"
+    assert offered.get("__cuda") == (None if gpu == "no" else gpu)
+    cuda_pin = [] if gpu == "no" else ["'cuda-version 13.0.*'"]
+    specs = ", ".join(["'python 3.11.*'", "'pip'", *cuda_pin, "'jax >=0.4.30'"])
+    assert f"linux-64 using specs [{specs}" in output
+
+
 @pytest.mark.skipif(SOLVER is None, reason="no conda solver (micromamba, mamba, conda) on PATH")
 def test_lock_and_make_env_end_to_end(tmp_path: Path) -> None:
     """With a solver: lock, `make env` and check-env pass; a second lock changes nothing."""

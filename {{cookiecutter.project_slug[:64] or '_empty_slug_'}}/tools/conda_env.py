@@ -29,6 +29,9 @@ from .tool_venv import cached_tool
 # conda-lock has a large dependency tree: it lives in its own tool venv
 # (like pip-compile in tools/lock.py), not in requirements-dev.txt.
 CONDA_LOCK_VERSION = "4.0.3"
+# The virtual packages (__cuda, __glibc...) conda-lock solves with: the machines
+# the lock is for, not the one that locks it.
+VIRTUAL_PACKAGES = ROOT / "virtual-packages.yml"
 SOLVERS = ("micromamba", "mamba", "conda")
 NO_SOLVER = (
     "no conda solver on PATH (looked for micromamba, mamba, conda); install micromamba "
@@ -72,6 +75,8 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         "--lockfile",
         CONDA_LOCK.name,
     ]
+    if VIRTUAL_PACKAGES.exists():  # which builds (CPU or CUDA X.Y) the solver may pick
+        command += ["--virtual-package-spec", VIRTUAL_PACKAGES.name]
     if not upgrade:
         command.append("--check-input-hash")
     for name in upgrade_packages:
