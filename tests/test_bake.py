@@ -277,3 +277,20 @@ def test_each_image_stage_carries_the_locks_of_its_env_variant(bake, framework: 
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
     declared = re.findall(r'REPRO_LOCKS="([^"]*)"', dockerfile)
     assert sorted(declared) == sorted(" ".join(facts.runtime_locks(v)) for v in ("cpu", "gpu"))
+
+
+def test_pytest_ruff_and_nox_follow_the_usual_conventions(baked) -> None:
+    """Strict pytest settings, ruff's target read from requires-python (stated once), and a
+    noxfile that names its nox version, its default sessions and runs as a script."""
+    project, _ = baked
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    pytest_options = pyproject["tool"]["pytest"]["ini_options"]
+    assert pytest_options["minversion"] == "8.0" and pytest_options["xfail_strict"] is True
+    assert {"--strict-config", "--strict-markers"} <= set(pytest_options["addopts"])
+    assert pytest_options["log_level"] == "INFO"
+    assert "target-version" not in pyproject["tool"]["ruff"]
+    noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
+    assert 'nox.needs_version = ">=2024.3.2"' in noxfile
+    assert noxfile.count("default=True)") == 2 and "nox.options.sessions" not in noxfile
+    assert noxfile.rstrip().endswith('if __name__ == "__main__":  # `python noxfile.py -s tests` '
+                                      "runs nox on this file\n    nox.main()")  # fmt: skip

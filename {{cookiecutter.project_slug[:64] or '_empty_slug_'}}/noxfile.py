@@ -32,10 +32,13 @@ MISSING_LOCKS = [name for name, _ in LOCKS if not (ROOT / name).exists()]
 # nox never locks: without the locks, a session refuses before it creates an env.
 PYTHON = False if MISSING_LOCKS else python_minor(wanted_python())
 
-nox.options.sessions = ["check_env", "tests"]
+# `session(default=...)` and `uv|virtualenv` need a recent nox: an older one
+# says so instead of misreading this file.
+nox.needs_version = ">=2024.3.2"
 nox.options.error_on_missing_interpreters = True
 {%- if cookiecutter.lock_tool == "uv" %}
-nox.options.default_venv_backend = "uv"
+# uv where it is installed (the dev lock has it), else virtualenv.
+nox.options.default_venv_backend = "uv|virtualenv"
 {%- endif %}
 
 
@@ -56,14 +59,14 @@ def install_locked(session: nox.Session) -> None:
     session.install(*PROJECT_INSTALL_ARGS)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=True)
 def check_env(session: nox.Session) -> None:
     """Build a fresh env from the locks and check it strictly, imports included."""
     install_locked(session)
     session.run("python", "-m", "tools", "check-env", "--strict", "--imports", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=True)
 def tests(session: nox.Session) -> None:
     """Run the tests in a fresh env built from the locks."""
     install_locked(session)
@@ -76,9 +79,13 @@ def lock(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "tools", "lock", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def lint(session: nox.Session) -> None:
     """Run every pre-commit hook on every file, with pre-commit from the dev lock."""
     refuse_missing_locks(session)
     session.install("--require-hashes", "-r", DEV_LOCK.name)
     session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)
+
+
+if __name__ == "__main__":  # `python noxfile.py -s tests` runs nox on this file
+    nox.main()

@@ -86,6 +86,47 @@ def test_an_editable_line_fails(tools: ToolsProject, capsys: pytest.CaptureFixtu
     )
 
 
+SOURCE_FIX = (
+    "delete the line: indexes are set where installs run (pip.conf, uv.toml, PIP_INDEX_URL), "
+    "never in a lock; `invoke lock` leaves them out"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "option"),
+    [
+        ("--extra-index-url http://evil.example/simple", "--extra-index-url"),
+        ("--index-url=https://mirror.example/simple", "--index-url"),
+        ("-i https://mirror.example/simple", "-i"),
+        ("  --find-links ./wheels", "--find-links"),
+        ("-f https://example.org/wheels.html", "-f"),
+        ("--trusted-host evil.example", "--trusted-host"),
+    ],
+)
+def test_a_lock_that_names_a_package_source_fails(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str], line: str, option: str
+) -> None:
+    pinned_project(tools)
+    tools.write("requirements.txt", f"{line}\nnumpy==1.26.4 --hash={HASH}\n")
+    assert run_check(tools, capsys) == (
+        1,
+        [
+            f"requirements.txt:1: pins-exact: `{option}` line: the lock names where packages "
+            f"come from; {SOURCE_FIX}"
+        ],
+    )
+
+
+def test_other_options_and_comments_naming_indexes_pass(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`# from <index>` annotations (uv) and `--index-urlx`-like words are not options."""
+    pinned_project(tools)
+    text = f"numpy==1.26.4 --hash={HASH}\n    # from https://pypi.org/simple\n"
+    tools.write("requirements.txt", text)
+    assert run_check(tools, capsys)[0] == 0
+
+
 def test_an_untagged_arg_default_is_reported_once_at_the_arg(
     tools: ToolsProject, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,6 +1,9 @@
-"""pins-exact: locks, base images and CI actions name exact versions.
+"""pins-exact: exact versions in locks, base images and CI actions; no index in a lock.
 
-- every requirement of every lock is `==`-pinned and carries a `--hash`;
+- every requirement of every lock is `==`-pinned and carries a `--hash`, and
+  no lock says where packages come from (`--index-url`, `--extra-index-url`,
+  `--find-links`, `--trusted-host`): a line added there would make every
+  install ask another server, over plain http if it says so;
 - every Dockerfile base image (resolved through its ARG defaults) names a
   fixed tag, not `latest` and not none (a digest may follow the tag);
 - every `uses:` of `.github/workflows/*.yml` names a release tag (v4, v4.2,
@@ -22,6 +25,14 @@ CHECK = "pins-exact"
 RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
 FLOATING_TAGS = {"latest", "stable", "edge", "nightly", "rolling", "main", "master", "dev"}
 RELEASE_REF = re.compile(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}")
+# pip's options that point an install at another source of packages.
+SOURCE_OPTION = re.compile(
+    r"\s*(-i|--index-url|--extra-index-url|-f|--find-links|--trusted-host)(?=[\s=]|$)"
+)
+SOURCE_FIX = (
+    "delete the line: indexes are set where installs run (pip.conf, uv.toml, "
+    "PIP_INDEX_URL), never in a lock; `invoke lock` leaves them out"
+)
 
 
 def loose_lock_lines() -> Iterator[Problem]:
@@ -32,6 +43,10 @@ def loose_lock_lines() -> Iterator[Problem]:
         for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
             if re.match(r"\s*(-e|--editable)\s", raw):
                 yield at(lock, number, f"editable line `{raw.strip()}`", RELOCK)
+            source = SOURCE_OPTION.match(raw)
+            if source:
+                what = f"`{source.group(1)}` line: the lock names where packages come from"
+                yield at(lock, number, what, SOURCE_FIX)
         for entry in lockfile.read_lock(lock):
             if entry.pinned_version is None:
                 yield at(
