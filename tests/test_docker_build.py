@@ -211,7 +211,7 @@ def test_package_runs_in_the_image(cpu_project: Path) -> None:
     """`python -m <package>` (the image's default command) runs in the image's venv."""
     result = invoke(cpu_project, "docker-run")
     assert "image_probe: Python 3.11" in result.stdout and "venv /opt/venv" in result.stdout
-    assert "seeded numpy example (seed 0):" in result.stdout
+    assert "seeded numpy example (seed 0, cpu):" in result.stdout
     explicit = invoke(cpu_project, "docker-run", "--command", "python -m image_probe")
     assert "seeded numpy example" in explicit.stdout
 
