@@ -294,3 +294,31 @@ def test_pytest_ruff_and_nox_follow_the_usual_conventions(baked) -> None:
     assert noxfile.count("default=True)") == 2 and "nox.options.sessions" not in noxfile
     assert noxfile.rstrip().endswith('if __name__ == "__main__":  # `python noxfile.py -s tests` '
                                       "runs nox on this file\n    nox.main()")  # fmt: skip
+
+
+def test_zizmor_finds_nothing_in_the_workflow(baked) -> None:
+    """The field's workflow auditor, offline: no unpinned action, no persisted token, no
+    template injection, for every combination of answers."""
+    project, answers = baked
+    if answers.get("ci") == "none":
+        pytest.skip("ci=none: this bake has no workflow to audit")
+    result = subprocess.run(
+        [str(TOOLS_BIN / "zizmor"), "--offline", "--no-progress", ".github/workflows/ci.yml"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_action_pins_come_from_the_one_table(baked) -> None:
+    """Each `uses:` is the SHA and release of cookiecutter.json's __actions table."""
+    project, answers = baked
+    if answers.get("ci") == "none":
+        pytest.skip("ci=none: this bake has no workflow")
+    table = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))["__actions"]
+    workflow = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    used = set(re.findall(r"uses: ([\w./-]+)@([0-9a-f]{40} # v[\d.]+)", workflow))
+    assert used and all(table[action] == pin for action, pin in used)
+    assert len(re.findall(r"uses: ", workflow)) == len(
+        re.findall(r"uses: \S+@[0-9a-f]{40} # v", workflow)
+    )

@@ -92,7 +92,7 @@ PYTHON_BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "noxfile.py": (
         lambda p: edit(
-            p / "noxfile.py", r"@nox\.session\(python=PYTHON\)", f'@nox.session(python="{OTHER}")'
+            p / "noxfile.py", r"@nox\.session\(python=PYTHON, ", f'@nox.session(python="{OTHER}", '
         ),
         rf"noxfile\.py:\d+: python-agrees: a nox session's python names {OTHER}, but",
     ),
@@ -176,10 +176,22 @@ LOCKED_BREAKAGES: dict[str, Breakage] = {
     # `uses: actions/checkout@main`: pins-exact names the workflow line.
     "uses-a-branch": (
         lambda p: edit(
-            p / ".github/workflows/ci.yml", r"actions/checkout@v\d+", "actions/checkout@main"
+            p / ".github/workflows/ci.yml",
+            r"actions/checkout@[0-9a-f]{40}",
+            "actions/checkout@main",
         ),
         "pins-exact",
-        r"\.github/workflows/ci\.yml:\d+: pins-exact: `actions/checkout@main` is not a release",
+        r"\.github/workflows/ci\.yml:\d+: pins-exact: `actions/checkout@main` is not pinned to "
+        r"a commit SHA",
+    ),
+    # A release tag alone is what zizmor's unpinned-uses flags, and pins-exact too.
+    "uses-a-tag": (
+        lambda p: edit(
+            p / ".github/workflows/ci.yml", r"actions/cache@[0-9a-f]{40}", "actions/cache@v4"
+        ),
+        "pins-exact",
+        r"\.github/workflows/ci\.yml:\d+: pins-exact: `actions/cache@v4` is not pinned to a "
+        r"commit SHA; pin the release's full commit SHA",
     ),
     # A hook installing another ruff than requirements-dev.txt: hooks-agree names the line.
     "hook-version-differs": (
@@ -408,7 +420,7 @@ def test_pins_exact_accepts_tag_with_digest_and_sha_refs(fresh_copy: Path) -> No
     )
     edit(
         fresh_copy / ".github/workflows/ci.yml",
-        r"actions/checkout@v\d+",
+        r"actions/checkout@[0-9a-f]{40}",
         "actions/checkout@" + "0" * 40,
     )
     code, output = check(fresh_copy, "pins-exact")

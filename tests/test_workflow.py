@@ -20,7 +20,7 @@ import yaml
 from conftest import answers, bake_into, choices, copy_project, manual, run, validate_workflow
 
 WORKFLOW = Path(".github/workflows/ci.yml")
-PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})")
+PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_workflow_validates_against_the_github_schema(default_project: Path) -> 
 
 
 def test_every_action_is_pinned(workflow: dict) -> None:
-    """Every `uses:` names a release tag or a full commit SHA."""
+    """Every `uses:` names a full commit SHA (a tag can move)."""
     used = [
         step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
     ]

@@ -22,8 +22,8 @@ WORKFLOW = f"""\
 jobs:
   test:
     steps:
-      - uses: actions/checkout@v4
-      - uses: "actions/setup-python@v5.1.0"
+      - uses: actions/checkout@{SHA} # v4.2.1
+      - uses: "actions/setup-python@{SHA}"
       - uses: astral-sh/setup-uv@{SHA}  # v3
       - uses: ./.github/actions/local
       - uses: docker://alpine:3.20
@@ -31,7 +31,7 @@ jobs:
 
 
 def pinned_project(tools: ToolsProject) -> None:
-    """Hashed `==` locks, a Dockerfile resolved to a fixed tag, actions on tags and SHAs."""
+    """Hashed `==` locks, a Dockerfile resolved to a fixed tag, actions on commit SHAs."""
     tools.write("requirements.txt", f"# input-sha256: x\nnumpy==1.26.4 \\\n    --hash={HASH}\n")
     tools.write("requirements-dev.txt", f"ruff==0.6.0 --hash={HASH}\n")
     tools.write("Dockerfile", DOCKERFILE)
@@ -175,17 +175,21 @@ def test_branch_and_missing_refs_of_actions_fail(
     tools.write(
         ".github/workflows/release.yaml",
         "steps:\n  - uses: actions/checkout@main\n  - uses: actions/cache\n"
-        f"  - uses: actions/cache@{SHA[:7]}\n",
+        f"  - uses: actions/cache@{SHA[:7]}\n  - uses: actions/setup-python@v5.1.0\n",
     )
     code, lines = run_check(tools, capsys)
     assert code == 1
+    fix = "pin the release's full commit SHA, the tag as a comment: "
     assert lines == [
-        ".github/workflows/release.yaml:2: pins-exact: `actions/checkout@main` is not a release; "
-        "pin it to a release tag (`actions/checkout@v4`) or a full commit SHA",
-        ".github/workflows/release.yaml:3: pins-exact: `actions/cache` has no ref; "
-        "pin it to a release tag (`actions/cache@v4`) or a full commit SHA",
-        f".github/workflows/release.yaml:4: pins-exact: `actions/cache@{SHA[:7]}` is not a "
-        "release; pin it to a release tag (`actions/cache@v4`) or a full commit SHA",
+        ".github/workflows/release.yaml:2: pins-exact: `actions/checkout@main` is not pinned to "
+        f"a commit SHA; {fix}`actions/checkout@<40-hex sha> # v4.2.1`",
+        f".github/workflows/release.yaml:3: pins-exact: `actions/cache` has no ref; {fix}"
+        "`actions/cache@<40-hex sha> # v4.2.1`",
+        f".github/workflows/release.yaml:4: pins-exact: `actions/cache@{SHA[:7]}` is not pinned "
+        f"to a commit SHA; {fix}`actions/cache@<40-hex sha> # v4.2.1`",
+        # A release tag can be moved to other code: the auditors' `unpinned-uses`.
+        ".github/workflows/release.yaml:5: pins-exact: `actions/setup-python@v5.1.0` is not "
+        f"pinned to a commit SHA; {fix}`actions/setup-python@<40-hex sha> # v4.2.1`",
     ]
 
 

@@ -6,8 +6,8 @@
   install ask another server, over plain http if it says so;
 - every Dockerfile base image (resolved through its ARG defaults) names a
   fixed tag, not `latest` and not none (a digest may follow the tag);
-- every `uses:` of `.github/workflows/*.yml` names a release tag (v4, v4.2,
-  v4.2.1) or a full 40-hex commit SHA, never a branch.
+- every `uses:` of `.github/workflows/*.yml` names a full 40-hex commit SHA
+  (the release in a comment): a tag can be moved to other code, a SHA cannot.
 Exit 0 when all are pinned, 1 with one line per loose pin.
 """
 
@@ -24,7 +24,7 @@ from .results import Problem, Result, at, checked
 CHECK = "pins-exact"
 RELOCK = "re-lock with `invoke lock` (locks are written by the tool, not by hand)"
 FLOATING_TAGS = {"latest", "stable", "edge", "nightly", "rolling", "main", "master", "dev"}
-RELEASE_REF = re.compile(r"v\d+(\.\d+){0,2}|[0-9a-f]{40}")
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 # pip's options that point an install at another source of packages.
 SOURCE_OPTION = re.compile(
     r"\s*(-i|--index-url|--extra-index-url|-f|--find-links|--trusted-host)(?=[\s=]|$)"
@@ -104,14 +104,19 @@ def loose_actions(root: Path = ROOT) -> Iterator[Problem]:
             if uses.startswith(("./", "docker://")):
                 continue
             action, _, ref = uses.partition("@")
-            if RELEASE_REF.fullmatch(ref):
+            if COMMIT_SHA.fullmatch(ref):
                 continue
-            problem = f"`{action}` has no ref" if not ref else f"`{action}@{ref}` is not a release"
+            problem = (
+                f"`{action}` has no ref"
+                if not ref
+                else f"`{action}@{ref}` is not pinned to a commit SHA"
+            )
             yield at(
                 path,
                 yaml_nodes.line(value),
                 problem,
-                f"pin it to a release tag (`{action}@v4`) or a full commit SHA",
+                f"pin the release's full commit SHA, the tag as a comment: "
+                f"`{action}@<40-hex sha> # v4.2.1`",
             )
 
 
