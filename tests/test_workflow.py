@@ -134,9 +134,10 @@ def test_readme_says_what_the_relock_job_diffs(managed: tuple[Path, dict]) -> No
 
 
 def test_no_workflow_without_ci(tmp_path: Path) -> None:
-    """With ci=none no workflow is generated."""
+    """With ci=none no workflow (and no Dependabot config, nothing on GitHub) is generated."""
     project = bake_into(tmp_path, ci="none")
     assert not (project / WORKFLOW).exists()
+    assert not (project / ".github").exists()
 
 
 def runs_here(step: dict) -> bool:
@@ -176,3 +177,27 @@ def test_ci_jobs_run_here(locked_project: Path, tmp_path: Path) -> None:
     assert ran == ["python -m tools env", ".venv/bin/nox -s check_env tests"]
     assert run_job(workflow, "lint", checkout)[-1] == ".venv/bin/invoke lint"
     assert run_job(workflow, "relock", checkout)[-1].startswith("git diff --exit-code")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"env_manager": "conda", "docker": "no"}],
+    ids=["venv-docker", "conda-no-docker"],
+)
+def test_dependabot_config_validates_and_covers_each_ecosystem(
+    tmp_path: Path, overrides: dict[str, str]
+) -> None:
+    """Dependabot's schema (check-jsonschema's vendored copy, offline) accepts the config;
+    actions, the pip locks, and conda or docker where the answers chose them, are updated."""
+    project = bake_into(tmp_path, **overrides)
+    config = project / ".github" / "dependabot.yml"
+    run(
+        [str(shutil.which("check-jsonschema")), "--builtin-schema", "vendor.dependabot",
+         str(config)],
+        cwd=project,
+    )  # fmt: skip
+    updates = yaml.safe_load(config.read_text(encoding="utf-8"))["updates"]
+    ecosystems = [update["package-ecosystem"] for update in updates]
+    expected = ["github-actions", "pip", "conda"] if overrides else ["github-actions", "pip"]
+    assert ecosystems == expected + ([] if overrides else ["docker"])
+    assert all(update["schedule"]["interval"] == "weekly" for update in updates)
