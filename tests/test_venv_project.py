@@ -6,6 +6,7 @@ with `make env` once per module; tests that break something work on a copy.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
@@ -91,6 +92,37 @@ def test_nox_check_env_passes(project: Path) -> None:
     """`nox -s check_env` builds a fresh env from the locks and check-env --strict passes in it."""
     result = run(["nox", "-s", "check_env"], cwd=project)
     assert "result: ok" in result.stdout + result.stderr
+
+
+def test_a_tampered_wheel_hash_fails_the_install_instead_of_building_the_sdist(
+    project: Path, copy_of, tmp_path: Path
+) -> None:
+    """With rich's wheel hash changed, pip and uv would fall back to rich's sdist (whose hash
+    still matches) and run its build; the locks install wheels only, so nox's install stops
+    on the mismatch and nothing is built."""
+    copy = copy_of(project)
+    lock = copy / "requirements.txt"
+    block = re.search(r"^rich==.*?(?=^\S|\Z)", lock.read_text(), re.S | re.M).group(0)
+    hashes = re.findall(r"sha256:([0-9a-f]{64})", block)
+    assert len(hashes) == 2  # rich ships one wheel and one sdist
+    wheel = wheel_hash(copy, "rich", tmp_path)
+    assert wheel in hashes
+    edit(lock, wheel, "0" * 64)
+    result = run(["nox", "-s", "check_env"], cwd=copy, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert re.search(r"hash", output, re.I), output
+    assert "Building" not in output and "Running setup.py" not in output, output
+
+
+def wheel_hash(project: Path, name: str, tmp_path: Path) -> str:
+    """The sha256 of the wheel of `name` at its locked version, from the index itself."""
+    version = pins(project / "requirements.txt")[name]
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+    download += ["--only-binary", ":all:", "--dest", str(tmp_path / "wheel"), f"{name}=={version}"]
+    run(download, cwd=project)
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    return hashlib.sha256(wheel.read_bytes()).hexdigest()
 
 
 def test_nox_lock_writes_the_same_locks(project: Path, copy_of) -> None:

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tools.lock import torch_index_args  # noqa: E402
 from tools.project import (  # noqa: E402
     DEV_LOCK,
+    LOCK_INSTALL_ARGS,
     LOCKS,
     PROJECT_INSTALL_ARGS,
     ROOT,
@@ -55,7 +56,7 @@ def install_locked(session: nox.Session) -> None:
     as `make env` does."""
     refuse_missing_locks(session)
     locks = env_locks("cpu")
-    session.install("--require-hashes", *torch_index_args(locks[0]), *requirement_args(locks))
+    session.install(*LOCK_INSTALL_ARGS, *torch_index_args(locks[0]), *requirement_args(locks))
     session.install(*PROJECT_INSTALL_ARGS)
 
 
@@ -83,7 +84,7 @@ def lock(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Run every pre-commit hook on every file, with pre-commit from the dev lock."""
     refuse_missing_locks(session)
-    session.install("--require-hashes", "-r", DEV_LOCK.name)
+    session.install(*LOCK_INSTALL_ARGS, "-r", DEV_LOCK.name)
     session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)
 
 

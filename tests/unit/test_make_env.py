@@ -152,7 +152,7 @@ def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
     )
     assert create == ["/usr/bin/python3.11", "-m", "venv", venv]
     assert locks == [
-        *make_env.installer(), "--require-hashes",
+        *make_env.installer(), "--require-hashes", "--only-binary", ":all:",
         "-r", "requirements.txt", "-r", "requirements-dev.txt",
     ]  # fmt: skip
     assert project == [
@@ -177,7 +177,7 @@ def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(
     make_env = tools.module("make_env")
     locks = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("gpu"))[1]
     assert locks == [
-        *make_env.installer(), "--require-hashes",
+        *make_env.installer(), "--require-hashes", "--only-binary", ":all:",
         "--extra-index-url", "https://download.pytorch.org/whl/cu126",
         "-r", "requirements-gpu.txt", "-r", "requirements-dev.txt",
     ]  # fmt: skip

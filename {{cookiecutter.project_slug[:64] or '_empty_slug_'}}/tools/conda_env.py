@@ -22,7 +22,7 @@ from pathlib import Path
 from . import conda_meta, lockfile
 from .conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from .env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
-from .project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
+from .project import DEV_LOCK, LOCK_INSTALL_ARGS, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
 from .steps import StepFailed, run_step
 from .tool_venv import cached_tool
 
@@ -140,7 +140,7 @@ def build(solver: str, installer: Path) -> None:
                 str(CONDA_ENV),
                 CONDA_LOCK.name,
             ],
-            [*pip, "--no-deps", "--require-hashes", "-r", str(dev)],
+            [*pip, "--no-deps", *LOCK_INSTALL_ARGS, "-r", str(dev)],
             [*pip, *PROJECT_INSTALL_ARGS],
         ]
         run_steps(

@@ -29,6 +29,7 @@ from .project import (
     EXIT_OK,
     GPU,
     GPU_LOCKS,
+    LOCK_INSTALL_ARGS,
     LOCK_TOOL,
     PROJECT_INSTALL_ARGS,
     ROOT,
@@ -143,7 +144,7 @@ def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
     names = tuple(lock.name for lock in locks)
     return [
         create,
-        [*installer(), "--require-hashes", *torch_index_args(names[0]), *requirement_args(names)],
+        [*installer(), *LOCK_INSTALL_ARGS, *torch_index_args(names[0]), *requirement_args(names)],
         [*installer(), *PROJECT_INSTALL_ARGS],
     ]
 
@@ -167,7 +168,7 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
             command = [
                 *installer(),
                 "--no-deps",
-                "--require-hashes",
+                *LOCK_INSTALL_ARGS,
                 *torch_index_args(locks[0].name),
             ]
             command += ["-r", str(wanted)]

@@ -24,6 +24,10 @@ LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requ
 # the CPU env is the default; `make env GPU=1` and the gpu image install it.
 GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
 VARIANTS = ("cpu", "gpu")
+# Every install of a lock: each file must match a locked hash, and only wheels
+# are taken, so a wrong or missing wheel hash fails instead of quietly
+# building the package from its sdist (code that runs at install).
+LOCK_INSTALL_ARGS = ("--require-hashes", "--only-binary", ":all:")
 # The project itself, after the locks: no dependencies (the locks bring them),
 # no build isolation and no index, so the locked build backend builds it and
 # no unpinned backend is fetched.
