@@ -22,7 +22,14 @@ from pathlib import Path
 from . import conda_meta, lockfile
 from .conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from .env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
-from .project import DEV_LOCK, LOCK_INSTALL_ARGS, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
+from .project import (
+    DEV_LOCK,
+    LOCK_INSTALL_ARGS,
+    PROJECT_INSTALL_ARGS,
+    PYTHON_VERSION_FILE,
+    ROOT,
+    ToolError,
+)
 from .steps import StepFailed, run_step
 from .tool_venv import cached_tool
 
