@@ -47,12 +47,12 @@ from .project import (
     EXIT_OK,
     FRAMEWORK,
     GPU,
-    GPU_LOCKS,
     LOCKS,
     ROOT,
     ToolError,
     env_locks,
     load_pyproject,
+    variant_of,
     version_matches,
     wanted_python,
 )
@@ -407,7 +407,12 @@ def built_as_gpu_env(prefix: Path) -> bool:
     """Whether `make env --gpu` built this env (its stamp names the GPU lock)."""
     from .env_diff import stamped_locks
 
-    return GPU_LOCKS[0][0] in stamped_locks(prefix)
+    return variant_of(stamped_locks(prefix)) == "gpu"
+
+
+def in_conda_env(prefix: Path) -> bool:
+    """conda_meta.is_conda_prefix, without its import (a venv project ships no conda_meta)."""
+    return ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
 
 
 def outside_env(in_conda: bool) -> str | None:
@@ -441,8 +446,7 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
 
 def run(args: argparse.Namespace) -> int:
     prefix = Path(sys.prefix)
-    # conda_meta.is_conda_prefix, without its import (a venv project ships no conda_meta)
-    in_conda = ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
+    in_conda = in_conda_env(prefix)
     line = outside_env(in_conda)
     if line:
         print(error_json(line, EXIT_FAILED) if args.json else line)

@@ -1,5 +1,5 @@
-"""The CUDA an env carries and the GPUs this machine shows: read by check-env's
-`gpu` check and by `invoke report`.
+"""The CUDA an env carries, and the GPUs and driver this machine shows: read by
+check-env's `gpu` check and by `invoke report`.
 
 Stdlib only, and the framework is never imported (torch takes seconds): the
 CUDA version comes from the installed distributions, that is from torch's own
@@ -94,6 +94,19 @@ def cudnn_version(installed: dict[str, str]) -> str:
     return next((installed[name] for name in CUDNN_WHEELS if name in installed), "")
 
 
+def nvidia_smi(*args: str) -> list[str]:
+    """nvidia-smi's output lines, [] where there is no driver (or it fails: no GPU)."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        probe = subprocess.run(
+            ["nvidia-smi", *args], capture_output=True, text=True, check=False, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return probe.stdout.strip().splitlines() if probe.returncode == 0 else []
+
+
 def visible_devices() -> list[str]:
     """The GPUs the driver shows (`nvidia-smi -L`), [] where there is no driver or GPU.
 
@@ -102,14 +115,10 @@ def visible_devices() -> list[str]:
     """
     if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
         return []
-    if shutil.which("nvidia-smi") is None:
-        return []
-    try:
-        probe = subprocess.run(
-            ["nvidia-smi", "-L"], capture_output=True, text=True, check=False, timeout=20
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    if probe.returncode:
-        return []
-    return [line.strip() for line in probe.stdout.splitlines() if line.startswith("GPU ")]
+    return [line.strip() for line in nvidia_smi("-L") if line.startswith("GPU ")]
+
+
+def driver_version() -> str | None:
+    """The NVIDIA driver version when nvidia-smi answers, else None (no GPU here)."""
+    lines = nvidia_smi("--query-gpu=driver_version", "--format=csv,noheader")
+    return lines[0] if lines else None

@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from . import dist_files, lockfile
-from .project import DISTRIBUTION, GPU_LOCKS, ROOT
+from .project import DISTRIBUTION, ROOT, variant_of
 from .results import Problem, Result
 
 TYPE_CHECKING = False  # what `typing` says at run time, without its import time
@@ -82,7 +82,7 @@ class Context:
     @property
     def variant(self) -> str:
         """ "gpu" when the GPU lock is among the locks checked against, else "cpu"."""
-        return "gpu" if any(lock.name == GPU_LOCKS[0][0] for lock in self.locks) else "cpu"
+        return variant_of([lock.name for lock in self.locks])
 
     @cached_property
     def locked_dists(self) -> list[dist_files.Dist]:

@@ -28,7 +28,6 @@ from .project import (
     ENV_MANAGER,
     EXIT_OK,
     GPU,
-    GPU_LOCKS,
     LOCK_INSTALL_ARGS,
     LOCK_TOOL,
     PROJECT_INSTALL_ARGS,
@@ -38,6 +37,7 @@ from .project import (
     UsageError,
     env_locks,
     requirement_args,
+    variant_of,
     venv_python,
     wanted_python,
 )
@@ -87,7 +87,7 @@ def chosen_variant(gpu: bool, cpu: bool) -> str:
     if cpu:
         return "cpu"
     if not gpu:
-        return "gpu" if GPU_LOCKS[0][0] in env_diff.stamped_locks(VENV) and GPU else "cpu"
+        return variant_of(env_diff.stamped_locks(VENV)) if GPU else "cpu"
     if not GPU:
         raise ToolError(
             "this project has no GPU variant (its gpu answer is no); "

@@ -23,7 +23,6 @@ LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requ
 # The GPU variant's lock (with gpu): its CUDA wheels exist for Linux only, so
 # the CPU env is the default; `make env GPU=1` and the gpu image install it.
 GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
-VARIANTS = ("cpu", "gpu")
 # Every install of a lock: each file must match a locked hash, and only wheels
 # are taken, so a wrong or missing wheel hash fails instead of quietly
 # building the package from its sdist (code that runs at install).
@@ -121,6 +120,12 @@ def runtime_locks(variant: str) -> tuple[str, ...]:
         return (LOCKS[0][0],)
     gpu_lock = GPU_LOCKS[0][0]
     return (gpu_lock,) if _facts()["FRAMEWORK"] == "pytorch" else (LOCKS[0][0], gpu_lock)
+
+
+def variant_of(lock_names: list[str]) -> str:
+    """ "gpu" when these locks include the GPU lock, else "cpu": how make env, check-env
+    and the report tell which env they are looking at."""
+    return "gpu" if GPU_LOCKS[0][0] in lock_names else "cpu"
 
 
 def env_locks(variant: str) -> tuple[str, ...]:

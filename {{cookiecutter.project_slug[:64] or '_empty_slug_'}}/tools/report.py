@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,18 +21,9 @@ from importlib import metadata
 from pathlib import Path
 
 from . import cuda_state, lockfile
-from .check_env import default_locks
+from .check_env import default_locks, in_conda_env
 from .env_state import installed_versions
-from .project import (
-    ALL_LOCKS,
-    ENV_MANAGER,
-    EXIT_FAILED,
-    EXIT_OK,
-    FRAMEWORK,
-    GPU_LOCKS,
-    ROOT,
-    ToolError,
-)
+from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, FRAMEWORK, ROOT, ToolError, variant_of
 
 # What is recorded but does not make two environments different: the machine's
 # GPUs and driver, and where the env lives (an image's name follows from its
@@ -42,24 +31,9 @@ from .project import (
 INFORMATIONAL = {"created", "prefix", "cuda_driver", "devices", "image"}
 
 
-def cuda_driver() -> str | None:
-    """The NVIDIA driver version when nvidia-smi answers, else None (no GPU here)."""
-    if shutil.which("nvidia-smi") is None:
-        return None
-    probe = subprocess.run(
-        ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return probe.stdout.strip().splitlines()[0] if probe.returncode == 0 and probe.stdout else None
-
-
 def variant() -> str:
-    """The env's variant, as check-env sees it: "gpu" when its locks include the GPU lock."""
-    in_conda = ENV_MANAGER == "conda" and (Path(sys.prefix) / "conda-meta").is_dir()
-    names = {lock.name for lock in default_locks(in_conda)}
-    return "gpu" if GPU_LOCKS[0][0] in names else "cpu"
+    """The env's variant, as check-env sees it (from the locks it checks against)."""
+    return variant_of([lock.name for lock in default_locks(in_conda_env(Path(sys.prefix)))])
 
 
 def collect() -> dict:
@@ -79,7 +53,7 @@ def collect() -> dict:
         "variant": variant(),
         "cuda": cuda_state.framework_cuda(FRAMEWORK, packages).version or None,
         "cudnn": cuda_state.cudnn_version(packages) or None,
-        "cuda_driver": cuda_driver(),
+        "cuda_driver": cuda_state.driver_version(),
         "devices": cuda_state.visible_devices(),
         "locks": locks,
         "packages": dict(sorted(packages.items())),
