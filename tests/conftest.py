@@ -336,14 +336,34 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+# A stand-in lock pins each requirement of its input at its `-c` lock's version, else
+# the lowest version its range names (`==1.2.*`: 1.2), else 1.0: it satisfies the intent.
+STAND_IN_LOCK = """
+import sys
+from pathlib import Path
+from tools import lock_satisfies, lockfile
+def version(specifier):
+    for spec in specifier:
+        if spec.operator in {"==", ">=", "~=", "==="}:
+            return spec.version.removesuffix(".*")
+    return "1.0"
+pairs = list(zip(sys.argv[1::2], sys.argv[2::2]))
+for lock, source in pairs:
+    if lock == lockfile.CONDA_LOCK_NAME:  # fresh by its header alone
+        Path(lock).write_text("# stand-in lock\\n", encoding="utf-8")
+        continue
+    wanted, constraints = lock_satisfies.read_intent(Path(source))
+    fixed = {e.name: e.pinned_version for c in constraints for e in lockfile.read_lock(c)}
+    names = {lockfile.canonical(w.requirement.name): w.requirement.specifier for w in wanted}
+    pins = sorted(f"{name}=={fixed.get(name) or version(spec)}" for name, spec in names.items())
+    Path(lock).write_text("".join(f"{pin}\\n" for pin in pins), encoding="utf-8")
+for lock, source in pairs:
+    lockfile.stamp(Path(lock), Path(source))
+"""
+
+
 def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:
-    """Write each (lock, input) lock headed as `invoke lock` heads it (the project's lockfile)."""
-    code = (
-        "import sys; from pathlib import Path; from tools import lockfile\n"
-        "pairs = list(zip(sys.argv[1::2], sys.argv[2::2]))\n"
-        "for lock, _ in pairs:\n"
-        "    Path(lock).write_text('# stand-in lock\\n', encoding='utf-8')\n"
-        "for lock, source in pairs:\n"
-        "    lockfile.stamp(Path(lock), Path(source))\n"
-    )
+    """Write each (lock, input) as a stand-in lock that satisfies its input, headed as
+    `invoke lock` heads it (the project's own lockfile and lock_satisfies)."""
+    code = STAND_IN_LOCK
     run([sys.executable, "-c", code, *(name for pair in pairs for name in pair)], cwd=project)

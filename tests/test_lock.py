@@ -131,6 +131,47 @@ def test_locked_upgrade_package_is_accepted(locked: Locked) -> None:
     assert code == 0, output
 
 
+def relock_by_hand(locked: Locked) -> None:
+    """Both locks re-written by the lock tool itself, as a bot or a person at the shell would:
+    no `invoke lock`, so no input-hash header."""
+    tool_bin = next((locked.project / ".cache" / "lock-tools").glob("*/bin"))
+    for lock, source in zip(LOCKS, ("requirements.in", "requirements-dev.in"), strict=True):
+        if locked.lock_tool == "uv":
+            command = [str(tool_bin / "uv"), "pip", "compile", "--universal"]
+            command += ["--python-version", "3.11"]
+        else:
+            command = [str(tool_bin / "pip-compile"), "--allow-unsafe", "--strip-extras"]
+            command += ["--no-emit-index-url", "--no-emit-find-links"]
+        command += [source, "--output-file", lock, "--generate-hashes", "--quiet"]
+        run(command, cwd=locked.project, timeout=GUARD_SECONDS)
+
+
+def test_a_lock_rewritten_by_the_lock_tool_itself_is_fresh(locked: Locked) -> None:
+    """pip-compile / uv pip compile run by hand drop the header; the locks still satisfy the
+    intent, so lock-fresh and `make env` accept them. A requirement added later is named."""
+    before = locked.texts()
+    try:
+        relock_by_hand(locked)
+        assert not header(locked.project, "requirements.txt").startswith("# input-sha256:")
+        code, output = tool(locked.project, "lint", "--only", "lock-fresh")
+        assert code == 0, output
+        run(["make", "env"], cwd=locked.project, timeout=GUARD_SECONDS)
+        in_file = locked.project / "requirements.in"
+        in_file.write_text(in_file.read_text(encoding="utf-8") + "packaging\n", encoding="utf-8")
+        code, output = tool(locked.project, "lint", "--only", "lock-fresh")
+        assert code == 1, output
+        assert re.search(
+            r"^requirements\.txt:1: lock-fresh: stale: does not pin packaging, which "
+            r"requirements\.in:\d+ asks for",
+            output,
+            re.M,
+        ), output
+    finally:
+        run(["git", "checkout", "--", "requirements.in"], cwd=locked.project)
+        for name, text in before.items():
+            (locked.project / name).write_text(text, encoding="utf-8")
+
+
 @pytest.mark.skipif(
     not python_installed(OTHER_PYTHON), reason=f"Python {OTHER_PYTHON} is not installed (pyenv)"
 )

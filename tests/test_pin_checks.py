@@ -142,11 +142,41 @@ FRESH_BREAKAGES: dict[str, Breakage] = {
 
 # Breakages of what `invoke lock` wrote, or of what must agree with it: a locked project shows them.
 LOCKED_BREAKAGES: dict[str, Breakage] = {
-    # requirements.in edited without re-locking: lock-fresh names the stale lock.
-    "stale-lock": (
+    # Freshness is "the lock satisfies requirements.in": each way it no longer does is named.
+    # A package added to requirements.in without re-locking: its line is named.
+    "added-requirement": (
         lambda p: append(p / "requirements.in", "packaging\n"),
         "lock-fresh",
-        r"requirements\.txt:1: lock-fresh: stale: locked from an older requirements\.in",
+        r"requirements\.txt:1: lock-fresh: stale: does not pin packaging, which "
+        r"requirements\.in:\d+ asks for \(`packaging`\)",
+    ),
+    # A package removed from requirements.in: the lock still pins it.
+    "removed-requirement": (
+        lambda p: edit(p / "requirements.in", r"^rich>=13\n", ""),
+        "lock-fresh",
+        r"requirements\.txt:\d+: lock-fresh: stale: pins rich, which nothing in requirements\.in "
+        r"asks for or depends on \(removed from it\?\)",
+    ),
+    # A range narrowed past the locked version.
+    "narrowed-range": (
+        lambda p: edit(p / "requirements.in", r"^numpy>=1\.26$", "numpy>=1.26,<2"),
+        "lock-fresh",
+        r"requirements\.txt:\d+: lock-fresh: stale: pins numpy==2[\d.]+, outside "
+        r"requirements\.in:\d+'s `numpy>=1\.26,<2`",
+    ),
+    # A pin edited by hand out of its range.
+    "edited-pin": (
+        lambda p: edit(p / "requirements.txt", r"^rich==\S+", "rich==12.6.0"),
+        "lock-fresh",
+        r"requirements\.txt:\d+: lock-fresh: stale: pins rich==12\.6\.0, outside "
+        r"requirements\.in:\d+'s `rich>=13`",
+    ),
+    # A dev pin edited away from the runtime lock that constrains it (`-c requirements.txt`).
+    "dev-pin-off-its-constraint": (
+        lambda p: edit(p / "requirements-dev.txt", r"^pygments==\S+", "pygments==2.0.0"),
+        "lock-fresh",
+        r"requirements-dev\.txt:\d+: lock-fresh: stale: pins pygments==2\.0\.0, where "
+        r"requirements\.txt \(its `-c` constraint\) pins [\d.]+",
     ),
     # A lock line without --hash: pins-exact names the line.
     "lock-line-without-hash": (
@@ -445,6 +475,36 @@ def test_check_names_what_broke_a_locked_project(locked_copy: Path, case: str) -
     mutate, name, line = LOCKED_BREAKAGES[case]
     mutate(locked_copy)
     assert_fails(locked_copy, name, line)
+
+
+# What leaves a real lock satisfying its intent: lock-fresh passes after each.
+STILL_FRESH: dict[str, Callable[[Path], None]] = {
+    # Comments and spacing of requirements.in change its hash, not what it asks for.
+    "comment-edit": lambda p: (
+        append(p / "requirements.in", "# plotting comes later\n"),
+        edit(p / "requirements.in", r"^rich>=13$", "rich >= 13  # the console"),
+    ),
+    # A bot (or pip-compile run by hand) rewrites the locks without the header line.
+    "header-dropped": lambda p: (
+        edit(p / "requirements.txt", r"\A# input-sha256: .*\n", ""),
+        edit(p / "requirements-dev.txt", r"\A# input-sha256: .*\n", ""),
+    ),
+    # A runtime pin the dev lock does not share moves (a bot's bump of one lock).
+    "runtime-bump-not-shared": lambda p: edit(
+        p / "requirements.txt", r"^rich==\S+", "rich==14.0.0"
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(STILL_FRESH))
+def test_lock_fresh_passes_while_the_lock_satisfies_its_intent(
+    locked_copy: Path, case: str
+) -> None:
+    """The input hash no longer matches (or is gone), but every pin satisfies the intent."""
+    STILL_FRESH[case](locked_copy)
+    code, output = check(locked_copy, "lock-fresh")
+    assert code == 0, output
 
 
 @pytest.mark.slow

@@ -85,6 +85,7 @@ def test_several_checks_all_run_and_the_failed_ones_are_named(
     """A failure does not stop the later checks; the ToolError names each failed check."""
     clean_project(tools)
     tools.write("requirements-dev.txt", "ruff==0.5.0\n")
+    tools.write("requirements-dev.in", "-c requirements.txt\nruff>=0.6\n")
     lint = tools.module("lint")
     project = tools.module("project")
     with pytest.raises(project.ToolError) as error:
@@ -167,5 +168,5 @@ def test_json_gives_every_pin_check_in_check_envs_shape(
     statuses = {check["name"]: check["status"] for check in data["checks"]}
     assert statuses == {name: "ok" for name in ALL_CHECKS} | {"lock-fresh": "FAIL"}
     (problem, *_) = data["checks"][0]["problems"]
-    assert (problem["path"], problem["line"]) == ("requirements.txt", 1)
-    assert problem["subject"].startswith("stale: locked from an older requirements.in")
+    assert (problem["path"], problem["line"]) == ("requirements.txt", 2)
+    assert problem["subject"] == "stale: pins numpy==1.26.4, outside requirements.in:1's `numpy>=2`"

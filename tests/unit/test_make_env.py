@@ -99,8 +99,8 @@ def test_a_stale_lock_stops_make_env_with_its_reason(tools: ToolsProject) -> Non
     with pytest.raises(make_env.ToolError) as error:
         make_env.ensure_locks()
     assert str(error.value) == (
-        "requirements.txt is stale: no `# input-sha256:` line: not written by `invoke lock`; "
-        "run `invoke lock`, then `make env` again"
+        "requirements-dev.txt is stale: does not pin numpy, which requirements-dev.in:1 asks "
+        "for (`numpy`); run `invoke lock`, then `make env` again"
     )
 
 

@@ -171,7 +171,8 @@ def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
     if stale is None:
         return None
     found = stale.problem.removeprefix("is stale: ")
-    return Problem(lock.name, f"the input hash of the current {in_file.name}", found, fix)
+    expected = "the input hash" if lock.name == lockfile.CONDA_LOCK_NAME else "pins that satisfy"
+    return Problem(lock.name, f"{expected} of the current {in_file.name}", found, fix)
 
 
 def check_fresh(ctx: Context) -> Result:

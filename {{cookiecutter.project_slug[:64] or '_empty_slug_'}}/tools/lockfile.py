@@ -4,9 +4,10 @@ The header records the hash of the inputs, the Python X.Y and the platform
 scope the lock was resolved for, e.g.
 `# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal`.
 It lets anyone check offline, in milliseconds, that a lock was generated
-from the current `.in` file (and from the locks it names with `-c`/`-r`, so
-a dev lock goes stale when the runtime lock changes) for the Python that
-`.python-version` names now. Stdlib only: this runs before any env exists.
+from the current `.in` file (and from the locks it names with `-c`/`-r`)
+for the Python that `.python-version` names now. When it cannot (the header
+is gone or the inputs changed), `lock_satisfies` reads the pins instead.
+Stdlib only: this runs before any env exists.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ HEADER = "# input-sha256: "
 CONDA_LOCK_NAME = "conda-lock.yml"
 _OPTION_RE = re.compile(r"^-[cr]\s+(\S+)")
 _FIELD_RE = re.compile(r"\b(python|scope)=(\S+)")
+_TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
 
 
 # PyPI name -> conda-forge name, where the two differ (extend when you need one).
@@ -147,8 +149,15 @@ class Staleness(NamedTuple):
 
 
 def staleness(lock: Path, in_file: Path) -> Staleness | None:
-    """None when `lock` records the hash of its current inputs and the Python of
-    `.python-version`; else what differs and the fix."""
+    """None when `lock` satisfies its current inputs for the Python of `.python-version`;
+    else what differs and the fix.
+
+    A requirements lock is read pin by pin against its `.in` file (lock_satisfies),
+    so that one a bot or a hand-run lock tool rewrote without the header, or
+    whose `.in` file changed only in comments, is still fresh. The header (or
+    the lock tool's own) says which Python it was resolved for. A conda lock is
+    fresh when its header records environment.yml's current hash.
+    """
     fix = f"run `{relock_command(lock)}`"
     if not in_file.exists():
         return Staleness(
@@ -157,23 +166,48 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
     header = read_header(lock)
     if not lock.exists():
         return Staleness("is missing", fix)
-    if header is None:
-        return Staleness(f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix)
     missing = [path.name for path in input_files(in_file)[1:] if not path.exists()]
     if missing:  # a `-c`/`-r` file: lock that first
         return Staleness(
             f"is stale: {', '.join(missing)}, named by {in_file.name}, is missing", fix
         )
-    now = input_sha256(in_file)
-    if header.sha256 != now:
-        names = " + ".join(path.name for path in input_files(in_file))
-        recorded = header.sha256[:12]
-        return Staleness(
-            f"is stale: locked from an older {names} (recorded {recorded}, now {now[:12]})",
-            fix,
-            header.line_no,
-        )
+    if lock.name == CONDA_LOCK_NAME:
+        if header is None or header.sha256 != input_sha256(in_file):
+            return _conda_staleness(header, in_file, fix)
+        return _python_staleness(header, in_file.parent, fix)
+    from .lock_satisfies import unsatisfied  # imports packaging: not for conda locks
+
+    found = unsatisfied(lock, in_file)
+    if found:
+        return Staleness(f"is stale: {found.problem}", fix, found.line_no)
+    if header is None:
+        python = tool_python(lock)
+        if python is None:  # no Python recorded anywhere: the pins decide
+            return None
+        header = Header("", python, None, 1)
     return _python_staleness(header, in_file.parent, fix)
+
+
+def _conda_staleness(header: Header | None, in_file: Path, fix: str) -> Staleness:
+    if header is None:
+        return Staleness(f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix)
+    names = " + ".join(path.name for path in input_files(in_file))
+    now = input_sha256(in_file)
+    return Staleness(
+        f"is stale: locked from an older {names} (recorded {header.sha256[:12]}, now {now[:12]})",
+        fix,
+        header.line_no,
+    )
+
+
+def tool_python(lock: Path) -> str | None:
+    """The Python X.Y the lock tool's own header names: pip-compile's "with Python 3.11",
+    or the `--python-version` of the uv command it shows."""
+    for line in lock.read_text(encoding="utf-8").splitlines()[:10]:
+        found = _TOOL_PYTHON_RE.search(line) if line.startswith("#") else None
+        if found:
+            return found.group(1) or found.group(2)
+    return None
 
 
 def _python_staleness(header: Header, folder: Path, fix: str) -> Staleness | None:
@@ -235,6 +269,7 @@ class LockLine:
     requirement: str
     marker: str = ""
     hashes: list[str] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)  # what its `# via` annotation names
 
     @property
     def name(self) -> str:
@@ -249,9 +284,14 @@ class LockLine:
 
 def read_lock(lock: Path) -> list[LockLine]:
     entries: list[LockLine] = []
-    logical, start = "", 0
+    logical, start, via_list = "", 0, False
     for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
-        text = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        text, _, comment = (
+            raw.partition(" #") if not raw.lstrip().startswith("#") else ("", "", raw)
+        )
+        text = text.strip()
+        if entries and not logical and not text:  # a comment line after an entry
+            via_list = _collect_via(entries[-1], comment.strip().lstrip("#"), via_list)
         if not logical:
             start = number
         logical += " " + text.rstrip("\\").strip()
@@ -260,8 +300,22 @@ def read_lock(lock: Path) -> list[LockLine]:
         entry = _parse_logical(logical.strip(), start)
         if entry:
             entries.append(entry)
+            via_list = _collect_via(entry, comment.strip().lstrip("#"), False)
         logical = ""
     return entries
+
+
+def _collect_via(entry: LockLine, comment: str, in_list: bool) -> bool:
+    """Add what a `# via` comment (or a line of its list) names to `entry`; whether a list
+    of names goes on (pip-compile and uv write `# via` alone, then one `#   name` per line)."""
+    words = comment.split()
+    if words[:1] == ["via"]:
+        entry.via += [name for name in " ".join(words[1:]).split(", ") if name]
+        return len(words) == 1
+    if in_list and comment.startswith("   ") and words:
+        entry.via.append(" ".join(words))
+        return True
+    return False
 
 
 def _parse_logical(text: str, line_no: int) -> LockLine | None:
