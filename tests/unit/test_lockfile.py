@@ -54,6 +54,20 @@ def test_read_lock_joins_continuations_and_collects_hashes(tools: ToolsProject) 
     assert entries[0].hashes == ["sha256:11", "sha256:22"]
     assert entries[0].marker == 'sys_platform == "win32"'
     assert entries[1].requirement == "numpy==1.26.4"
+    assert [entry.via for entry in entries] == [["pytest"], ["-r requirements.in"]]
+
+
+def test_read_lock_collects_via_lists(tools: ToolsProject) -> None:
+    """`# via` alone starts a list of `#   name` lines; another comment ends it."""
+    lock = tools.write(
+        "requirements.txt",
+        "packaging==24.1\n    # via\n    #   nox\n    #   pytest\n"
+        "# The following packages are considered to be unsafe in a requirements file:\n"
+        "#   not-a-parent\n"
+        "six==1.16.0  # via foo, bar\n",
+    )
+    entries = tools.module("lockfile").read_lock(lock)
+    assert [entry.via for entry in entries] == [["nox", "pytest"], ["foo", "bar"]]
 
 
 def test_read_lock_drops_trailing_comments(tools: ToolsProject) -> None:
