@@ -15,16 +15,14 @@ import nox
 # nox imports this file by path: the folder that holds the tools package is not on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tools.lock import torch_index_args  # noqa: E402
+from tools.lock import install_args  # noqa: E402
 from tools.project import (  # noqa: E402
     DEV_LOCK,
-    LOCK_INSTALL_ARGS,
     LOCKS,
     PROJECT_INSTALL_ARGS,
     ROOT,
     env_locks,
     python_minor,
-    requirement_args,
     wanted_python,
 )
 
@@ -55,8 +53,7 @@ def install_locked(session: nox.Session) -> None:
     """Install the CPU env's locks hash-checked (runners have no GPU), then the project
     as `make env` does."""
     refuse_missing_locks(session)
-    locks = env_locks("cpu")
-    session.install(*LOCK_INSTALL_ARGS, *torch_index_args(locks[0]), *requirement_args(locks))
+    session.install(*install_args(env_locks("cpu")))
     session.install(*PROJECT_INSTALL_ARGS)
 
 
@@ -84,7 +81,7 @@ def lock(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Run every pre-commit hook on every file, with pre-commit from the dev lock."""
     refuse_missing_locks(session)
-    session.install(*LOCK_INSTALL_ARGS, "-r", DEV_LOCK.name)
+    session.install(*install_args([DEV_LOCK.name]))
     session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)
 
 

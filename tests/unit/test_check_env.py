@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 from types import SimpleNamespace
@@ -50,33 +49,6 @@ def test_render_table_all_ok(tools: ToolsProject) -> None:
         [tools.module("results").Result("python"), tools.module("results").Result("extras", "warn")]
     )
     assert table.splitlines()[-1] == "result: ok"
-
-
-def test_default_locks_are_the_pip_locks_or_the_dev_lock_in_conda(
-    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without $REPRO_LOCKS: both pip locks in a venv, only the dev lock in a conda env."""
-    check_env = tools.module("check_env")
-    monkeypatch.delenv("REPRO_LOCKS", raising=False)
-    root = tools.root
-    assert check_env.default_locks(False) == [
-        root / "requirements.txt",
-        root / "requirements-dev.txt",
-    ]
-    assert check_env.default_locks(True) == [root / "requirements-dev.txt"]
-
-
-def test_default_locks_follow_repro_locks(
-    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An image's $REPRO_LOCKS (space-separated) wins, in a venv and in conda alike."""
-    check_env = tools.module("check_env")
-    monkeypatch.setenv("REPRO_LOCKS", " requirements.txt  requirements-gpu.txt ")
-    expected = [tools.root / "requirements.txt", tools.root / "requirements-gpu.txt"]
-    assert check_env.default_locks(False) == expected
-    assert check_env.default_locks(True) == expected
-    monkeypatch.setenv("REPRO_LOCKS", "   ")
-    assert len(check_env.default_locks(False)) == 2
 
 
 def test_checks_table_order_and_opt_in_checks(tools: ToolsProject) -> None:
@@ -223,18 +195,3 @@ def test_expect_gpu_fails_with_one_line_when_no_gpu_is_visible(
     monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: ["GPU 0: NVIDIA L4"])
     seen = check_env.check_gpu(gpu_context(env, "gpu", expect_gpu=True))
     assert seen.status == "ok" and seen.detail.endswith("; 1 GPU(s): GPU 0: NVIDIA L4")
-
-
-def test_default_locks_of_an_env_built_as_the_gpu_env(
-    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`make env GPU=1` left its locks in the env's stamp: check-env checks against those."""
-    tools.answer(gpu="13.0", __cuda_version="13.0")
-    check_env = tools.module("check_env")
-    monkeypatch.delenv("REPRO_LOCKS", raising=False)
-    prefix = tools.root / ".venv"
-    prefix.mkdir()
-    names = ["requirements.txt", "requirements-gpu.txt", "requirements-dev.txt"]
-    (prefix / tools.module("env_swap").STAMP).write_text(json.dumps({"lock_files": names}))
-    monkeypatch.setattr(check_env.sys, "prefix", str(prefix))
-    assert check_env.default_locks(False) == [tools.root / name for name in names]

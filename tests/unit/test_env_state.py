@@ -122,3 +122,45 @@ def test_context_pins_follow_markers_and_the_first_lock(
         "numpy": ("1.26.4", "requirements.txt"),
         "pytest": ("8.3.3", "requirements-dev.txt"),
     }
+
+
+def test_default_locks_are_the_pip_locks_or_the_dev_lock_in_conda(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without $REPRO_LOCKS: both pip locks in a venv, only the dev lock in a conda env."""
+    env_state = tools.module("env_state")
+    monkeypatch.delenv("REPRO_LOCKS", raising=False)
+    root = tools.root
+    assert env_state.default_locks(False) == [
+        root / "requirements.txt",
+        root / "requirements-dev.txt",
+    ]
+    assert env_state.default_locks(True) == [root / "requirements-dev.txt"]
+
+
+def test_default_locks_follow_repro_locks(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image's $REPRO_LOCKS (space-separated) wins, in a venv and in conda alike."""
+    env_state = tools.module("env_state")
+    monkeypatch.setenv("REPRO_LOCKS", " requirements.txt  requirements-gpu.txt ")
+    expected = [tools.root / "requirements.txt", tools.root / "requirements-gpu.txt"]
+    assert env_state.default_locks(False) == expected
+    assert env_state.default_locks(True) == expected
+    monkeypatch.setenv("REPRO_LOCKS", "   ")
+    assert len(env_state.default_locks(False)) == 2
+
+
+def test_default_locks_of_an_env_built_as_the_gpu_env(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make env GPU=1` left its locks in the env's stamp: check-env checks against those."""
+    tools.answer(gpu="13.0", __cuda_version="13.0")
+    env_state = tools.module("env_state")
+    monkeypatch.delenv("REPRO_LOCKS", raising=False)
+    prefix = tools.root / ".venv"
+    prefix.mkdir()
+    names = ["requirements.txt", "requirements-gpu.txt", "requirements-dev.txt"]
+    (prefix / tools.module("env_swap").STAMP).write_text(json.dumps({"lock_files": names}))
+    monkeypatch.setattr(env_state.sys, "prefix", str(prefix))
+    assert env_state.default_locks(False) == [tools.root / name for name in names]

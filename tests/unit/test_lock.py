@@ -206,3 +206,20 @@ def test_a_resolution_failure_says_which_in_file_to_fix(tools: ToolsProject) -> 
     )
     network = steps.StepFailed("locking requirements.in failed: cannot reach x", "network")
     assert lock.failure(network, "requirements.in") is network
+
+
+def test_install_args_are_hash_checked_wheels_from_torchs_index(tools: ToolsProject) -> None:
+    """One command line for make env, nox and the in-place sync: the sync's own file of the
+    pins that differ replaces the locks, the torch index stays the first lock's."""
+    tools.answer(framework="pytorch")
+    lock = tools.module("lock")
+    locks = ("requirements.txt", "requirements-dev.txt")
+    assert lock.install_args(locks) == [
+        "--require-hashes", "--only-binary", ":all:",
+        "--extra-index-url", "https://download.pytorch.org/whl/cpu",
+        "-r", "requirements.txt", "-r", "requirements-dev.txt",
+    ]  # fmt: skip
+    assert lock.install_args(locks, ["/tmp/sync.txt"])[-2:] == ["-r", "/tmp/sync.txt"]
+    assert lock.install_args(["requirements-dev.txt"]) == [
+        "--require-hashes", "--only-binary", ":all:", "-r", "requirements-dev.txt",
+    ]  # fmt: skip

@@ -98,9 +98,6 @@ def test_env_locks_of_each_variant(
     assert project.runtime_locks("gpu") == gpu_runtime
     assert project.env_locks("cpu") == ("requirements.txt", "requirements-dev.txt")
     assert project.env_locks("gpu") == (*gpu_runtime, "requirements-dev.txt")
-    assert project.requirement_args(project.env_locks("cpu")) == [
-        "-r", "requirements.txt", "-r", "requirements-dev.txt",
-    ]  # fmt: skip
 
 
 def test_an_unknown_fact_is_an_attribute_error(tools: ToolsProject) -> None:

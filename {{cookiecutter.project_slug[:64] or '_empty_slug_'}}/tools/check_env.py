@@ -34,25 +34,22 @@ from .env_state import (
     SEEDS,
     Context,
     belongs_to_project,
+    default_locks,
     foreign_env,
+    in_conda_env,
     memo,
     requirement_met,
 )
 from .project import (
     CUDA_VERSION,
-    DEV_LOCK,
     DISTRIBUTION,
     ENV_MANAGER,
     EXIT_FAILED,
     EXIT_OK,
     FRAMEWORK,
     GPU,
-    LOCKS,
-    ROOT,
     ToolError,
-    env_locks,
     load_pyproject,
-    variant_of,
     version_matches,
     wanted_python,
 )
@@ -388,32 +385,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="lock file to check against (repeatable; default: $REPRO_LOCKS, else "
         "requirements.txt and requirements-dev.txt)",
     )
-
-
-def default_locks(in_conda: bool) -> list[Path]:
-    """$REPRO_LOCKS (an image names the locks it installed), else the env's usual locks."""
-    declared = os.environ.get("REPRO_LOCKS", "").split()
-    if declared:
-        return [ROOT / name for name in declared]
-    # A conda env takes its runtime from conda-lock.yml and only the dev tools
-    # from the pip locks (tools/conda_env.py installs it that way).
-    if in_conda:
-        return [DEV_LOCK]
-    if GPU and built_as_gpu_env(Path(sys.prefix)):
-        return [ROOT / name for name in env_locks("gpu")]
-    return [ROOT / lock for lock, _ in LOCKS]
-
-
-def built_as_gpu_env(prefix: Path) -> bool:
-    """Whether `make env --gpu` built this env (its stamp names the GPU lock)."""
-    from .env_diff import stamped_locks
-
-    return variant_of(stamped_locks(prefix)) == "gpu"
-
-
-def in_conda_env(prefix: Path) -> bool:
-    """conda_meta.is_conda_prefix, without its import (a venv project ships no conda_meta)."""
-    return ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
 
 
 def outside_env(in_conda: bool) -> str | None:

@@ -22,9 +22,9 @@ from pathlib import Path
 from . import conda_meta, lockfile
 from .conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from .env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
+from .lock import install_args
 from .project import (
     DEV_LOCK,
-    LOCK_INSTALL_ARGS,
     PROJECT_INSTALL_ARGS,
     PYTHON_VERSION_FILE,
     ROOT,
@@ -147,7 +147,7 @@ def build(solver: str, installer: Path) -> None:
                 str(CONDA_ENV),
                 CONDA_LOCK.name,
             ],
-            [*pip, "--no-deps", *LOCK_INSTALL_ARGS, "-r", str(dev)],
+            [*pip, "--no-deps", *install_args([dev.name], [str(dev)])],
             [*pip, *PROJECT_INSTALL_ARGS],
         ]
         run_steps(

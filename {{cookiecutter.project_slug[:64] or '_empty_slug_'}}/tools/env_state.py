@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from . import dist_files, lockfile
-from .project import DISTRIBUTION, ROOT, variant_of
+from .project import DEV_LOCK, DISTRIBUTION, ENV_MANAGER, GPU, LOCKS, ROOT, env_locks, variant_of
 from .results import Problem, Result
 
 TYPE_CHECKING = False  # what `typing` says at run time, without its import time
@@ -33,6 +33,32 @@ REBUILD = (
 FORCE_REBUILD = "rebuild the env: `make env FORCE=1` (`invoke env --force`)"
 # Installers seed these into new envs; they only count when a lock names them.
 SEEDS = {"pip", "setuptools", "wheel"}
+
+
+def default_locks(in_conda: bool) -> list[Path]:
+    """$REPRO_LOCKS (an image names the locks it installed), else the env's usual locks."""
+    declared = os.environ.get("REPRO_LOCKS", "").split()
+    if declared:
+        return [ROOT / name for name in declared]
+    # A conda env takes its runtime from conda-lock.yml and only the dev tools
+    # from the pip locks (tools/conda_env.py installs it that way).
+    if in_conda:
+        return [DEV_LOCK]
+    if GPU and built_as_gpu_env(Path(sys.prefix)):
+        return [ROOT / name for name in env_locks("gpu")]
+    return [ROOT / lock for lock, _ in LOCKS]
+
+
+def built_as_gpu_env(prefix: Path) -> bool:
+    """Whether `make env --gpu` built this env (its stamp names the GPU lock)."""
+    from .env_diff import stamped_locks
+
+    return variant_of(stamped_locks(prefix)) == "gpu"
+
+
+def in_conda_env(prefix: Path) -> bool:
+    """conda_meta.is_conda_prefix, without its import (a venv project ships no conda_meta)."""
+    return ENV_MANAGER == "conda" and (prefix / "conda-meta").is_dir()
 
 
 def belongs_to_project(prefix: Path) -> bool:

@@ -26,6 +26,7 @@ from .project import (
     ENV_MANAGER,
     EXIT_OK,
     GPU_LOCKS,
+    LOCK_INSTALL_ARGS,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
     PYTORCH_INDEX,
@@ -103,6 +104,14 @@ def torch_index_args(lock_name: str) -> list[str]:
     if LOCK_TOOL == "uv":
         return ["--torch-backend", backend]
     return ["--extra-index-url", PYTORCH_INDEX + backend]
+
+
+def install_args(lock_names: Sequence[str], files: Sequence[str] = ()) -> list[str]:
+    """The installer arguments that install these locks: hash-checked wheels only, from
+    torch's index where the first lock takes it. `make env`, nox and conda's dev tools
+    all install with these; an in-place sync passes its own `files` of the pins that differ."""
+    requirements = [arg for name in (files or lock_names) for arg in ("-r", name)]
+    return [*LOCK_INSTALL_ARGS, *torch_index_args(lock_names[0]), *requirements]
 
 
 def skipped_here(lock_name: str) -> bool:

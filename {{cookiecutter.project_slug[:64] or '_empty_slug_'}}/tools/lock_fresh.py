@@ -1,9 +1,11 @@
-"""lock-fresh: every lock matches its current input file and Python, and is committed.
+"""lock-fresh: every lock satisfies its current input file and Python, and is committed.
 
-Offline and instant: the header `invoke lock` wrote into each lock's first
-line (the hash of its inputs, the Python X.Y) is compared with the `.in` file
-(and the files it names with `-c`/`-r`) and `.python-version` as they are
-now; in a conda project, the same for `conda-lock.yml` and `environment.yml`.
+Offline and instant: each requirements lock's pins are read against its
+`.in` file as it is now (every requirement pinned within its range, every
+pin agreeing with the `-c` lock and needed by a requirement), so a lock a
+bot or a hand-run lock tool rewrote still passes while it satisfies them; its
+first line (or its lock tool's header) must name the Python X.Y of
+`.python-version`. `conda-lock.yml` must record environment.yml's hash.
 The description written from the intent (environment.yml in a venv project,
 requirements.in in a conda one) must be what `invoke lock` writes. In a git work tree,
 a lock that exists but is not tracked fails too: a clone would not get it.

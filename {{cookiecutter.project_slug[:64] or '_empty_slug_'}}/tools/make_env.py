@@ -22,13 +22,12 @@ from pathlib import Path
 from . import env_diff, lockfile
 from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
 from .find_python import find_python
-from .lock import lock, tool_executable, torch_index_args
+from .lock import install_args, lock, tool_executable
 from .project import (
     ALL_LOCKS,
     ENV_MANAGER,
     EXIT_OK,
     GPU,
-    LOCK_INSTALL_ARGS,
     LOCK_TOOL,
     PROJECT_INSTALL_ARGS,
     ROOT,
@@ -36,7 +35,6 @@ from .project import (
     ToolError,
     UsageError,
     env_locks,
-    requirement_args,
     variant_of,
     venv_python,
     wanted_python,
@@ -144,7 +142,7 @@ def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
     names = tuple(lock.name for lock in locks)
     return [
         create,
-        [*installer(), *LOCK_INSTALL_ARGS, *torch_index_args(names[0]), *requirement_args(names)],
+        [*installer(), *install_args(names)],
         [*installer(), *PROJECT_INSTALL_ARGS],
     ]
 
@@ -165,13 +163,8 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
         with tempfile.TemporaryDirectory(prefix="make-env-") as scratch:
             wanted = Path(scratch) / "requirements-sync.txt"
             wanted.write_text("".join(f"{pin.line}\n" for pin in diff.install), encoding="utf-8")
-            command = [
-                *installer(),
-                "--no-deps",
-                *LOCK_INSTALL_ARGS,
-                *torch_index_args(locks[0].name),
-            ]
-            command += ["-r", str(wanted)]
+            names = [lock.name for lock in locks]
+            command = [*installer(), "--no-deps", *install_args(names, [str(wanted)])]
             run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
     if diff.remove:
         run_step("env", [*uninstaller(), *diff.remove], "removing unlocked packages", cwd=ROOT)

@@ -133,11 +133,6 @@ def env_locks(variant: str) -> tuple[str, ...]:
     return (*runtime_locks(variant), LOCKS[1][0])
 
 
-def requirement_args(lock_names: tuple[str, ...]) -> list[str]:
-    """`-r` arguments for an installer, in order."""
-    return [arg for lock_name in lock_names for arg in ("-r", lock_name)]
-
-
 def _torch_backends(given: dict) -> dict[str, str]:
     """Lock name -> the PyTorch index build its torch family comes from (pytorch only).
 

@@ -21,8 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import cuda_state, lockfile
-from .check_env import default_locks, in_conda_env
-from .env_state import installed_versions
+from .env_state import default_locks, in_conda_env, installed_versions
 from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, FRAMEWORK, ROOT, ToolError, variant_of
 
 # What is recorded but does not make two environments different: the machine's
