@@ -60,14 +60,16 @@ def test_hook_versions_come_from_one_place(default_project: Path) -> None:
     for package, key in (
         ("ruff", "__ruff_version"),
         ("pre-commit-hooks", "__pre_commit_hooks_version"),
+        ("zizmor", "__zizmor_version"),
     ):
         assert dependency_pins(config, package) == {OPTIONS[key]}
         assert dependency_pins(dev_in, package) == {OPTIONS[key]}
 
 
 def test_template_ruff_is_the_generated_ruff() -> None:
-    """The ruff that lints baked projects in these tests is the one they pin."""
+    """The ruff and zizmor that check baked projects in these tests are the ones they pin."""
     assert OPTIONS["__ruff_version"] == lock_pin(TEMPLATE / "requirements-dev.txt", "ruff")
+    assert OPTIONS["__zizmor_version"] == lock_pin(TEMPLATE / "requirements-dev.txt", "zizmor")
 
 
 def test_template_config_validates_and_pins_its_ruff() -> None:
@@ -82,7 +84,8 @@ def test_pre_commit_passes_first_time(locked_project: Path) -> None:
     """On a baked, locked project, every hook passes on the first run and changes no file."""
     before = run(["git", "status", "--porcelain"], cwd=locked_project).stdout
     result = run([PRE_COMMIT, "run", "--all-files"], cwd=locked_project)
-    for hook in ("ruff check", "check yaml", "lock-fresh", "pins-exact", "python-agrees"):
+    hooks = ("ruff check", "check yaml", "zizmor", "lock-fresh", "pins-exact", "python-agrees")
+    for hook in hooks:
         assert re.search(rf"^{re.escape(hook)}.*Passed$", result.stdout, re.M), result.stdout
     run(["git", "diff", "--exit-code"], cwd=locked_project)
     assert run(["git", "status", "--porcelain"], cwd=locked_project).stdout == before
@@ -102,6 +105,20 @@ def test_invoke_lint_passes(locked_project: Path) -> None:
 def test_nox_lint_passes(locked_project: Path) -> None:
     """`nox -s lint` runs the hooks from a fresh env built from the dev lock."""
     run([str(locked_project / ".venv" / "bin" / "nox"), "-s", "lint"], cwd=locked_project)
+
+
+@pytest.mark.slow
+def test_zizmor_hook_flags_an_action_pinned_to_a_tag(locked_project: Path, tmp_path: Path) -> None:
+    """The project's own workflow audit: a tag that can be moved fails the zizmor hook."""
+    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
+    edit(
+        project / ".github/workflows/ci.yml",
+        r"actions/checkout@[0-9a-f]{40} # v[\d.]+",
+        "actions/checkout@v5",
+    )
+    result = run([PRE_COMMIT, "run", "zizmor", "--all-files"], cwd=project, check=False)
+    assert result.returncode == 1, result.stdout
+    assert "unpinned-uses" in result.stdout, result.stdout
 
 
 @pytest.mark.slow
