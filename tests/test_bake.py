@@ -280,9 +280,20 @@ def test_each_image_stage_carries_the_locks_of_its_env_variant(bake, framework: 
     assert sorted(declared) == sorted(" ".join(facts.runtime_locks(v)) for v in ("cpu", "gpu"))
 
 
+def test_pyproject_validates(baked) -> None:
+    """validate-pyproject (PEP 621 and the build backends' own tables) accepts every bake."""
+    project, _ = baked
+    result = subprocess.run(
+        [str(TOOLS_BIN / "validate-pyproject"), "pyproject.toml"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_pytest_ruff_and_nox_follow_the_usual_conventions(baked) -> None:
-    """Strict pytest settings, ruff's target read from requires-python (stated once), and a
-    noxfile that names its nox version, its default sessions and runs as a script."""
+    """Strict pytest settings, strict mypy on src/ and tests/, ruff's target read from
+    requires-python (stated once), and a noxfile that names its nox version, its default
+    sessions and runs as a script."""
     project, _ = baked
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     pytest_options = pyproject["tool"]["pytest"]["ini_options"]
@@ -290,6 +301,9 @@ def test_pytest_ruff_and_nox_follow_the_usual_conventions(baked) -> None:
     assert {"--strict-config", "--strict-markers"} <= set(pytest_options["addopts"])
     assert pytest_options["log_level"] == "INFO"
     assert "target-version" not in pyproject["tool"]["ruff"]
+    mypy = pyproject["tool"]["mypy"]
+    assert mypy["files"] == ["src", "tests"] and mypy["strict"] is True
+    assert "python_version" not in mypy  # the env's Python: stated once, in .python-version
     noxfile = (project / "noxfile.py").read_text(encoding="utf-8")
     assert 'nox.needs_version = ">=2024.3.2"' in noxfile
     assert noxfile.count("default=True)") == 2 and "nox.options.sessions" not in noxfile

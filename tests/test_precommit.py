@@ -108,6 +108,21 @@ def test_nox_lint_passes(locked_project: Path) -> None:
 
 
 @pytest.mark.slow
+def test_lint_type_checks_src_and_tests(locked_project: Path, tmp_path: Path) -> None:
+    """After the hooks, `invoke lint` runs mypy: a seeded type error fails it at its line."""
+    project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
+    package = next(path for path in (project / "src").iterdir() if path.is_dir())
+    seeded = 'def answer() -> int:\n    return "forty-two"\n'
+    (package / "seeded.py").write_text(seeded, encoding="utf-8")
+    python = locked_project / ".venv" / "bin" / "python"
+    result = run([str(python), "-m", "tools", "lint"], cwd=project, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(
+        r"^src/\w+/seeded\.py:2: error: Incompatible return value type", result.stdout, re.M
+    ), result.stdout
+
+
+@pytest.mark.slow
 def test_zizmor_hook_flags_an_action_pinned_to_a_tag(locked_project: Path, tmp_path: Path) -> None:
     """The project's own workflow audit: a tag that can be moved fails the zizmor hook."""
     project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)

@@ -96,8 +96,9 @@ def verbs() -> list[Verb]:
         Verb(
             "lint",
             "lint",
-            "run every pre-commit hook on every file: ruff, file hygiene and the pin checks",
-            "a hook or a pin check fails",
+            "run every pre-commit hook on every file (ruff, file hygiene, the pin checks), "
+            "then mypy",
+            "a hook, a pin check or mypy fails",
             in_env=True,
         ),
     ]

@@ -1,8 +1,10 @@
-"""`python -m tools lint`: every pre-commit hook on every file, or only the pin checks.
+"""`python -m tools lint`: every pre-commit hook on every file, then the type checker;
+or only the pin checks.
 
 The pin checks (`--pins`, or `--only CHECK`) are offline and instant; pre-commit
 runs each of them as a hook (`python -m tools lint --only CHECK`). Every check
-runs even when an earlier one failed, so one call lists every problem.
+runs even when an earlier one failed, so one call lists every problem. mypy
+runs from this env, not as a hook: it must see the project's dependencies.
 """
 
 from __future__ import annotations
@@ -83,5 +85,8 @@ def run_pin_checks(names: list[str], as_json: bool = False) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.pins or args.only or args.json:
         return run_pin_checks(args.only or list(pin_checks()), args.json)
-    command = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"]
-    return subprocess.run(command, cwd=ROOT, check=False).returncode
+    hooks = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"]
+    hooks_failed = subprocess.run(hooks, cwd=ROOT, check=False).returncode
+    print("lint: $ mypy  (src/ and tests/, [tool.mypy] in pyproject.toml)", flush=True)
+    types_failed = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, check=False).returncode
+    return EXIT_FAILED if hooks_failed or types_failed else EXIT_OK
