@@ -261,9 +261,10 @@ def project_lockfile(project: Path) -> ModuleType:
 
 def fresh_lock(project: Path, pin: str) -> str:
     """A fresh requirements.txt's text (current input hash in its header) with this numpy pin
-    and a rich one: what requirements.in asks for."""
+    and the others requirements.in asks for."""
     header = project_lockfile(project).header_line(project / "requirements.in")
-    pins = "".join(f"{line} \\\n    --hash=sha256:00\n" for line in (pin, "rich==13.7.1"))
+    lines = (pin, "rich==13.7.1", "packaging==24.1")
+    pins = "".join(f"{line} \\\n    --hash=sha256:00\n" for line in lines)
     return f"{header}\n{pins}"
 
 

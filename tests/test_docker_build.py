@@ -320,7 +320,9 @@ def drifted(
     context = tmp_path_factory.mktemp("drifted")
     (context / "Dockerfile").write_text(
         "FROM image-probe:cpu\nUSER root\n"
-        f"RUN python -m pip install --no-cache-dir --no-deps mdurl=={version}\nUSER 10001\n",
+        # The venv has no pip: the base image's installs into it, as the Dockerfile says.
+        "RUN PATH=/usr/local/bin:/usr/bin:/bin python3 -m pip --python /opt/venv/bin/python "
+        f"install --no-cache-dir --no-deps mdurl=={version}\nUSER 10001\n",
         encoding="utf-8",
     )
     tag = "image-probe:drifted"
