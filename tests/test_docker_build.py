@@ -9,6 +9,7 @@ CONTAINER_BUILD_ARGS / CONTAINER_RUN_ARGS, as they would for a user
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -180,6 +181,27 @@ def test_plain_check_env_passes_in_the_image(engine: str, cpu_project: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^locked +ok +\d+ pins from requirements.txt$", result.stdout, re.M)
     assert "result: ok" in result.stdout
+
+
+def test_image_carries_its_sbom_and_only_locked_packages(engine: str, cpu_project: Path) -> None:
+    """/app/sbom.cdx.json (named by a label) is byte for byte the host's `python -m tools sbom`
+    of the same lock; the venv holds the lock's packages and no pip of its own."""
+    inside = engine_run(engine, "image-probe:cpu", "cat", "/app/sbom.cdx.json")
+    assert inside.returncode == 0, inside.stderr
+    host = run([sys.executable, "-m", "tools", "sbom", "--output", "-"], cwd=cpu_project)
+    assert inside.stdout == host.stdout
+    label = image_label(engine, cpu_project, "image-probe:cpu", "io.repro.sbom")
+    assert label == "/app/sbom.cdx.json"
+    listed = (
+        "import json, re, importlib.metadata as m; print(json.dumps(sorted("
+        "re.sub(r'[-_.]+', '-', d.name).lower() for d in m.distributions())))"
+    )
+    installed = engine_run(engine, "image-probe:cpu", "python", "-c", listed)
+    assert installed.returncode == 0, installed.stderr
+    pins = re.findall(r"^([a-z0-9-]+)==", (cpu_project / "requirements.txt").read_text(), re.M)
+    assert json.loads(installed.stdout) == sorted(set(pins)), "no pip, nothing unlocked"
+    components = {c["name"] for c in json.loads(inside.stdout)["components"]}
+    assert components == set(pins)
 
 
 def test_image_carries_the_bytecode_it_runs(engine: str, cpu_project: Path) -> None:

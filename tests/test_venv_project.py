@@ -7,6 +7,7 @@ with `make env` once per module; tests that break something work on a copy.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import signal
@@ -16,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 from packaging.requirements import Requirement
 
 from conftest import append, check_env, copy_project, default_sigint, edit, install_into, run
@@ -266,3 +269,26 @@ def test_interrupted_build_restores_previous_venv(built_copy: Path) -> None:
     assert build.returncode == 130, output
     assert venv_identity(built_copy) == before
     assert check_env(built_copy, "--strict").returncode == 0
+
+
+def test_sbom_of_the_locks_validates_and_repeats(project: Path) -> None:
+    """`invoke sbom` twice: the same bytes, valid CycloneDX 1.6, one component per pin."""
+    output = project / "sbom.cdx.json"
+    try:
+        texts = []
+        for _ in range(2):
+            result = run(["invoke", "sbom"], cwd=project)
+            assert re.fullmatch(
+                r"sbom: wrote sbom\.cdx\.json \(\d+ components from requirements\.txt\)\n",
+                result.stdout,
+            ), result.stdout
+            texts.append(output.read_text(encoding="utf-8"))
+        assert texts[0] == texts[1]
+        error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(texts[0])
+        assert error is None, error.data.message if error else ""
+        components = json.loads(texts[0])["components"]
+        versions = {(component["name"], component["version"]) for component in components}
+        lock = (project / "requirements.txt").read_text(encoding="utf-8")
+        assert versions == set(re.findall(r"^([a-z0-9-]+)==([^\s;\\]+)", lock, re.M))
+    finally:
+        output.unlink(missing_ok=True)

@@ -94,6 +94,12 @@ def verbs() -> list[Verb]:
             in_env=True,
         ),
         Verb(
+            "sbom",
+            "sbom",
+            "write a CycloneDX SBOM of the locks: components, purls, hashes, dependencies",
+            "a lock it describes is missing",
+        ),
+        Verb(
             "lint",
             "lint",
             "run every pre-commit hook on every file (ruff, file hygiene, the pin checks), "
