@@ -145,10 +145,10 @@ LOCKED_BREAKAGES: dict[str, Breakage] = {
     # Freshness is "the lock satisfies requirements.in": each way it no longer does is named.
     # A package added to requirements.in without re-locking: its line is named.
     "added-requirement": (
-        lambda p: append(p / "requirements.in", "packaging\n"),
+        lambda p: append(p / "requirements.in", "six\n"),
         "lock-fresh",
-        r"requirements\.txt:1: lock-fresh: stale: does not pin packaging, which "
-        r"requirements\.in:\d+ asks for \(`packaging`\)",
+        r"requirements\.txt:1: lock-fresh: stale: does not pin six, which "
+        r"requirements\.in:\d+ asks for \(`six`\)",
     ),
     # A package removed from requirements.in: the lock still pins it.
     "removed-requirement": (

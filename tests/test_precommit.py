@@ -7,6 +7,7 @@ pins (no hook repository is cloned); on a freshly baked and locked project,
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +27,12 @@ from conftest import (
 )
 
 PRE_COMMIT = str(TOOLS_BIN / "pre-commit")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 # Copies leave out only the .venv: .cache, which holds the lock tool's cache, is kept.
 NOT_COPIED = (".venv",)
 
@@ -54,13 +61,14 @@ def test_generated_hooks_clone_nothing(default_project: Path) -> None:
 
 
 def test_hook_versions_come_from_one_place(default_project: Path) -> None:
-    """ruff and pre-commit-hooks have one version, in the hooks and in requirements-dev.in."""
+    """Each hook dependency has one version, in the hooks and in requirements-dev.in."""
     config = (default_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     dev_in = (default_project / "requirements-dev.in").read_text(encoding="utf-8")
     for package, key in (
         ("ruff", "__ruff_version"),
         ("pre-commit-hooks", "__pre_commit_hooks_version"),
         ("zizmor", "__zizmor_version"),
+        ("ruamel.yaml", "__ruamel_yaml_version"),
     ):
         assert dependency_pins(config, package) == {OPTIONS[key]}
         assert dependency_pins(dev_in, package) == {OPTIONS[key]}
@@ -89,6 +97,28 @@ def test_pre_commit_passes_first_time(locked_project: Path) -> None:
         assert re.search(rf"^{re.escape(hook)}.*Passed$", result.stdout, re.M), result.stdout
     run(["git", "diff", "--exit-code"], cwd=locked_project)
     assert run(["git", "status", "--porcelain"], cwd=locked_project).stdout == before
+
+
+@pytest.mark.slow
+def test_every_hook_env_holds_only_pinned_packages(
+    locked_project: Path, pre_commit_home: Path
+) -> None:
+    """Each hook pins its whole dependency tree: every package pre-commit installed into a
+    hook env is one of the config's `name==version` pins (besides the env's own pip)."""
+    run([PRE_COMMIT, "install-hooks"], cwd=locked_project)
+    config = (locked_project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    pinned = {
+        (canonical(name), version)
+        for name, version in re.findall(r'"([A-Za-z0-9._-]+)==([^";\s]+)', config)
+    }
+    envs = sorted(pre_commit_home.glob("repo*/py_env-*"))
+    assert envs, f"no hook env under {pre_commit_home}"
+    seeds = {"pip", "setuptools", "wheel", "pre-commit-placeholder-package"}
+    for env in envs:
+        listed = run([str(env / "bin" / "python"), "-m", "pip", "list", "--format=json"], cwd=env)
+        installed = {(canonical(p["name"]), p["version"]) for p in json.loads(listed.stdout)}
+        unpinned = {item for item in installed if item[0] not in seeds} - pinned
+        assert not unpinned, f"{env.name} in {env.parent.name}: {sorted(unpinned)} not pinned"
 
 
 @pytest.mark.slow
@@ -140,7 +170,7 @@ def test_zizmor_hook_flags_an_action_pinned_to_a_tag(locked_project: Path, tmp_p
 def test_pre_commit_hook_reports_a_stale_lock(locked_project: Path, tmp_path: Path) -> None:
     """Through pre-commit too, a stale lock fails the lock-fresh hook with its line."""
     project = copy_project(locked_project, tmp_path, ignore=NOT_COPIED)
-    append(project / "requirements.in", "packaging\n")
+    append(project / "requirements.in", "six\n")
     result = run([PRE_COMMIT, "run", "lock-fresh", "--all-files"], cwd=project, check=False)
     assert result.returncode == 1, result.stdout
     assert re.search(r"^requirements\.txt:1: lock-fresh: stale: ", result.stdout, re.M), (

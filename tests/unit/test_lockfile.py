@@ -275,3 +275,22 @@ def test_conda_lock_is_relocked_with_the_conda_flag(tools: ToolsProject) -> None
     lockfile = tools.module("lockfile")
     assert lockfile.relock_command(Path("conda-lock.yml")) == "invoke lock --conda"
     assert lockfile.relock_command(Path("requirements.txt")) == "invoke lock"
+
+
+def test_satisfaction_is_remembered_per_content(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second look at the same lock and inputs does not read the pins again (no packaging
+    import); any edit of either reads them anew."""
+    lockfile = tools.module("lockfile")
+    lock, in_file = stamped(tools)
+    assert lockfile.is_fresh(lock, in_file)
+    assert (tools.root / ".cache" / "lock-satisfies.json").exists()
+    calls = []
+    satisfies = tools.module("lock_satisfies")
+    original = satisfies.unsatisfied
+    monkeypatch.setattr(satisfies, "unsatisfied", lambda *a: calls.append(a) or original(*a))
+    assert lockfile.is_fresh(lock, in_file) and calls == []
+    in_file.write_text("numpy>=2\n", encoding="utf-8")
+    assert not lockfile.is_fresh(lock, in_file) and len(calls) == 1
+    assert not lockfile.is_fresh(lock, in_file) and len(calls) == 1

@@ -13,6 +13,7 @@ Stdlib only: this runs before any env exists.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -175,17 +176,43 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
         if header is None or header.sha256 != input_sha256(in_file):
             return _conda_staleness(header, in_file, fix)
         return _python_staleness(header, in_file.parent, fix)
-    from .lock_satisfies import unsatisfied  # imports packaging: not for conda locks
-
-    found = unsatisfied(lock, in_file)
+    found = satisfaction(lock, in_file)
     if found:
-        return Staleness(f"is stale: {found.problem}", fix, found.line_no)
+        return Staleness(f"is stale: {found[0]}", fix, found[1])
     if header is None:
         python = tool_python(lock)
         if python is None:  # no Python recorded anywhere: the pins decide
             return None
         header = Header("", python, None, 1)
     return _python_staleness(header, in_file.parent, fix)
+
+
+def satisfaction(lock: Path, in_file: Path) -> tuple[str, int] | None:
+    """lock_satisfies' (problem, lock line), or None, remembered per content of the lock and
+    its inputs in `.cache/lock-satisfies.json`: reading the pins needs `packaging`, whose
+    import takes longer than the rest of `lock-fresh` or check-env's `fresh`."""
+    memo_path = lock.parent / ".cache" / "lock-satisfies.json"
+    key = content_sha256(lock, *input_files(in_file))
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    known = memo.get(lock.name) if isinstance(memo, dict) else None
+    if isinstance(known, list) and len(known) == 2 and known[0] == key:
+        return tuple(known[1]) if known[1] else None
+    from .lock_satisfies import unsatisfied
+
+    found = unsatisfied(lock, in_file)
+    if found and found.problem.startswith("cannot be checked"):
+        return tuple(found)  # says something of this Python, not of the lock: not kept
+    memo = memo if isinstance(memo, dict) else {}
+    memo[lock.name] = [key, list(found) if found else None]
+    try:
+        memo_path.parent.mkdir(exist_ok=True)
+        memo_path.write_text(json.dumps(memo), encoding="utf-8")
+    except OSError:  # a read-only project (an image): ask again next time
+        pass
+    return tuple(found) if found else None
 
 
 def _conda_staleness(header: Header | None, in_file: Path, fix: str) -> Staleness:
