@@ -340,6 +340,30 @@ class Bench:
         notes = [f"check-env --imports exited {sorted(codes)}"] if codes != {0} else []
         self.add("check-env `--imports`", ours, "—", None, "reference", None, notes)
 
+    def freshness_rows(self) -> None:
+        """The `fresh` check itself (lock-fresh, check-env's row, `make env`'s guard): every
+        lock read against its `.in` file, in-process (the tools' imports included, the
+        interpreter's start-up not), once with its pins read anew and once remembered."""
+        memo = self.p.root / ".cache" / "lock-satisfies.json"
+        code = (
+            "import time; started = time.perf_counter(); from tools import lockfile, project; "
+            "found = [lockfile.staleness(project.ROOT / lock, project.ROOT / source) "
+            "for lock, source in project.ALL_LOCKS]; "
+            "assert found == [None] * len(found), found; print(time.perf_counter() - started)"
+        )
+        for label, forget in (
+            ("lock freshness, pins read", True),
+            ("lock freshness, remembered", False),
+        ):
+            seconds = []
+            for _ in range(self.repeat):
+                if forget:
+                    memo.unlink(missing_ok=True)
+                seconds.append(float(run([str(self.p.python), "-c", code], self.p.root).stdout))
+            ours = statistics.median(seconds)
+            self.log(f"{label}: {ours:.3f}s (median of {self.repeat})")
+            self.add(label, ours, "—", None, "≤ 0.05 s", ours <= 0.05)
+
     def many_packages_rows(self) -> None:
         """check-env on an env of 300 more packages (small stand-ins: check-env reads
         metadata, never imports them), each in the lock, against the raw `pip check`."""
@@ -497,7 +521,8 @@ class Bench:
 
     def all(self, only_check_env: bool = False) -> None:
         started = time.perf_counter()
-        steps = [self.setup, self.lock_rows, self.check_env_rows, self.many_packages_rows]
+        steps = [self.setup, self.lock_rows, self.check_env_rows, self.freshness_rows]
+        steps.append(self.many_packages_rows)
         if not only_check_env:
             steps += [self.noop_rows, self.drift_rows, self.bump_rows, self.cold_rows]
         for step in steps:
