@@ -27,6 +27,7 @@ PROJECT_MODULES = {
     "uv_build", "virtualenv", "wheel", "yaml", "pyyaml", "markdown_it_py", "pip_tools",
     "tasks", "noxfile", "tools", "_pytest", "pkg_resources", "_distutils_hack", "_yaml",
     "ruamel_yaml", "zizmor", "mypy", "mypyc", "mypy_extensions", "librt", "typing_extensions",
+    "ast_serialize",
 }  # fmt: skip
 # Names Windows cannot give a file or folder, whatever the extension.
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {

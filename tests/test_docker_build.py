@@ -316,7 +316,11 @@ def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
     output = result.stdout + result.stderr
     steps = dict(re.findall(r"^(#\d+) \[([^\]]+)\]", output, flags=re.MULTILINE))
     step_lines = re.findall(r"^(#\d+) \[[^\]]+\] (.*)$", output, re.M)
-    install = [step for step, line in step_lines if "pip install --require-hashes" in line]
+    install = [
+        step
+        for step, line in step_lines
+        if "install --require-hashes" in line or "--python /opt/venv/bin/python install" in line
+    ]
     copy_src = [step for step, line in step_lines if line.startswith("COPY src/")]
     assert install and copy_src, output
     assert f"{install[0]} CACHED" in output, f"the install step ({steps}) was redone:\n{output}"

@@ -202,6 +202,22 @@ def test_own_copy_first_on_path_is_no_shadow(
     assert dist_files.shadows(dist_files.read_dist(info)) == []
 
 
+def test_a_package_whose_init_is_compiled_is_its_own(
+    tools: ToolsProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mypy ships `mypy/__init__.<extension suffix>`: found there, it is the dist's own package,
+    also where find_spec decides (a setuptools finder on sys.meta_path)."""
+    import importlib.machinery
+
+    dist_files = tools.module("dist_files")
+    site = tmp_path / "site"
+    compiled = f"compiled_demo/__init__{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    info = make_dist(site, "compiled-demo", "1.0", files={compiled: ""})
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    monkeypatch.setattr(dist_files, "_standard_import_system", lambda: False)
+    assert dist_files.shadows(dist_files.read_dist(info)) == []
+
+
 def test_a_namespace_folder_is_never_a_shadow(
     tools: ToolsProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -168,8 +168,9 @@ def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
     if stale is None:
         return None
     found = stale.problem.removeprefix("is stale: ")
-    expected = "the input hash" if lock.name == lockfile.CONDA_LOCK_NAME else "pins that satisfy"
-    return Problem(lock.name, f"{expected} of the current {in_file.name}", found, fix)
+    conda = lock.name == lockfile.CONDA_LOCK_NAME
+    expected = "the input hash of" if conda else "pins that satisfy"
+    return Problem(lock.name, f"{expected} the current {in_file.name}", found, fix)
 
 
 def check_fresh(ctx: Context) -> Result:

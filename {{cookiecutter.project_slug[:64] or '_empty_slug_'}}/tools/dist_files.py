@@ -216,7 +216,8 @@ def shadows(dist: Dist) -> list[Shadow]:
         origin = _origin(module)
         if origin is None:
             continue
-        is_package = origin.stem == "__init__"
+        # __init__.py, or a compiled __init__.cpython-311-x86_64-linux-gnu.so (mypy's)
+        is_package = origin.name.partition(".")[0] == "__init__"
         entry = _holder(origin, is_package)
         if is_package == package and _same(entry, dist.site_dir):
             continue
