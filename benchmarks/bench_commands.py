@@ -386,8 +386,14 @@ class Bench:
             )
             (info / "INSTALLER").write_text("bench\n", encoding="utf-8")
             (info / "RECORD").write_text(f"{name}.py,,\n{name}-1.0.dist-info/RECORD,,\n")
-            entries.append(f"{name}==1.0 \\\n    --hash=sha256:{'0' * 64}\n")
+            entries.append(
+                f"{name}==1.0 \\\n    --hash=sha256:{'0' * 64}\n    # via -r requirements.in\n"
+            )
         lock.write_text(lock.read_text(encoding="utf-8") + "".join(entries), encoding="utf-8")
+        # Asked for by requirements.in too, so that the lock still satisfies it (`fresh`).
+        intent = self.p.root / "requirements.in"
+        names = "".join(f"standin{number:03d}\n" for number in range(MANY_PACKAGES))
+        intent.write_text(intent.read_text(encoding="utf-8") + names, encoding="utf-8")
         # The dev lock is constrained by requirements.txt: stamp it as `invoke lock` would.
         stamp = (
             "from pathlib import Path; from tools import lockfile; "
