@@ -3,11 +3,12 @@
 The header records the hash of the inputs, the Python X.Y and the platform
 scope the lock was resolved for, e.g.
 `# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal`.
-It lets anyone check offline, in milliseconds, that a lock was generated
-from the current `.in` file (and from the locks it names with `-c`/`-r`)
-for the Python that `.python-version` names now. When it cannot (the header
-is gone or the inputs changed), `lock_satisfies` reads the pins instead.
-Stdlib only: this runs before any env exists.
+It says which Python a lock was resolved for, checked offline against
+`.python-version`; whether a lock still satisfies its `.in` file is read from
+its pins (`lock_satisfies`), so a lock rewritten without the header stays
+usable. A conda lock is fresh while its header records environment.yml's
+hash. Stdlib only (`lock_satisfies` brings `packaging`): this runs before any
+env exists.
 """
 
 from __future__ import annotations
