@@ -193,6 +193,20 @@ class ToolsProject:
         """`tools.<name>`, imported from this project."""
         return importlib.import_module(f"tools.{name}")
 
+    def write_pylock(self) -> Path:
+        """pylock.toml with requirements.txt's pins and hashes (one wheel each), as
+        `invoke lock` converts it."""
+        tables = [
+            f'[[packages]]\nname = "{name}"\nversion = "{version}"\nwheels = ['
+            + ", ".join(
+                f'{{ url = "https://x/{h}.whl", hashes = {{ sha256 = "{h}" }} }}'
+                for h in sorted(hashes)
+            )
+            + "]\n"
+            for (name, version), hashes in self.module("pylock").lock_pins().items()
+        ]
+        return self.write("pylock.toml", 'lock-version = "1.0"\n\n' + "\n".join(tables))
+
     def write(self, name: str, text: str) -> Path:
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -325,7 +339,7 @@ def built_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     (a module's tests may change it, and put it back)."""
     project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
     run(["invoke", "lock"], cwd=project)
-    run(["git", "add", "requirements.txt", "requirements-dev.txt"], cwd=project)
+    run(["git", "add", "requirements.txt", "requirements-dev.txt", "pylock.toml"], cwd=project)
     run(["make", "env"], cwd=project)
     return project
 
@@ -357,6 +371,10 @@ for lock, source in pairs:
     names = {lockfile.canonical(w.requirement.name): w.requirement.specifier for w in wanted}
     pins = sorted(f"{name}=={fixed.get(name) or version(spec)}" for name, spec in names.items())
     Path(lock).write_text("".join(f"{pin}\\n" for pin in pins), encoding="utf-8")
+    if lock == "requirements.txt":  # its PEP 751 twin: the same pins (and no hashes)
+        entries = (pin.split("==") for pin in pins)
+        packages = "".join(f'[[packages]]\\nname = "{n}"\\nversion = "{v}"\\n' for n, v in entries)
+        Path("pylock.toml").write_text('lock-version = "1.0"\\n' + packages, encoding="utf-8")
 for lock, source in pairs:
     lockfile.stamp(Path(lock), Path(source))
 """

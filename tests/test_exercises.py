@@ -35,7 +35,7 @@ def test_exercise_2_self_check_follows_the_derived_environment_yml(bake) -> None
     environment.yml, naming lock-fresh; PASS again after `invoke lock`."""
     project = bake(exercises="yes", lock_tool="uv", docker="no")
     run(["make", "lock"], cwd=project)
-    run(["git", "add", "requirements.txt", "requirements-dev.txt"], cwd=project)
+    run(["git", "add", "requirements.txt", "requirements-dev.txt", "pylock.toml"], cwd=project)
     assert self_check(project, "2").returncode == 0
     edit(project / "environment.yml", "rich>=13", "rich>=14")
     result = self_check(project, "2")

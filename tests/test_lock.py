@@ -50,7 +50,7 @@ def locked(
     """
     project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
     result = run(["invoke", "lock"], cwd=project, timeout=GUARD_SECONDS)
-    run(["git", "add", "--", *LOCKS], cwd=project)
+    run(["git", "add", "--", *LOCKS, "pylock.toml"], cwd=project)
     yield Locked(request.param, project, result.stdout + result.stderr)
 
 

@@ -307,6 +307,11 @@ def pip_lock_pairs(project: Path) -> list[tuple[str, str]]:
     return [(path.with_suffix(".txt").name, path.name) for path in inputs]
 
 
+def lock_files(project: Path) -> list[str]:
+    """Every lock `invoke lock` writes: the pip locks and pylock.toml."""
+    return [*(lock for lock, _ in pip_lock_pairs(project)), "pylock.toml"]
+
+
 def git_add(project: Path, *names: str) -> None:
     run(["git", "add", "--", *names], cwd=project)
 
@@ -324,14 +329,14 @@ def conda_locked_copy(tmp_path: Path) -> Path:
     project = bake_into(tmp_path, env_manager="conda")
     pairs = [*pip_lock_pairs(project), ("conda-lock.yml", "environment.yml")]
     stamp_locks(project, *pairs)
-    git_add(project, *(lock for lock, _ in pairs))
+    git_add(project, *(lock for lock, _ in pairs), "pylock.toml")
     return project
 
 
 def test_lock_fresh_names_a_hand_edit_of_the_derived_environment_yml(stamped_copy: Path) -> None:
     """In a venv project environment.yml is written from requirements.in: editing it by hand
     fails lock-fresh, and the fix names the intent file."""
-    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    git_add(stamped_copy, *lock_files(stamped_copy))
     assert check(stamped_copy, "lock-fresh")[0] == 0
     append(stamped_copy / "environment.yml", "  - scipy\n")
     assert_fails(
@@ -358,14 +363,14 @@ def test_lock_fresh_names_an_untracked_lock(stamped_copy: Path) -> None:
         stamped_copy,
         "lock-fresh",
         r"requirements\.txt:1: lock-fresh: not tracked by git; "
-        r"`git add requirements\.txt requirements-dev\.txt` and commit them",
+        r"`git add requirements\.txt requirements-dev\.txt pylock\.toml` and commit them",
     )
     assert "stale" not in output
 
 
 def test_lock_fresh_passes_once_the_locks_are_added(stamped_copy: Path) -> None:
     """After `git add` of the locks (staged is enough), lock-fresh passes."""
-    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    git_add(stamped_copy, *lock_files(stamped_copy))
     code, output = check(stamped_copy, "lock-fresh")
     assert code == 0, output
     assert "lock-fresh: ok" in output
@@ -384,7 +389,7 @@ def test_lock_fresh_skips_the_git_check_outside_a_work_tree(
 
 def test_lock_fresh_names_a_python_version_change(stamped_copy: Path) -> None:
     """Another X.Y in .python-version alone makes every lock stale, naming both versions."""
-    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    git_add(stamped_copy, *lock_files(stamped_copy))
     (stamped_copy / ".python-version").write_text(f"{OTHER}\n", encoding="utf-8")
     assert_fails(
         stamped_copy,
@@ -396,7 +401,7 @@ def test_lock_fresh_names_a_python_version_change(stamped_copy: Path) -> None:
 
 def test_lock_fresh_ignores_a_patch_version_change(stamped_copy: Path) -> None:
     """A patch release in .python-version (3.11 -> 3.11.9) resolves the same: still fresh."""
-    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    git_add(stamped_copy, *lock_files(stamped_copy))
     (stamped_copy / ".python-version").write_text("3.11.9\n", encoding="utf-8")
     code, output = check(stamped_copy, "lock-fresh")
     assert code == 0, output
@@ -404,7 +409,7 @@ def test_lock_fresh_ignores_a_patch_version_change(stamped_copy: Path) -> None:
 
 def test_lock_fresh_names_a_header_without_python(stamped_copy: Path) -> None:
     """A header from an older template (hash only, no Python) is stale, and says why."""
-    git_add(stamped_copy, *(lock for lock, _ in pip_lock_pairs(stamped_copy)))
+    git_add(stamped_copy, *lock_files(stamped_copy))
     edit(stamped_copy / "requirements.txt", r" python=\S+ scope=\S+$", "")
     assert_fails(
         stamped_copy,

@@ -189,7 +189,7 @@ def test_pre_commit_hook_reports_a_stale_conda_lock(tmp_path: Path) -> None:
         ("conda-lock.yml", "environment.yml"),
     ]
     stamp_locks(project, *pairs)
-    run(["git", "add", *(lock for lock, _ in pairs)], cwd=project)
+    run(["git", "add", "pylock.toml", *(lock for lock, _ in pairs)], cwd=project)
     command = [PRE_COMMIT, "run", "lock-fresh", "--files", "environment.yml"]
     result = run(command, cwd=project)
     assert re.search(r"^lock-fresh.*Passed$", result.stdout, re.M), result.stdout
@@ -216,7 +216,8 @@ def test_adding_a_dependency_by_the_readme_recipe_passes_every_hook(
     assert "wrote environment.yml from requirements.in" in locked.stdout
     assert "  - packaging>=23\n" in (project / "environment.yml").read_text(encoding="utf-8")
     run(["make", "env"], cwd=project)
-    files = ["requirements.in", "requirements.txt", "requirements-dev.txt", "environment.yml"]
+    files = ["requirements.in", "requirements.txt", "pylock.toml", "requirements-dev.txt"]
+    files.append("environment.yml")
     run(["git", "add", *files], cwd=project)
     run(["git", "commit", "--quiet", "-m", "add packaging"], cwd=project)
     run([PRE_COMMIT, "run", "--all-files"], cwd=project)

@@ -25,7 +25,8 @@ def write_derived(tools: ToolsProject) -> None:
 
 
 def clean_project(tools: ToolsProject) -> None:
-    """Fresh hashed locks, the derived environment.yml and a hook pinning the dev lock's ruff."""
+    """Fresh hashed locks, their pylock.toml, the derived environment.yml and a hook pinning
+    the dev lock's ruff."""
     lockfile = tools.module("lockfile")
     for lock, source, text, pin in (
         ("requirements.txt", "requirements.in", "numpy>=1.26\n", "numpy==1.26.4"),
@@ -39,6 +40,7 @@ def clean_project(tools: ToolsProject) -> None:
         tools.write(source, text)
         lockfile.stamp(tools.write(lock, f"{pin} \\\n    --hash={HASH}\n"), tools.root / source)
     write_derived(tools)
+    tools.write_pylock()
     tools.write(
         ".pre-commit-config.yaml",
         "repos:\n  - repo: local\n    hooks:\n      - id: ruff\n"

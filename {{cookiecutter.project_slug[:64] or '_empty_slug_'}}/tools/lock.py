@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import lockfile
+from . import lockfile, pylock
 from .find_python import find_python
 from .project import (
     ALL_LOCKS,
@@ -29,6 +29,7 @@ from .project import (
     LOCK_INSTALL_ARGS,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
+    LOCKS,
     PYTORCH_INDEX,
     ROOT,
     TORCH_BACKENDS,
@@ -227,6 +228,8 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         refuse_unreachable_torch_index(lock_name)
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
         lock_one(tool, lock_name, in_name, command, env)
+        if lock_name == LOCKS[0][0]:
+            pylock.write()  # the same pins in PEP 751's format
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

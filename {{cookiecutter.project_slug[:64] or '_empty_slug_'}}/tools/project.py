@@ -102,6 +102,8 @@ def _facts_from(given: dict) -> dict[str, object]:
         # The lock tool version a fresh clone bootstraps before requirements-dev.txt
         # exists; once it does, the version pinned there wins.
         "LOCK_TOOL_VERSION": given["__uv_version" if lock_tool == "uv" else "__pip_tools_version"],
+        # uv writes pylock.toml in every project (the lock tool's own, in a uv one).
+        "UV_VERSION": given["__uv_version"],
         "FRAMEWORK": given.get("framework", "none"),
         "TORCH_BACKENDS": _torch_backends(given),
         "GPU": bool(gpu_locks),

@@ -1,0 +1,115 @@
+"""tools/pylock.py in-process: pylock.toml lists requirements.txt's pins and hashes, no other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ToolsProject
+
+WHEEL, SDIST = "a" * 64, "b" * 64
+FIX = "run `invoke lock`, which writes pylock.toml from requirements.txt, then commit both"
+LOCK = f"""\
+numpy==1.26.4 ; python_version < "3.12" \\
+    --hash=sha256:{WHEEL} \\
+    --hash=sha256:{SDIST}
+numpy==2.1.0 ; python_version >= "3.12" \\
+    --hash=sha256:{"c" * 64}
+"""
+
+
+def package(name: str, version: str, *wheels: str, sdist: str = "") -> str:
+    """One `[[packages]]` table as uv writes it (url and hashes; sizes and times left out)."""
+    files = ", ".join(
+        f'{{ url = "https://x/{h[:4]}.whl", hashes = {{ sha256 = "{h}" }} }}' for h in wheels
+    )
+    table = f'\n[[packages]]\nname = "{name}"\nversion = "{version}"\nwheels = [{files}]\n'
+    if sdist:
+        table += (
+            f'sdist = {{ url = "https://x/{name}.tar.gz", hashes = {{ sha256 = "{sdist}" }} }}\n'
+        )
+    return table
+
+
+def agreeing(tools: ToolsProject) -> Path:
+    """requirements.txt with two pins of numpy (by marker), and pylock.toml agreeing."""
+    tools.write("requirements.txt", LOCK)
+    return tools.write(
+        "pylock.toml",
+        'lock-version = "1.0"\n'
+        + package("numpy", "1.26.4", WHEEL, sdist=SDIST)
+        + package("numpy", "2.1.0", "c" * 64),
+    )
+
+
+def found(tools: ToolsProject) -> list[str]:
+    return [problem.located("lock-fresh") for problem in tools.module("pylock").problems()]
+
+
+def test_the_same_pins_and_hashes_agree(tools: ToolsProject) -> None:
+    """Each (name, version) carries the lock's hashes, wheels and sdist together."""
+    agreeing(tools)
+    assert found(tools) == []
+
+
+def test_a_missing_pylock_is_named_at_requirements_txt(tools: ToolsProject) -> None:
+    tools.write("requirements.txt", LOCK)
+    assert found(tools) == [f"requirements.txt:1: lock-fresh: pylock.toml is missing; {FIX}"]
+
+
+def test_without_requirements_txt_there_is_nothing_to_compare(tools: ToolsProject) -> None:
+    """lock-fresh names the missing lock itself; pylock.toml adds nothing."""
+    assert found(tools) == []
+
+
+def test_a_tampered_hash_is_named_at_its_package(tools: ToolsProject) -> None:
+    pylock = agreeing(tools)
+    pylock.write_text(pylock.read_text(encoding="utf-8").replace(SDIST, "d" * 64), encoding="utf-8")
+    assert found(tools) == [
+        f"pylock.toml:4: lock-fresh: numpy==1.26.4 has other file hashes than requirements.txt's; "
+        f"{FIX}"
+    ]
+
+
+def test_another_version_is_one_missing_and_one_extra(tools: ToolsProject) -> None:
+    pylock = agreeing(tools)
+    pylock.write_text(
+        pylock.read_text(encoding="utf-8").replace("2.1.0", "2.2.0"), encoding="utf-8"
+    )
+    assert found(tools) == [
+        f"pylock.toml:1: lock-fresh: lacks numpy==2.1.0, which requirements.txt pins; {FIX}",
+        f"pylock.toml:4: lock-fresh: has numpy==2.2.0, which requirements.txt does not pin; {FIX}",
+    ]
+
+
+def test_a_package_the_lock_does_not_pin_is_named(tools: ToolsProject) -> None:
+    pylock = agreeing(tools)
+    with pylock.open("a", encoding="utf-8") as file:
+        file.write(package("Rich", "13.7.1", "e" * 64))
+    assert found(tools) == [
+        f"pylock.toml:15: lock-fresh: has rich==13.7.1, which requirements.txt does not pin; {FIX}"
+    ]
+
+
+def test_invalid_toml_is_one_problem(tools: ToolsProject) -> None:
+    tools.write("requirements.txt", LOCK)
+    tools.write("pylock.toml", "[[packages]\n")
+    (problem,) = found(tools)
+    assert problem.startswith("pylock.toml:1: lock-fresh: is not valid TOML (")
+    assert problem.endswith(f"; {FIX}")
+
+
+def test_uv_converts_without_resolving_again(tools: ToolsProject) -> None:
+    """Every platform's wheels, from the pins alone (`--no-deps`), for the project's Python."""
+    command = tools.module("pylock").convert_command(Path("uv"))
+    assert command == [
+        "uv", "pip", "compile", "requirements.txt", "--no-deps", "--universal",
+        "--output-file", "pylock.toml", "--python-version", "3.11", "--quiet",
+    ]  # fmt: skip
+
+
+def test_pytorch_takes_the_torch_family_from_its_cpu_index(tools: ToolsProject) -> None:
+    """Only uv's torch backend, never an extra index for every package."""
+    tools.answer(framework="pytorch")
+    command = tools.module("pylock").convert_command(Path("uv"))
+    assert command[-2:] == ["--torch-backend", "cpu"]
+    assert "--extra-index-url" not in command

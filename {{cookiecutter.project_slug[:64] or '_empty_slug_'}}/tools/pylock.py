@@ -1,0 +1,122 @@
+"""pylock.toml (PEP 751) beside requirements.txt: the same pins in the standard format.
+
+`invoke lock` converts requirements.txt with uv (`uv pip compile --no-deps`):
+every line of the lock is an exact pin, so nothing is resolved again and the
+two files list the same packages, versions and hashes. lock-fresh checks
+that they still do. pip (26.1 or later: `pip install -r pylock.toml`) and uv
+(`uv pip sync pylock.toml`) install from it, both as an experimental feature;
+make env, nox, CI and the images install requirements.txt.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import lockfile
+from .find_python import find_python
+from .project import LOCKS, ROOT, ToolError, wanted_python
+from .results import Problem, at
+from .steps import StepFailed, run_step
+from .tool_venv import cached_tool
+
+PYLOCK = ROOT / "pylock.toml"
+SOURCE = ROOT / LOCKS[0][0]  # requirements.txt
+FIX = "run `invoke lock`, which writes pylock.toml from requirements.txt, then commit both"
+_NAME_LINE = re.compile(r'^name\s*=\s*"([^"]+)"')
+Pins = dict[tuple[str, str], set[str]]  # (name, version) -> sha256 hashes
+
+
+def uv_executable() -> Path:
+    """The project's uv: the lock tool of a uv project, else the same pinned uv in the cache."""
+    from . import lock
+    from .project import LOCK_TOOL, UV_VERSION
+
+    if LOCK_TOOL == "uv":
+        return lock.tool_executable()
+    python = wanted_python()
+    return cached_tool("uv", UV_VERSION, "uv", python, lambda: find_python(python))
+
+
+def convert_command(uv: Path) -> list[str]:
+    """uv writes pylock.toml from the pins of requirements.txt, for every platform (the
+    lock's hashes cover every file of each version, so pylock.toml lists them all)."""
+    from .project import TORCH_BACKENDS
+
+    command = [str(uv), "pip", "compile", SOURCE.name, "--no-deps", "--universal"]
+    command += ["--output-file", PYLOCK.name, "--python-version", wanted_python(), "--quiet"]
+    backend = TORCH_BACKENDS.get(SOURCE.name)
+    return command + (["--torch-backend", backend] if backend else [])
+
+
+def write() -> None:
+    """Write pylock.toml from requirements.txt."""
+    print(f"lock: {SOURCE.name} -> {PYLOCK.name} (uv, no new resolution)", flush=True)
+    env = {**os.environ, "UV_CUSTOM_COMPILE_COMMAND": "invoke lock"}
+    try:
+        run_step("lock", convert_command(uv_executable()), "writing pylock.toml", cwd=ROOT, env=env)
+    except StepFailed as error:
+        raise ToolError(f"{error}; run `invoke lock` again once that is fixed") from None
+
+
+def toml_loads(text: str) -> dict:
+    """TOML parsed by the running Python's tomllib (3.11+), else the tomli pip carries."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        from pip._vendor import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def lock_pins() -> Pins:
+    pins: Pins = {}
+    for entry in lockfile.read_lock(SOURCE):
+        hashes = {value.removeprefix("sha256:") for value in entry.hashes}
+        pins.setdefault((entry.name, entry.pinned_version or "?"), set()).update(hashes)
+    return pins
+
+
+def pylock_pins(document: dict) -> Pins:
+    pins: Pins = {}
+    for package in document.get("packages", []):
+        files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
+        hashes = {file.get("hashes", {}).get("sha256", "") for file in files}
+        key = (lockfile.canonical(package.get("name", "")), str(package.get("version", "?")))
+        pins.setdefault(key, set()).update(hashes)
+    return pins
+
+
+def line_of_package(text: str, name: str) -> int:
+    """The line of the first `name = "..."` that spells `name` in any PEP 503 form."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        written = _NAME_LINE.match(line)
+        if written and lockfile.canonical(written.group(1)) == name:
+            return number
+    return 1
+
+
+def problems() -> Iterator[Problem]:
+    """pylock.toml lists the packages, versions and hashes requirements.txt pins, no other."""
+    if not SOURCE.exists():
+        return  # lock-fresh reports the missing lock itself
+    if not PYLOCK.exists():
+        yield at(SOURCE, 1, f"{PYLOCK.name} is missing", FIX)
+        return
+    text = PYLOCK.read_text(encoding="utf-8")
+    try:
+        found = pylock_pins(toml_loads(text))
+    except ValueError as error:  # tomllib's TOMLDecodeError
+        yield at(PYLOCK, 1, f"is not valid TOML ({error})", FIX)
+        return
+    wanted = lock_pins()
+    for name, version in sorted(wanted.keys() - found.keys()):
+        yield at(PYLOCK, 1, f"lacks {name}=={version}, which {SOURCE.name} pins", FIX)
+    for name, version in sorted(found.keys() - wanted.keys()):
+        what = f"has {name}=={version}, which {SOURCE.name} does not pin"
+        yield at(PYLOCK, line_of_package(text, name), what, FIX)
+    for name, version in sorted(wanted.keys() & found.keys()):
+        if wanted[name, version] != found[name, version]:
+            what = f"{name}=={version} has other file hashes than {SOURCE.name}'s"
+            yield at(PYLOCK, line_of_package(text, name), what, FIX)
