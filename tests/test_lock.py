@@ -21,9 +21,12 @@ from conftest import OPTIONS, bake_into, choices, run, tool
 pytestmark = pytest.mark.slow
 
 LOCKS = ("requirements.txt", "requirements-dev.txt")
+PYLOCK = "pylock.toml"  # requirements.txt in PEP 751's format
 # Nothing listens on the discard port: every request is refused at once.
 DEAD_INDEX = "http://127.0.0.1:9/simple"
 OTHER_PYTHON = "3.12"  # another X.Y than the default answer's 3.11
+# The first pip that reads pylock.toml was 26.1; this one is pinned for the test.
+PIP_READING_PYLOCK = "pip==26.3"
 # A guard against a hang, not a speed requirement.
 GUARD_SECONDS = 600
 
@@ -37,7 +40,8 @@ class Locked:
         self.output = output
 
     def texts(self) -> dict[str, str]:
-        return {name: (self.project / name).read_text(encoding="utf-8") for name in LOCKS}
+        names = (*LOCKS, PYLOCK)
+        return {name: (self.project / name).read_text(encoding="utf-8") for name in names}
 
 
 @pytest.fixture(scope="module", params=choices("lock_tool"))
@@ -50,7 +54,7 @@ def locked(
     """
     project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
     result = run(["invoke", "lock"], cwd=project, timeout=GUARD_SECONDS)
-    run(["git", "add", "--", *LOCKS, "pylock.toml"], cwd=project)
+    run(["git", "add", "--", *LOCKS, PYLOCK], cwd=project)
     yield Locked(request.param, project, result.stdout + result.stderr)
 
 
@@ -84,6 +88,59 @@ def test_lock_shows_each_step(locked: Locked) -> None:
     # Quiet for 10 s or more, a step says it is alive (pip-tools usually is that slow).
     for line in re.findall(r"^lock: still .*$", locked.output, re.M):
         assert re.fullmatch(r"lock: still locking requirements(-dev)?\.in \(\d+s\)", line), line
+
+
+def test_pylock_lists_the_locks_pins_and_a_changed_hash_fails(locked: Locked) -> None:
+    """pylock.toml carries requirements.txt's pins from the package index (no path of this
+    machine), passes lock-fresh, and fails it, at the package, once a hash in it changes."""
+    pylock = locked.project / PYLOCK
+    text = pylock.read_text(encoding="utf-8")
+    assert text.splitlines()[1] == "#    invoke lock", text[:200]
+    assert 'name = "numpy"' in text
+    assert "https://files.pythonhosted.org/" in text
+    assert "file:" not in text and "/opt/" not in text
+    code, output = tool(locked.project, "lint", "--only", "lock-fresh")
+    assert code == 0, output
+    digest = re.search(r'sha256 = "([0-9a-f]{64})"', text)
+    assert digest, text[:400]
+    pylock.write_text(text.replace(digest.group(1), "0" * 64, 1), encoding="utf-8")
+    try:
+        code, output = tool(locked.project, "lint", "--only", "lock-fresh")
+    finally:
+        pylock.write_text(text, encoding="utf-8")
+    assert code == 1, output
+    assert re.search(
+        r"^pylock\.toml:\d+: lock-fresh: \S+==\S+ lists file hashes that "
+        r"requirements\.txt does not; "
+        r"run `invoke lock`, which writes pylock\.toml from requirements\.txt",
+        output,
+        re.M,
+    ), output
+
+
+@pytest.mark.parametrize("installer", ["uv pip sync", "pip install -r"])
+def test_an_env_installed_from_pylock_passes_check_env(
+    locked: Locked, installer: str, tmp_path: Path
+) -> None:
+    """The documented second install path: uv's sync and pip's install (26.1 or later) of
+    pylock.toml each build an env that check-env passes against requirements.txt."""
+    env = tmp_path / "env"
+    python = env / "bin" / "python"
+    if installer == "uv pip sync":
+        run(["uv", "venv", "--quiet", "--python", sys.executable, str(env)], cwd=tmp_path)
+        command = ["uv", "pip", "sync", "--python", str(python), PYLOCK]
+    else:
+        run([sys.executable, "-m", "venv", str(env)], cwd=tmp_path)
+        run([str(python), "-m", "pip", "install", "--quiet", PIP_READING_PYLOCK], cwd=tmp_path)
+        command = [str(python), "-m", "pip", "install", "--quiet", "-r", PYLOCK]
+    run(command, cwd=locked.project, timeout=GUARD_SECONDS)
+    checked = run(
+        [str(python), "-m", "tools", "check-env", "--lock", "requirements.txt", "--strict"],
+        cwd=locked.project,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert re.search(r"^locked\s+ok\s+\d+ pins from requirements\.txt$", checked.stdout, re.M)
 
 
 def test_unreachable_index_is_named(locked: Locked) -> None:

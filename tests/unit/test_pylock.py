@@ -65,8 +65,26 @@ def test_a_tampered_hash_is_named_at_its_package(tools: ToolsProject) -> None:
     pylock = agreeing(tools)
     pylock.write_text(pylock.read_text(encoding="utf-8").replace(SDIST, "d" * 64), encoding="utf-8")
     assert found(tools) == [
-        f"pylock.toml:4: lock-fresh: numpy==1.26.4 has other file hashes than requirements.txt's; "
-        f"{FIX}"
+        f"pylock.toml:4: lock-fresh: numpy==1.26.4 lists file hashes that requirements.txt "
+        f"does not; {FIX}"
+    ]
+
+
+def test_a_wheel_left_out_still_agrees(tools: ToolsProject) -> None:
+    """uv leaves out wheels the Python range cannot use: fewer files, each one allowed."""
+    pylock = agreeing(tools)
+    lines = pylock.read_text(encoding="utf-8").splitlines(keepends=True)
+    pylock.write_text("".join(line for line in lines if SDIST not in line), encoding="utf-8")
+    assert found(tools) == []
+
+
+def test_a_pin_without_files_fails(tools: ToolsProject) -> None:
+    pylock = agreeing(tools)
+    text = pylock.read_text(encoding="utf-8").replace(f'"{"c" * 64}"', '""')
+    pylock.write_text(text, encoding="utf-8")
+    assert found(tools) == [
+        f"pylock.toml:10: lock-fresh: numpy==2.1.0 lists file hashes that requirements.txt does "
+        f"not; {FIX}"
     ]
 
 
@@ -77,7 +95,7 @@ def test_another_version_is_one_missing_and_one_extra(tools: ToolsProject) -> No
     )
     assert found(tools) == [
         f"pylock.toml:1: lock-fresh: lacks numpy==2.1.0, which requirements.txt pins; {FIX}",
-        f"pylock.toml:4: lock-fresh: has numpy==2.2.0, which requirements.txt does not pin; {FIX}",
+        f"pylock.toml:10: lock-fresh: has numpy==2.2.0, which requirements.txt does not pin; {FIX}",
     ]
 
 

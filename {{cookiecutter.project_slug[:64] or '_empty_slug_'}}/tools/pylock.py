@@ -2,10 +2,11 @@
 
 `invoke lock` converts requirements.txt with uv (`uv pip compile --no-deps`):
 every line of the lock is an exact pin, so nothing is resolved again and the
-two files list the same packages, versions and hashes. lock-fresh checks
-that they still do. pip (26.1 or later: `pip install -r pylock.toml`) and uv
-(`uv pip sync pylock.toml`) install from it, both as an experimental feature;
-make env, nox, CI and the images install requirements.txt.
+two files list the same packages and versions, and files with the lock's
+hashes. lock-fresh checks that they still do. pip (26.1 or later:
+`pip install -r pylock.toml`) and uv (`uv pip sync pylock.toml`) install
+from it, both as an experimental feature; make env, nox, CI and the images
+install requirements.txt.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .tool_venv import cached_tool
 PYLOCK = ROOT / "pylock.toml"
 SOURCE = ROOT / LOCKS[0][0]  # requirements.txt
 FIX = "run `invoke lock`, which writes pylock.toml from requirements.txt, then commit both"
-_NAME_LINE = re.compile(r'^name\s*=\s*"([^"]+)"')
+_FIELD_LINE = re.compile(r'^(name|version)\s*=\s*"([^"]+)"')
 Pins = dict[tuple[str, str], set[str]]  # (name, version) -> sha256 hashes
 
 
@@ -88,17 +89,21 @@ def pylock_pins(document: dict) -> Pins:
     return pins
 
 
-def line_of_package(text: str, name: str) -> int:
-    """The line of the first `name = "..."` that spells `name` in any PEP 503 form."""
+def line_of_package(text: str, name: str, version: str) -> int:
+    """The line of the `name = "..."` of this package and version (any PEP 503 spelling)."""
+    name_line, current = 1, ""
     for number, line in enumerate(text.splitlines(), start=1):
-        written = _NAME_LINE.match(line)
-        if written and lockfile.canonical(written.group(1)) == name:
-            return number
+        field = _FIELD_LINE.match(line)
+        if field and field.group(1) == "name":
+            name_line, current = number, lockfile.canonical(field.group(2))
+        elif field and current == name and field.group(2) == version:
+            return name_line
     return 1
 
 
 def problems() -> Iterator[Problem]:
-    """pylock.toml lists the packages, versions and hashes requirements.txt pins, no other."""
+    """pylock.toml lists the packages and versions requirements.txt pins, no other, and
+    only files whose hashes it has."""
     if not SOURCE.exists():
         return  # lock-fresh reports the missing lock itself
     if not PYLOCK.exists():
@@ -115,8 +120,11 @@ def problems() -> Iterator[Problem]:
         yield at(PYLOCK, 1, f"lacks {name}=={version}, which {SOURCE.name} pins", FIX)
     for name, version in sorted(found.keys() - wanted.keys()):
         what = f"has {name}=={version}, which {SOURCE.name} does not pin"
-        yield at(PYLOCK, line_of_package(text, name), what, FIX)
+        yield at(PYLOCK, line_of_package(text, name, version), what, FIX)
     for name, version in sorted(wanted.keys() & found.keys()):
-        if wanted[name, version] != found[name, version]:
-            what = f"{name}=={version} has other file hashes than {SOURCE.name}'s"
-            yield at(PYLOCK, line_of_package(text, name), what, FIX)
+        # uv leaves out the wheels the lock's Python range cannot use (cp311 ones in a
+        # 3.12 project): each file it lists must be one the lock allows, and one at least.
+        allowed, listed = wanted[name, version], found[name, version]
+        if listed - allowed or (allowed and not listed):
+            what = f"{name}=={version} lists file hashes that {SOURCE.name} does not"
+            yield at(PYLOCK, line_of_package(text, name, version), what, FIX)
