@@ -71,6 +71,8 @@ def unchosen_modules() -> list[str]:
         "check_conda.py": conda,
         "container.py": bool(ANSWERS["docker"]),
         "check_exercises.py": bool(ANSWERS["exercises"]),
+        "slurm.py": ANSWERS["cluster"] in ("slurm", "all"),
+        "k8s.py": ANSWERS["cluster"] in ("kubernetes", "all"),
     }
     return [f"tools/{name}" for name, keep in needed.items() if not keep]
 

@@ -127,18 +127,28 @@ def check_python(version: str) -> list[str]:
 
 
 def check_combinations(answers: dict) -> list[str]:
+    found = []
     # Only CUDA versions the framework ships wheels for can be locked (without a
     # framework, every offered CUDA runtime can).
     builds = answers["__cuda_builds"].get(answers["framework"])
     if builds and answers["gpu"] != "no" and answers["gpu"] not in builds:
-        return [
+        found.append(
             error(
                 "gpu",
                 f"is not a CUDA version {answers['framework']} ships wheels for",
                 f"choose one of {', '.join(builds)}, or gpu=no",
             )
-        ]
-    return []
+        )
+    # A Kubernetes Job runs the project's image: there is none without docker.
+    if answers["cluster"] in ("kubernetes", "all") and not answers["docker"]:
+        found.append(
+            error(
+                "cluster",
+                "runs the project's image, and docker=no builds none",
+                "answer docker=yes, or cluster=slurm or none",
+            )
+        )
+    return found
 
 
 def problems(answers: dict) -> list[str]:

@@ -8,18 +8,25 @@ local find-links and index URLs that must not reach a lock).
 from __future__ import annotations
 
 import ast
+import contextlib
+import fcntl
 import importlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import tomllib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import IO, NoReturn
 
 import pytest
 import yaml
@@ -385,3 +392,295 @@ def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:
     `invoke lock` heads it (the project's own lockfile and lock_satisfies)."""
     code = STAND_IN_LOCK
     run([sys.executable, "-c", code, *(name for pair in pairs for name in pair)], cwd=project)
+
+
+# The Slurm tests run real jobs on a one-node cluster of this machine (Debian's slurm-wlm and
+# munge), started once per session; a test runs sbatch, squeue, scontrol with its `env`.
+SLURM_MISSING = "Slurm is not installed (apt-get install slurm-wlm munge); .ci/run installs it"
+SLURM_PORT = 16817  # slurmctld's, slurmd's the next; xdist's worker gwN takes the pair 2N above
+MUNGE_SOCKET = Path("/run/munge/munge.socket.2")
+# Shared by every pytest process of this machine (xdist's workers, other checkouts): who holds
+# the lock checks, starts or stops munged, and it records the pid of a munged the tests started;
+# every session that uses munged holds a shared lock on the users file.
+MUNGED_LOCK = Path(tempfile.gettempdir()) / "repro-template-munged.lock"
+MUNGED_USERS = Path(tempfile.gettempdir()) / "repro-template-munged.users"
+# The states `scontrol show job` gives a job that left the queue.
+SLURM_DONE = {
+    "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
+    "DEADLINE", "OUT_OF_MEMORY",
+}  # fmt: skip
+
+
+@dataclass
+class SlurmCluster:
+    """A running one-node Slurm cluster; its files (slurm.conf, state, logs) are under `root`."""
+
+    root: Path
+    conf: Path
+    env: dict[str, str]  # os.environ and SLURM_CONF: without it sbatch looks for a config in DNS
+
+    def submit(self, *args: str, cwd: Path) -> str:
+        """`sbatch --parsable <args>` run in `cwd`; the job's id (an array's: the array's)."""
+        result = run(["sbatch", "--parsable", *args], cwd=cwd, env=self.env)
+        return result.stdout.strip().split(";")[0]
+
+    def wait(self, job_id: str, timeout: float = 120) -> str:
+        """Poll until the job (an array: every task) left the queue; its final JobState.
+
+        An array's state is COMPLETED if every task completed, else its first other task's.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            # No accounting (sacct) here: scontrol knows a finished job for MinJobAge (300 s).
+            shown = subprocess.run(
+                ["scontrol", "show", "job", job_id], env=self.env, capture_output=True, text=True
+            )
+            states = re.findall(r"\bJobState=(\S+)", shown.stdout)
+            if states and all(state in SLURM_DONE for state in states):
+                return next((state for state in states if state != "COMPLETED"), "COMPLETED")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"Slurm job {job_id} still not done after {timeout:.0f} s\n"
+                    f"--- scontrol show job\n{shown.stdout}{shown.stderr}{self.logs()}"
+                )
+            time.sleep(0.5)
+
+    def logs(self, lines: int = 40) -> str:
+        """The last lines of slurmctld's and slurmd's logs, for a failure message."""
+        tails = []
+        for log in ("slurmctld.log", "slurmd.log", "slurmctld.out", "slurmd.out"):
+            path = self.root / log
+            text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+            if text:
+                tails.append(f"--- {log}\n" + "\n".join(text.splitlines()[-lines:]) + "\n")
+        return "".join(tails)
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlurmCluster]:
+    """A one-node Slurm cluster (slurmctld, slurmd, munged) for the session, stopped after."""
+    if not all(shutil.which(name) for name in ("sbatch", "slurmctld", "slurmd", "munged")):
+        _no_slurm(SLURM_MISSING)
+    if os.geteuid() != 0:
+        _no_slurm("the Slurm tests start slurmd and munged, which need root")
+    root = tmp_path_factory.mktemp("slurm")
+    for folder in ("state", "spool"):
+        (root / folder).mkdir()
+    # Each xdist worker runs a cluster of its own: the same node name, other ports.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    conf = root / "slurm.conf"
+    conf.write_text(_slurm_conf(root, SLURM_PORT + 2 * worker), encoding="utf-8")
+    cluster = SlurmCluster(root=root, conf=conf, env={**os.environ, "SLURM_CONF": str(conf)})
+    with _munged(root):
+        try:
+            for daemon in ("slurmctld", "slurmd"):
+                code = _start_daemon(
+                    [daemon, "-f", str(conf)], root / f"{daemon}.out", env=cluster.env
+                )
+                if code != 0:
+                    pytest.fail(f"{daemon} exited {code}\n{cluster.logs()}")
+            _await_idle(cluster)
+            yield cluster
+        finally:
+            _stop_slurm(cluster)
+
+
+def _no_slurm(reason: str) -> NoReturn:
+    """Skip a Slurm test, or fail it where Slurm must be there (REPRO_REQUIRE_SLURM=1: CI)."""
+    if os.environ.get("REPRO_REQUIRE_SLURM") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _slurm_conf(root: Path, port: int) -> str:
+    """slurm.conf of a one-node cluster: this machine, its files under `root`."""
+    host = socket.gethostname().split(".")[0]
+    # A node that has less memory than slurm.conf says is drained: claim at most what it has.
+    memory = min(4000, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20)
+    return f"""\
+ClusterName=local
+SlurmctldHost={host}
+SlurmUser=root
+SlurmctldPort={port}
+SlurmdPort={port + 1}
+StateSaveLocation={root}/state
+SlurmdSpoolDir={root}/spool
+SlurmctldPidFile={root}/slurmctld.pid
+SlurmdPidFile={root}/slurmd.pid
+SlurmctldLogFile={root}/slurmctld.log
+SlurmdLogFile={root}/slurmd.log
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+# Without a default a job takes all the node's memory, and jobs (an array's tasks) queue.
+DefMemPerCPU=100
+# Schedule a job when it comes (by default batch jobs may wait 3 s, to be scheduled in bulk).
+SchedulerParameters=batch_sched_delay=0
+ReturnToService=2
+NodeName={host} CPUs={os.cpu_count() or 1} RealMemory={memory} State=UNKNOWN
+PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
+"""
+
+
+def _await_idle(cluster: SlurmCluster, timeout: float = 60) -> None:
+    """Wait until the node is idle (slurmd registered with slurmctld); fail with their logs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = subprocess.run(
+            ["sinfo", "-h", "-o", "%t"], env=cluster.env, capture_output=True, text=True
+        )
+        if shown.stdout.strip() == "idle":
+            break
+        if time.monotonic() > deadline:
+            found = (shown.stdout + shown.stderr).strip()
+            pytest.fail(f"Slurm node not idle after {timeout:.0f} s: {found}\n{cluster.logs()}")
+        time.sleep(0.5)
+    # A cluster a killed session left on these ports would answer for one that did not start.
+    for daemon in ("slurmctld", "slurmd"):
+        if not _alive(_pid(cluster.root / f"{daemon}.pid")):
+            pytest.fail(f"{daemon} is not running (ports taken?)\n{cluster.logs()}")
+
+
+def _stop_slurm(cluster: SlurmCluster) -> None:
+    """Cancel the jobs left, then stop slurmd and slurmctld."""
+    if _alive(_pid(cluster.root / "slurmctld.pid")):
+        # A running job's slurmstepd would outlive slurmd.
+        subprocess.run(["scancel", "--partition", "debug"], env=cluster.env, capture_output=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            queue = subprocess.run(["squeue", "-h"], env=cluster.env, capture_output=True)
+            if queue.returncode != 0 or not queue.stdout.strip():
+                break
+            time.sleep(0.5)
+    for daemon in ("slurmd", "slurmctld"):
+        _stop(_pid(cluster.root / f"{daemon}.pid"))
+
+
+@contextlib.contextmanager
+def _munged(root: Path) -> Iterator[None]:
+    """A munged answering at MUNGE_SOCKET: the one running, else one started here.
+
+    The tests' munged is stopped by the last pytest process that used it (xdist's workers
+    share one); a munged the tests did not start is left running.
+    """
+    with MUNGED_LOCK.open("a+") as lock, MUNGED_USERS.open("a") as users:
+        with _locked(lock):
+            fcntl.flock(users, fcntl.LOCK_SH)
+            if not _munge_answers():
+                pid = _start_munged(root)
+                lock.truncate(0)
+                lock.write(f"{pid}\n")
+                lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(users, fcntl.LOCK_UN)
+            with _locked(lock), contextlib.suppress(BlockingIOError):
+                # Only the last user gets it: the others still need munged.
+                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                lock.seek(0)
+                recorded = lock.read().strip()
+                if recorded.isdigit() and _command(int(recorded)) == "munged":
+                    _stop(int(recorded))
+                lock.truncate(0)
+
+
+@contextlib.contextmanager
+def _locked(file: IO[str]) -> Iterator[None]:
+    """Hold an exclusive flock on `file`, waiting for it."""
+    fcntl.flock(file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(file, fcntl.LOCK_UN)
+
+
+def _munge_answers() -> bool:
+    """Whether a munged answers at MUNGE_SOCKET (`munge -n | unmunge`)."""
+    if not MUNGE_SOCKET.exists():
+        return False
+    try:
+        credential = subprocess.run(["munge", "-n"], capture_output=True, text=True, timeout=10)
+        decoded = subprocess.run(
+            ["unmunge"], input=credential.stdout, capture_output=True, text=True, timeout=10
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return credential.returncode == 0 and decoded.returncode == 0
+
+
+def _start_munged(root: Path) -> int:
+    """Start munged as user munge, its key and socket folder made if missing; its pid."""
+    key = Path("/etc/munge/munge.key")
+    if not key.exists():
+        make_key = ["mungekey", "--create"] if shutil.which("mungekey") else ["create-munge-key"]
+        run(make_key, cwd=root)
+        # munged refuses a key that others than its user may read.
+        shutil.chown(key, "munge", "munge")
+        key.chmod(0o600)
+    MUNGE_SOCKET.parent.mkdir(parents=True, exist_ok=True)  # /run is a tmpfs: gone at boot
+    shutil.chown(MUNGE_SOCKET.parent, "munge", "munge")
+    MUNGE_SOCKET.parent.chmod(0o755)
+    out = root / "munged.out"
+    code = _start_daemon(["munged"], out, user="munge", group="munge", extra_groups=[])
+    if code != 0 or not _munge_answers():
+        output = out.read_text(encoding="utf-8", errors="replace")
+        pytest.fail(f"munged exited {code}, `munge -n | unmunge` fails\n{output}")
+    return _pid(MUNGE_SOCKET.parent / "munged.pid")
+
+
+def _start_daemon(command: list[str], out: Path, **kwargs) -> int:
+    """Run a daemon's command, its output to `out`; its exit code.
+
+    The daemon forks into the background once it is set up: an error comes first.
+    """
+    with out.open("w") as file:
+        started = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=file,
+            stderr=subprocess.STDOUT,
+            cwd=out.parent,
+            timeout=60,
+            **kwargs,
+        )
+    return started.returncode
+
+
+def _pid(pid_file: Path) -> int:
+    """The pid a daemon wrote to `pid_file`; 0 if there is none."""
+    try:
+        return int(pid_file.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _command(pid: int) -> str:
+    """The name of process `pid`, "" if there is none."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not: a daemon's parent is init, which may be
+    slow to reap it, or, in a container, never)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return pid > 0 and stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _stop(pid: int, timeout: float = 30) -> None:
+    """SIGTERM process `pid`; SIGKILL it if it still runs after `timeout` s."""
+    for number, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+        if not _alive(pid):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, number)
+        deadline = time.monotonic() + wait
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)

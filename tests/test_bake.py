@@ -38,6 +38,10 @@ SUPPORTED = {
     # A GPU env without images: `make env GPU=1` installs requirements-gpu.txt.
     "venv-gpu-no-docker": {"gpu": "12.4", "docker": "no"},
     "exercises": {"exercises": "yes"},
+    "slurm": {"cluster": "slurm"},
+    "slurm-gpu-conda": {"cluster": "slurm", "gpu": "13.0", "env_manager": "conda"},
+    "kubernetes": {"cluster": "kubernetes"},
+    "all-clusters-gpu": {"cluster": "all", "gpu": "13.0", "framework": "jax"},
     **{f"license-{name}": {"license": name} for name in choices("license")},
     "custom-names": {"project_name": "Jet Engine", "package_name": "jet_engine_core"},
     # Every framework with and without its GPU variant, for each lock tool and env manager.
@@ -79,6 +83,9 @@ OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
         for name in ("conda_meta", "conda_env", "check_conda")
     },
     "tools/derived.py": lambda a: True,
+    "slurm/job.sbatch": lambda a: a["cluster"] in ("slurm", "all"),
+    "tools/slurm.py": lambda a: a["cluster"] in ("slurm", "all"),
+    "tools/k8s.py": lambda a: a["cluster"] in ("kubernetes", "all"),
     ".pre-commit-config.yaml": lambda a: True,
 }
 
@@ -131,7 +138,13 @@ def test_the_same_pin_check_hooks_in_every_project(baked) -> None:
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
     pin_hooks = [name for name, hook in hooks.items() if "-m tools lint" in hook["entry"]]
-    assert pin_hooks == ["lock-fresh", "pins-exact", "python-agrees", "hooks-agree"]
+    assert pin_hooks == [
+        "lock-fresh",
+        "pins-exact",
+        "python-agrees",
+        "hooks-agree",
+        "pylock-agrees",
+    ]
     for name in ("pins-exact", "hooks-agree"):
         assert hooks[name]["additional_dependencies"] == [f"pyyaml=={OPTIONS['__pyyaml_version']}"]
 
@@ -338,3 +351,24 @@ def test_action_pins_come_from_the_one_table(baked) -> None:
     assert len(re.findall(r"uses: ", workflow)) == len(
         re.findall(r"uses: \S+@[0-9a-f]{40} # v", workflow)
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "env_dir", "gpus"),
+    [({}, ".venv", False), ({"gpu": "13.0", "env_manager": "conda"}, ".conda-env", True)],
+    ids=["cpu-venv", "gpu-conda"],
+)
+def test_the_slurm_job_script_follows_the_answers(
+    bake, overrides: dict[str, str], env_dir: str, gpus: bool
+) -> None:
+    """bash reads the job script; it runs the project's env and asks for a GPU only in a GPU
+    project; the README tells how to submit."""
+    project = bake(cluster="slurm", **overrides)
+    script = project / "slurm" / "job.sbatch"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    text = script.read_text(encoding="utf-8")
+    assert f'python=("$PWD/{env_dir}/bin/python")' in text
+    assert "#SBATCH --job-name=my-ml-project\n" in text
+    assert ("#SBATCH --gpus=1\n" in text) is gpus
+    assert script.stat().st_mode & 0o111, "the script is executable"
+    assert "invoke slurm-submit" in (project / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""The pin checks of the generated project: lock-fresh, pins-exact, python-agrees, hooks-agree.
+"""The pin checks of the generated project: lock-fresh, pins-exact, python-agrees, hooks-agree,
+pylock-agrees.
 
 Each check passes on a clean project and, on a project broken in one way,
 exits 1 with the promised `<file>:<line>: <check>: <what>; <fix>` line.
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import append, bake_into, copy_project, edit, run, stamp_locks, tool
 
-CHECKS = ("lock-fresh", "pins-exact", "python-agrees", "hooks-agree")
+CHECKS = ("lock-fresh", "pins-exact", "python-agrees", "hooks-agree", "pylock-agrees")
 OTHER = "3.12"  # any X.Y other than the default answer's 3.11
 # Left out of copies: environments and caches, rebuilt by whatever needs them.
 SCRATCH = (".venv", ".venv.previous", ".nox", ".cache", "__pycache__")
@@ -177,6 +178,22 @@ LOCKED_BREAKAGES: dict[str, Breakage] = {
         "lock-fresh",
         r"requirements-dev\.txt:\d+: lock-fresh: stale: pins pygments==2\.0\.0, where "
         r"requirements\.txt \(its `-c` constraint\) pins [\d.]+",
+    ),
+    # A pin moved in requirements.txt alone (a bot's bump): pylock.toml is behind, named.
+    "pylock-behind-its-lock": (
+        lambda p: edit(p / "requirements.txt", r"^rich==\S+", "rich==14.0.0"),
+        "pylock-agrees",
+        r"pylock\.toml:1: pylock-agrees: lacks rich==14\.0\.0, which requirements\.txt pins; "
+        r"run `invoke lock`, which writes pylock\.toml from requirements\.txt, then commit both",
+    ),
+    # A file hash changed in pylock.toml: the package's table is named.
+    "pylock-hash-changed": (
+        lambda p: edit(
+            p / "pylock.toml", r'sha256 = "[0-9a-f]{64}"', 'sha256 = "' + "0" * 64 + '"'
+        ),
+        "pylock-agrees",
+        r"pylock\.toml:\d+: pylock-agrees: \S+==\S+ lists file hashes that requirements\.txt "
+        r"does not",
     ),
     # A lock line without --hash: pins-exact names the line.
     "lock-line-without-hash": (
@@ -363,7 +380,7 @@ def test_lock_fresh_names_an_untracked_lock(stamped_copy: Path) -> None:
         stamped_copy,
         "lock-fresh",
         r"requirements\.txt:1: lock-fresh: not tracked by git; "
-        r"`git add requirements\.txt requirements-dev\.txt pylock\.toml` and commit them",
+        r"`git add requirements\.txt requirements-dev\.txt` and commit them",
     )
     assert "stale" not in output
 

@@ -53,6 +53,11 @@ UNSUPPORTED = {
                           "ERROR: gpu '12.4' is not a CUDA version pytorch ships wheels for"),
     "jax-cuda-11.8": ({"framework": "jax", "gpu": "11.8"},
                       "ERROR: gpu '11.8' is not a CUDA version jax ships wheels for"),
+    "kubernetes-no-docker": ({"cluster": "kubernetes", "docker": "no"},
+                             "ERROR: cluster 'kubernetes' runs the project's image, and "
+                             "docker=no builds none; answer docker=yes, or cluster=slurm or none"),
+    "all-clusters-no-docker": ({"cluster": "all", "docker": "no"},
+                               "ERROR: cluster 'all' runs the project's image"),
 }  # fmt: skip
 BAD_CHOICES = {
     "lock-tool": {"lock_tool": "poetry"},
@@ -60,6 +65,7 @@ BAD_CHOICES = {
     "gpu-yes": {"gpu": "yes"},
     "framework-tensorflow": {"framework": "tensorflow"},
     "cuda-unsupported": {"gpu": "10.2"},
+    "cluster-lsf": {"cluster": "lsf"},
 }
 
 

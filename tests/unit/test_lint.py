@@ -10,12 +10,13 @@ import pytest
 from conftest import ToolsProject
 
 HASH = "sha256:" + "a" * 64
-ALL_CHECKS = ["lock-fresh", "pins-exact", "python-agrees", "hooks-agree"]
+ALL_CHECKS = ["lock-fresh", "pins-exact", "python-agrees", "hooks-agree", "pylock-agrees"]
 OK_LINES = [
     "lock-fresh: ok (2 locks match their inputs)",
     "pins-exact: ok (locks, base images and actions are pinned)",
     "python-agrees: ok (every file names .python-version's Python)",
     "hooks-agree: ok (hook versions equal requirements-dev.txt)",
+    "pylock-agrees: ok (pylock.toml lists the pins of requirements.txt)",
 ]
 
 

@@ -32,7 +32,6 @@ def lock_project(tools: ToolsProject, environment: str | None = None) -> None:
         ("requirements-dev.txt", "requirements-dev.in", "ruff==0.6.0"),
     ):
         lockfile.stamp(tools.write(lock, f"{pin} \\\n    --hash={HASH}\n"), tools.root / source)
-    tools.write_pylock()
 
 
 def git(tools: ToolsProject, *args: str) -> None:
@@ -169,10 +168,10 @@ def test_untracked_locks_fail_and_name_them_all(
     lock_project(tools)
     git(tools, "init", "-q")
     assert tools.module("lint").run_check("lock-fresh") == 1
-    names = "requirements.txt requirements-dev.txt pylock.toml"
-    fix = f"`git add {names}` and commit them with their input files"
-    assert capsys.readouterr().out == "".join(
-        f"{name}:1: lock-fresh: not tracked by git; {fix}\n" for name in names.split()
+    fix = "`git add requirements.txt requirements-dev.txt` and commit them with their input files"
+    assert capsys.readouterr().out == (
+        f"requirements.txt:1: lock-fresh: not tracked by git; {fix}\n"
+        f"requirements-dev.txt:1: lock-fresh: not tracked by git; {fix}\n"
     )
 
 
@@ -182,7 +181,7 @@ def test_a_staged_lock_counts_as_tracked(
     """Staging one lock leaves only the other, in the singular."""
     lock_project(tools)
     git(tools, "init", "-q")
-    git(tools, "add", "requirements.txt", "pylock.toml")
+    git(tools, "add", "requirements.txt")
     lock_fresh = tools.module("lock_fresh")
     assert lock_fresh.tracked(
         [tools.root / "requirements.txt", tools.root / "requirements-dev.txt"]

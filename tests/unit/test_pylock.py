@@ -1,8 +1,11 @@
-"""tools/pylock.py in-process: pylock.toml lists requirements.txt's pins and hashes, no other."""
+"""tools/pylock.py in-process: pylock-agrees, pylock.toml lists requirements.txt's pins."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from conftest import ToolsProject
 
@@ -42,7 +45,7 @@ def agreeing(tools: ToolsProject) -> Path:
 
 
 def found(tools: ToolsProject) -> list[str]:
-    return [problem.located("lock-fresh") for problem in tools.module("pylock").problems()]
+    return [problem.located("pylock-agrees") for problem in tools.module("pylock").problems()]
 
 
 def test_the_same_pins_and_hashes_agree(tools: ToolsProject) -> None:
@@ -53,11 +56,11 @@ def test_the_same_pins_and_hashes_agree(tools: ToolsProject) -> None:
 
 def test_a_missing_pylock_is_named_at_requirements_txt(tools: ToolsProject) -> None:
     tools.write("requirements.txt", LOCK)
-    assert found(tools) == [f"requirements.txt:1: lock-fresh: pylock.toml is missing; {FIX}"]
+    assert found(tools) == [f"requirements.txt:1: pylock-agrees: pylock.toml is missing; {FIX}"]
 
 
 def test_without_requirements_txt_there_is_nothing_to_compare(tools: ToolsProject) -> None:
-    """lock-fresh names the missing lock itself; pylock.toml adds nothing."""
+    """pylock-agrees names the missing lock itself; pylock.toml adds nothing."""
     assert found(tools) == []
 
 
@@ -65,7 +68,7 @@ def test_a_tampered_hash_is_named_at_its_package(tools: ToolsProject) -> None:
     pylock = agreeing(tools)
     pylock.write_text(pylock.read_text(encoding="utf-8").replace(SDIST, "d" * 64), encoding="utf-8")
     assert found(tools) == [
-        f"pylock.toml:4: lock-fresh: numpy==1.26.4 lists file hashes that requirements.txt "
+        f"pylock.toml:4: pylock-agrees: numpy==1.26.4 lists file hashes that requirements.txt "
         f"does not; {FIX}"
     ]
 
@@ -83,7 +86,7 @@ def test_a_pin_without_files_fails(tools: ToolsProject) -> None:
     text = pylock.read_text(encoding="utf-8").replace(f'"{"c" * 64}"', '""')
     pylock.write_text(text, encoding="utf-8")
     assert found(tools) == [
-        f"pylock.toml:10: lock-fresh: numpy==2.1.0 lists file hashes that requirements.txt does "
+        f"pylock.toml:10: pylock-agrees: numpy==2.1.0 lists file hashes that requirements.txt does "
         f"not; {FIX}"
     ]
 
@@ -94,8 +97,9 @@ def test_another_version_is_one_missing_and_one_extra(tools: ToolsProject) -> No
         pylock.read_text(encoding="utf-8").replace("2.1.0", "2.2.0"), encoding="utf-8"
     )
     assert found(tools) == [
-        f"pylock.toml:1: lock-fresh: lacks numpy==2.1.0, which requirements.txt pins; {FIX}",
-        f"pylock.toml:10: lock-fresh: has numpy==2.2.0, which requirements.txt does not pin; {FIX}",
+        f"pylock.toml:1: pylock-agrees: lacks numpy==2.1.0, which requirements.txt pins; {FIX}",
+        f"pylock.toml:10: pylock-agrees: has numpy==2.2.0, which requirements.txt does not "
+        f"pin; {FIX}",
     ]
 
 
@@ -104,7 +108,8 @@ def test_a_package_the_lock_does_not_pin_is_named(tools: ToolsProject) -> None:
     with pylock.open("a", encoding="utf-8") as file:
         file.write(package("Rich", "13.7.1", "e" * 64))
     assert found(tools) == [
-        f"pylock.toml:15: lock-fresh: has rich==13.7.1, which requirements.txt does not pin; {FIX}"
+        f"pylock.toml:15: pylock-agrees: has rich==13.7.1, which requirements.txt does not "
+        f"pin; {FIX}"
     ]
 
 
@@ -112,7 +117,7 @@ def test_invalid_toml_is_one_problem(tools: ToolsProject) -> None:
     tools.write("requirements.txt", LOCK)
     tools.write("pylock.toml", "[[packages]\n")
     (problem,) = found(tools)
-    assert problem.startswith("pylock.toml:1: lock-fresh: is not valid TOML (")
+    assert problem.startswith("pylock.toml:1: pylock-agrees: is not valid TOML (")
     assert problem.endswith(f"; {FIX}")
 
 
@@ -131,3 +136,22 @@ def test_pytorch_takes_the_torch_family_from_its_cpu_index(tools: ToolsProject) 
     command = tools.module("pylock").convert_command(Path("uv"))
     assert command[-2:] == ["--torch-backend", "cpu"]
     assert "--extra-index-url" not in command
+
+
+def test_an_untracked_pylock_fails_until_it_is_added(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A clone would not get it: named with the `git add` that fixes it."""
+    agreeing(tools)
+    subprocess.run(["git", "init", "-q"], cwd=tools.root, check=True)
+    lint = tools.module("lint")
+    assert lint.run_check("pylock-agrees") == 1
+    assert capsys.readouterr().out == (
+        "pylock.toml:1: pylock-agrees: not tracked by git; "
+        "`git add pylock.toml` and commit it with its input file\n"
+    )
+    subprocess.run(["git", "add", "pylock.toml"], cwd=tools.root, check=True)
+    assert lint.run_check("pylock-agrees") == 0
+    assert capsys.readouterr().out == (
+        "pylock-agrees: ok (pylock.toml lists the pins of requirements.txt)\n"
+    )

@@ -135,6 +135,27 @@ def verbs() -> list[Verb]:
                 run="check",
             ),
         ]
+    if project.CLUSTER in ("slurm", "all"):
+        chosen.append(
+            Verb(
+                "slurm-submit",
+                "slurm",
+                "submit a command as a Slurm job that checks the env first, then writes the "
+                "env's report and the command's output to runs/slurm-<job>/",
+                "sbatch is missing or refuses the job (a drifted env fails the job itself)",
+            )
+        )
+    if project.CLUSTER in ("kubernetes", "all"):
+        chosen.append(
+            Verb(
+                "k8s-job",
+                "k8s",
+                "write a Kubernetes Job that runs a command in the image tagged with the lock's "
+                "hash, after check-env, as a non-root user on a read-only filesystem",
+                "a lock of the image is missing or stale",
+                in_env=True,
+            )
+        )
     if project.EXERCISES:
         chosen.append(
             Verb(

@@ -25,6 +25,7 @@ def pin_checks() -> dict[str, str]:
         "pins-exact": "pins_exact",
         "python-agrees": "python_agrees",
         "hooks-agree": "hooks_agree",
+        "pylock-agrees": "pylock",
     }
 
 

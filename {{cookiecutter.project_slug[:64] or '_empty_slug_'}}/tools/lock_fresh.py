@@ -7,8 +7,7 @@ bot or a hand-run lock tool rewrote still passes while it satisfies them; its
 first line (or its lock tool's header) must name the Python X.Y of
 `.python-version`. `conda-lock.yml` must record environment.yml's hash.
 The description written from the intent (environment.yml in a venv project,
-requirements.in in a conda one) must be what `invoke lock` writes, and pylock.toml
-must list requirements.txt's pins and hashes. In a git work tree,
+requirements.in in a conda one) must be what `invoke lock` writes. In a git work tree,
 a lock that exists but is not tracked fails too: a clone would not get it.
 Exit 0 when all agree, 1 with one line per problem.
 """
@@ -19,7 +18,7 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import lockfile, pylock
+from . import lockfile
 from .project import ALL_LOCKS, ENV_MANAGER, ROOT
 from .results import Problem, Result, at, checked
 
@@ -107,8 +106,7 @@ def problems() -> Iterator[Problem]:
     for lock, in_file, fix in pairs:
         yield from stale(lock, in_file, fix)
     yield from derived_files()
-    yield from pylock.problems()
-    yield from untracked_locks([lock for lock, _, _ in pairs] + [pylock.PYLOCK])
+    yield from untracked_locks([lock for lock, _, _ in pairs])
 
 
 def result() -> Result:

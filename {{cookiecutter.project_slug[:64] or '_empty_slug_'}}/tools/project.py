@@ -105,6 +105,8 @@ def _facts_from(given: dict) -> dict[str, object]:
         # uv writes pylock.toml in every project (the lock tool's own, in a uv one).
         "UV_VERSION": given["__uv_version"],
         "FRAMEWORK": given.get("framework", "none"),
+        # Where jobs run beyond this machine: none, slurm, kubernetes or all.
+        "CLUSTER": given.get("cluster", "none"),
         "TORCH_BACKENDS": _torch_backends(given),
         "GPU": bool(gpu_locks),
         "ALL_LOCKS": LOCKS + gpu_locks,

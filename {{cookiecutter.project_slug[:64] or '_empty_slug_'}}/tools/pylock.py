@@ -1,9 +1,13 @@
-"""pylock.toml (PEP 751) beside requirements.txt: the same pins in the standard format.
+"""pylock-agrees: pylock.toml lists requirements.txt's pins, from files with its hashes.
+
+pylock.toml (PEP 751) is requirements.txt in the standard lock format.
 
 `invoke lock` converts requirements.txt with uv (`uv pip compile --no-deps`):
 every line of the lock is an exact pin, so nothing is resolved again and the
 two files list the same packages and versions, and files with the lock's
-hashes. lock-fresh checks that they still do. pip (26.1 or later:
+hashes. This check holds them to that, and to being committed together: a
+bot that rewrites requirements.txt alone leaves pylock.toml behind, which
+`invoke lock` on its branch brings along. pip (26.1 or later:
 `pip install -r pylock.toml`) and uv (`uv pip sync pylock.toml`) install
 from it, both as an experimental feature; make env, nox, CI and the images
 install requirements.txt.
@@ -19,10 +23,11 @@ from pathlib import Path
 from . import lockfile
 from .find_python import find_python
 from .project import LOCKS, ROOT, ToolError, wanted_python
-from .results import Problem, at
+from .results import Problem, Result, at, checked
 from .steps import StepFailed, run_step
 from .tool_venv import cached_tool
 
+CHECK = "pylock-agrees"
 PYLOCK = ROOT / "pylock.toml"
 SOURCE = ROOT / LOCKS[0][0]  # requirements.txt
 FIX = "run `invoke lock`, which writes pylock.toml from requirements.txt, then commit both"
@@ -128,3 +133,10 @@ def problems() -> Iterator[Problem]:
         if listed - allowed or (allowed and not listed):
             what = f"{name}=={version} lists file hashes that {SOURCE.name} does not"
             yield at(PYLOCK, line_of_package(text, name, version), what, FIX)
+
+
+def result() -> Result:
+    from .lock_fresh import untracked_locks
+
+    found = [*problems(), *untracked_locks([PYLOCK])]
+    return checked(CHECK, found, f"{PYLOCK.name} lists the pins of {SOURCE.name}")
