@@ -92,25 +92,25 @@ def test_lock_shows_each_step(locked: Locked) -> None:
 
 def test_pylock_lists_the_locks_pins_and_a_changed_hash_fails(locked: Locked) -> None:
     """pylock.toml carries requirements.txt's pins from the package index (no path of this
-    machine), passes lock-fresh, and fails it, at the package, once a hash in it changes."""
+    machine), passes pylock-agrees, and fails it, at the package, once a hash in it changes."""
     pylock = locked.project / PYLOCK
     text = pylock.read_text(encoding="utf-8")
     assert text.splitlines()[1] == "#    invoke lock", text[:200]
     assert 'name = "numpy"' in text
     assert "https://files.pythonhosted.org/" in text
     assert "file:" not in text and "/opt/" not in text
-    code, output = tool(locked.project, "lint", "--only", "lock-fresh")
+    code, output = tool(locked.project, "lint", "--only", "pylock-agrees")
     assert code == 0, output
     digest = re.search(r'sha256 = "([0-9a-f]{64})"', text)
     assert digest, text[:400]
     pylock.write_text(text.replace(digest.group(1), "0" * 64, 1), encoding="utf-8")
     try:
-        code, output = tool(locked.project, "lint", "--only", "lock-fresh")
+        code, output = tool(locked.project, "lint", "--only", "pylock-agrees")
     finally:
         pylock.write_text(text, encoding="utf-8")
     assert code == 1, output
     assert re.search(
-        r"^pylock\.toml:\d+: lock-fresh: \S+==\S+ lists file hashes that "
+        r"^pylock\.toml:\d+: pylock-agrees: \S+==\S+ lists file hashes that "
         r"requirements\.txt does not; "
         r"run `invoke lock`, which writes pylock\.toml from requirements\.txt",
         output,

@@ -16,7 +16,7 @@ def verb_names(tools: ToolsProject) -> list[str]:
 def test_default_verbs(tools: ToolsProject) -> None:
     """A default project (docker, no exercises) has the docker verbs and no exercises verb."""
     assert verb_names(tools) == [
-        "env", "lock", "check-env", "test", "report", "sbom", "lint",
+        "env", "lock", "check-env", "test", "report", "sbom", "archive", "lint",
         "docker-build", "docker-run", "docker-check",
     ]  # fmt: skip
 

@@ -100,6 +100,13 @@ def verbs() -> list[Verb]:
             "a lock it describes is missing",
         ),
         Verb(
+            "archive",
+            "archive",
+            "write a folder that rebuilds the env offline: every locked wheel, the locks, the "
+            "report, the SBOM, the image, REBUILD.md and checksums; or --verify one",
+            "a download fails, the env is missing, or --verify finds a file changed",
+        ),
+        Verb(
             "lint",
             "lint",
             "run every pre-commit hook on every file (ruff, file hygiene, the pin checks), "

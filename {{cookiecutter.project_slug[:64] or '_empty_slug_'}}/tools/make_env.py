@@ -210,11 +210,47 @@ def sync(force: bool = False, variant: str = "cpu") -> None:
         )
 
 
+def offline_from(folder: Path) -> None:
+    """Install from an archive's wheels alone, never the package index: its files are
+    checked first, and its locks must be this checkout's (the env is the locks')."""
+    from . import archive
+
+    found = archive.verify(folder).problems
+    if found:
+        raise ToolError(
+            f"{folder} is not the archive it was ({found[0].what})",
+            f"`invoke archive --verify {folder}` lists every problem; use an intact copy",
+        )
+    differ = [
+        name
+        for name in archive.lock_names()
+        if not (folder / "locks" / name).is_file()
+        or (folder / "locks" / name).read_bytes() != (ROOT / name).read_bytes()
+    ]
+    if differ:
+        raise ToolError(
+            f"{', '.join(differ)} here differ from the archive's locks",
+            "check out the commit the archive was made from (its locks are in locks/)",
+        )
+    wheels = str((folder / "wheels").resolve())
+    # Read by every pip and uv below, the bootstrap of the lock tool included.
+    os.environ.update(
+        {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": wheels, "UV_OFFLINE": "1", "UV_FIND_LINKS": wheels}
+    )
+    print(f"env: installing from {folder} only (no package index)", flush=True)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
         help="rebuild from scratch, even when the env could be synced",
+    )
+    parser.add_argument(
+        "--from-archive",
+        type=Path,
+        metavar="DIR",
+        help="install from the wheels of an `invoke archive` folder, with no package index",
     )
     if GPU:
         parser.add_argument(
@@ -235,6 +271,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if ENV_MANAGER == "conda" and not args.venv:
+        if args.from_archive:
+            raise ToolError(
+                "--from-archive rebuilds the pip-locked .venv from the archive's wheels",
+                "add --venv (conda packages are not archived)",
+            )
         if getattr(args, "gpu", False):
             raise ToolError(
                 "--gpu builds the pip-locked .venv from requirements-gpu.txt; "
@@ -248,5 +289,13 @@ def run(args: argparse.Namespace) -> int:
         conda_env.sync(args.force)
         return EXIT_OK
     variant = chosen_variant(getattr(args, "gpu", False), getattr(args, "cpu", False))
+    if args.from_archive:
+        refuse_missing_locks_in_ci(variant)
+        if missing_locks(variant):
+            raise ToolError(
+                f"{', '.join(missing_locks(variant))} missing: an archive rebuilds the locks "
+                "of the commit it was made from", "check out that commit"
+            )
+        offline_from(ROOT / args.from_archive)
     sync(args.force, variant)
     return EXIT_OK

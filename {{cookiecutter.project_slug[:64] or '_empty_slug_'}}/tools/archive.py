@@ -1,0 +1,246 @@
+"""`python -m tools archive`: everything needed to rebuild the env years later, offline.
+
+One folder, `archives/<slug>-<lock hash 12>/` by default:
+- `wheels/`: every wheel the locks pin for this platform and Python, downloaded
+  with the locks' hashes required;
+- `locks/`: the locks, their `.in` files, pylock.toml and `.python-version`;
+- `env-report.json` (the env as built here), `sbom.cdx.json`, and the image as
+  `docker save` output when one was built;
+- `REBUILD.md`, the plain commands for a fresh machine with no network, and
+  `SHA256SUMS`, the checksum of every file.
+`--verify PATH` checks the checksums, and each wheel against the hashes of the
+locks in the archive; `invoke env --from-archive PATH` rebuilds from it with
+the package index cut off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import lockfile
+from .find_python import find_python
+from .project import (
+    ALL_LOCKS,
+    DISTRIBUTION,
+    DOCKER,
+    EXIT_OK,
+    LOCK_INSTALL_ARGS,
+    PYTHON_VERSION_FILE,
+    ROOT,
+    ToolError,
+    env_python,
+    wanted_python,
+)
+from .results import Problem, Result, checked, print_lines
+from .steps import run_step
+
+SUMS = "SHA256SUMS"
+NOTE = "REBUILD.md"
+CHECK = "archive"
+
+
+def lock_names() -> list[str]:
+    return [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
+
+
+def kept_files() -> list[Path]:
+    """The text files that say what the env is: locks, their inputs, the Python."""
+    names = [name for pair in ALL_LOCKS for name in pair]
+    names += ["pylock.toml", "environment.yml", "conda-lock.yml", PYTHON_VERSION_FILE.name]
+    return [ROOT / name for name in names if (ROOT / name).exists()]
+
+
+def default_folder() -> Path:
+    locks = [ROOT / name for name in lock_names()]
+    return ROOT / "archives" / f"{DISTRIBUTION}-{lockfile.content_sha256(*locks)[:12]}"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_wheels(folder: Path) -> None:
+    """pip downloads each lock's wheels for this platform, refusing any file whose hash
+    the lock does not list (and any sdist)."""
+    from .lock import torch_index_args
+
+    pip = [find_python(wanted_python()), "-m", "pip", "download", "--no-deps"]
+    for name in lock_names():
+        command = [*pip, *LOCK_INSTALL_ARGS, *torch_index_args(name), "--dest", str(folder)]
+        run_step("archive", [*command, "-r", name], f"downloading the wheels of {name}", cwd=ROOT)
+
+
+def save_image(folder: Path) -> str:
+    """`docker save` of the cpu image of these locks, when it was built; what happened."""
+    from . import container
+
+    tag = container.image_tags("cpu", container.lock_sha256("cpu"))[-1]
+    try:
+        engine = container.find_engine()
+    except ToolError:
+        return f"no container engine: image {tag} not saved"
+    found = subprocess.run([engine, "image", "inspect", tag], capture_output=True, check=False)
+    if found.returncode != 0:
+        return f"image {tag} not built (`invoke docker-build`): not saved"
+    output = folder / "image-cpu.tar"
+    run_step("archive", [engine, "save", "--output", str(output), tag], f"saving {tag}", cwd=ROOT)
+    return f"saved image {tag} as {output.name}"
+
+
+def write_record(folder: Path) -> None:
+    """The env's report (the env must exist: it is what the rebuild is compared with)
+    and the SBOM, each by its own verb."""
+    python = env_python()
+    if not python.exists():
+        raise ToolError(
+            "no project env to report on", "run `make env` first: the archive records its report"
+        )
+    report = [str(python), "-m", "tools", "report", "--output", str(folder / "env-report.json")]
+    run_step("archive", report, "writing the env's report", cwd=ROOT)
+    sbom = [str(python), "-m", "tools", "sbom", "--output", str(folder / "sbom.cdx.json")]
+    sbom += [arg for name in lock_names() for arg in ("--lock", name)]
+    run_step("archive", sbom, "writing the SBOM", cwd=ROOT)
+
+
+def rebuild_note(image_line: str) -> str:
+    python = wanted_python()
+    lock_sha = lockfile.content_sha256(*(ROOT / name for name in lock_names()))
+    locks = " ".join(f"-r locks/{name}" for name in lock_names())
+    image = (
+        "\nThe image, saved beside them:\n\n```bash\ndocker load --input image-cpu.tar\n```\n"
+        if image_line.startswith("saved")
+        else ""
+    )
+    return f"""# Rebuilding {DISTRIBUTION}'s environment without a network
+
+Made from the locks whose hash is `{lock_sha[:12]}` ({image_line}).
+You need a fresh machine with Python {python} (the platform of
+`env-report.json`) and this folder; nothing is downloaded.
+
+1. Check that nothing changed: `sha256sum --check SHA256SUMS`.
+2. With the project checked out at the commit these locks come from:
+   `python -m tools env --from-archive PATH/TO/THIS/FOLDER`, then
+   `.venv/bin/python -m tools report --compare PATH/TO/THIS/FOLDER/env-report.json`.
+
+Without the project's tools, the same env with plain pip:
+
+```bash
+python{python} -m venv env
+env/bin/python -m pip install --no-index --find-links wheels \\
+    {" ".join(LOCK_INSTALL_ARGS)} {locks}
+```
+{image}"""
+
+
+def write_sums(folder: Path) -> None:
+    files = sorted(path for path in folder.rglob("*") if path.is_file() and path.name != SUMS)
+    lines = [f"{sha256(path)}  {path.relative_to(folder).as_posix()}\n" for path in files]
+    (folder / SUMS).write_text("".join(lines), encoding="utf-8")
+
+
+def create(folder: Path) -> None:
+    if not lock_names():
+        raise ToolError("no lock to archive", "run `invoke lock` first")
+    if folder.exists():
+        raise ToolError(f"{folder} exists", "give another --output, or remove it first")
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    (partial / "locks").mkdir(parents=True)
+    try:
+        for path in kept_files():
+            shutil.copy2(path, partial / "locks" / path.name)
+        download_wheels(partial / "wheels")
+        write_record(partial)
+        image_line = save_image(partial) if DOCKER else "no image: this project has no Dockerfile"
+        print(f"archive: {image_line}", flush=True)
+        (partial / NOTE).write_text(rebuild_note(image_line), encoding="utf-8")
+        write_sums(partial)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # never a folder that looks whole
+        raise
+    partial.rename(folder)
+
+
+def locked_hashes(folder: Path) -> dict[str, set[str]]:
+    """Canonical name -> the sha256 hashes the archive's locks allow for it."""
+    allowed: dict[str, set[str]] = {}
+    for name, _ in ALL_LOCKS:
+        lock = folder / "locks" / name
+        for entry in lockfile.read_lock(lock) if lock.exists() else []:
+            hashes = {value.removeprefix("sha256:") for value in entry.hashes}
+            allowed.setdefault(entry.name, set()).update(hashes)
+    return allowed
+
+
+def wheel_name(path: Path) -> str:
+    return lockfile.canonical(path.name.split("-")[0])
+
+
+def problems(folder: Path) -> Iterator[Problem]:
+    """Each file against SHA256SUMS, and each wheel against its lock's hashes."""
+    sums = folder / SUMS
+    if not sums.is_file():
+        yield Problem(f"{folder}: no {SUMS}", fix="give the folder `invoke archive` wrote")
+        return
+    listed = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    for name in sorted(present - set(listed) - {SUMS}):
+        yield Problem(f"{name}: not in {SUMS}", fix="remove it, or make a new archive")
+    for name, digest in sorted(listed.items()):
+        if name not in present:
+            yield Problem(f"{name}: listed in {SUMS}, missing", fix="restore it from a copy")
+        elif sha256(folder / name) != digest:
+            yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix="restore it from a copy")
+    allowed = locked_hashes(folder)
+    for wheel in sorted((folder / "wheels").glob("*.whl")):
+        if sha256(wheel) not in allowed.get(wheel_name(wheel), set()):
+            yield Problem(
+                f"wheels/{wheel.name}: no lock lists its sha256", fix="restore it from a copy"
+            )
+
+
+def verify(folder: Path) -> Result:
+    return checked(CHECK, problems(folder), f"{folder}: every file matches {SUMS} and the locks")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="the folder to write (default: archives/<slug>-<lock hash 12>)",
+    )
+    parser.add_argument(
+        "--verify",
+        type=Path,
+        metavar="DIR",
+        help="check an archive's files against its SHA256SUMS and its locks, write nothing",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.verify:
+        result = verify(args.verify)
+        for problem in result.problems:
+            print(f"archive: {problem}")
+        if result.problems:
+            count = len(result.problems)
+            raise ToolError(f"{args.verify} is not the archive it was: {count} problem(s) above")
+        return print_lines(result)
+    folder = (ROOT / args.output) if args.output else default_folder()
+    create(folder)
+    shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
+    print(f"archive: wrote {shown}; {NOTE} there says how to rebuild from it", flush=True)
+    return EXIT_OK
