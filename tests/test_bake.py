@@ -42,6 +42,14 @@ SUPPORTED = {
     "slurm-gpu-conda": {"cluster": "slurm", "gpu": "13.0", "env_manager": "conda"},
     "kubernetes": {"cluster": "kubernetes"},
     "all-clusters-gpu": {"cluster": "all", "gpu": "13.0", "framework": "jax"},
+    # The longest README and manual: every optional section at once.
+    "everything": {
+        "cluster": "all",
+        "gpu": "13.0",
+        "framework": "jax",
+        "exercises": "yes",
+        "env_manager": "conda",
+    },
     **{f"license-{name}": {"license": name} for name in choices("license")},
     "custom-names": {"project_name": "Jet Engine", "package_name": "jet_engine_core"},
     # Every framework with and without its GPU variant, for each lock tool and env manager.

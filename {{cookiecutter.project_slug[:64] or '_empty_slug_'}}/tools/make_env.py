@@ -294,7 +294,8 @@ def run(args: argparse.Namespace) -> int:
         if missing_locks(variant):
             raise ToolError(
                 f"{', '.join(missing_locks(variant))} missing: an archive rebuilds the locks "
-                "of the commit it was made from", "check out that commit"
+                "of the commit it was made from",
+                "check out that commit",
             )
         offline_from(ROOT / args.from_archive)
     sync(args.force, variant)
