@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import CHECK_ENV, append, bake_into, run
 
@@ -120,7 +121,10 @@ def remove_images(engine: str, slug: str) -> None:
 def cpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A default bake (own slug, so parallel runs do not share tags), locked, cpu image built."""
     project = bake_into(
-        tmp_path_factory.mktemp("image"), project_name="Image Probe", lock_tool="uv"
+        tmp_path_factory.mktemp("image"),
+        project_name="Image Probe",
+        lock_tool="uv",
+        cluster="kubernetes",
     )
     lock(project)
     for name in IGNORED:
@@ -244,6 +248,61 @@ def test_report_inside_the_image_names_it(cpu_project: Path) -> None:
     command = "python -m tools report --output /tmp/env-report.json && cat /tmp/env-report.json"
     result = invoke(cpu_project, "docker-run", "--command", f"sh -c '{command}'")
     assert f'"image": "image-probe:cpu lock-sha256={content}"' in result.stdout
+
+
+def test_the_k8s_job_runs_as_its_manifest_says(
+    engine: str, cpu_project: Path, tmp_path: Path
+) -> None:
+    """No cluster here: the engine runs the Job's container with the manifest's own image,
+    command, user, read-only root and volumes. check-env passes, the report lands in /out,
+    then the command runs."""
+    job = tmp_path / "job.yaml"
+    invoke(cpu_project, "k8s-job", f"--output={job}", "--command", "python -m image_probe")
+    container = yaml.safe_load(job.read_text(encoding="utf-8"))["spec"]["template"]["spec"]
+    (container,) = container["containers"]
+    out = tmp_path / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)  # the Job's user (10001) writes there, as into an emptyDir
+    args = ("--read-only", "--user", "10001:10001", "--cap-drop", "ALL", "--tmpfs", "/tmp")
+    args += ("--security-opt", "no-new-privileges", "--volume", f"{out}:/out")
+    args += ("--workdir", container["workingDir"], "--env", "REPRO_RUN_DIR=/out")
+    result = engine_run(engine, container["image"], *container["command"], args=args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "result: ok" in result.stdout and "seeded numpy example" in result.stdout
+    report = json.loads((out / "env-report.json").read_text(encoding="utf-8"))
+    assert report["image"].startswith("image-probe:cpu lock-sha256=")
+
+
+def test_the_archive_carries_the_image_and_it_loads(engine: str, cpu_project: Path) -> None:
+    """`invoke archive` saves the image of its locks; `docker load` brings it back, tag and
+    all, and docker-check passes in it."""
+    run(["make", "env"], cwd=cpu_project)
+    tag = f"image-probe:cpu-{lock_content_sha256(cpu_project, 'requirements.txt')[:12]}"
+    archives = cpu_project / "archives"
+    shutil.rmtree(archives, ignore_errors=True)
+    done = invoke(cpu_project, "archive")
+    assert f"saved image {tag} as image-cpu.tar" in done.stdout
+    (folder,) = archives.iterdir()
+    assert "docker load --input image-cpu.tar" in (folder / "REBUILD.md").read_text("utf-8")
+    run([engine, "rmi", tag], cwd=cpu_project)
+    run([engine, "load", "--input", str(folder / "image-cpu.tar")], cwd=cpu_project)
+    checked = invoke(cpu_project, "docker-check", "--image", tag)
+    assert "result: ok" in checked.stdout
+    shutil.rmtree(archives)
+
+
+def test_the_manuals_sif_recipe_passes_check_env(cpu_project: Path, tmp_path: Path) -> None:
+    """The Apptainer recipe of docs/environment.md: the image as a SIF, check-env inside it."""
+    apptainer = shutil.which("apptainer") or shutil.which("singularity")
+    if apptainer is None:
+        pytest.skip(
+            "Apptainer/Singularity is not installed, and Debian 12 packages neither: the SIF "
+            "recipe is tested where one is (the Slurm tests check the job script's REPRO_SIF path)"
+        )
+    sif = tmp_path / "image-probe.sif"
+    run([apptainer, "build", str(sif), "docker-daemon://image-probe:cpu"], cwd=cpu_project)
+    command = [apptainer, "exec", str(sif), "python", "-m", "tools", "check-env", "--strict"]
+    assert "result: ok" in run(command, cwd=cpu_project).stdout
 
 
 def test_dockerignored_files_are_absent(engine: str, cpu_project: Path, tmp_path: Path) -> None:

@@ -35,11 +35,11 @@ def slurm_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 SMALL = ("--cpus", "1", "--mem", "500M", "--time", "0:10:00")
 
 
-def submit(project: Path, cluster: SlurmCluster, *argv: str) -> str:
+def submit(project: Path, cluster: SlurmCluster, *argv: str, **env: str) -> str:
     """`slurm-submit ARGV` from the project's root, sized for this machine; the job id."""
     python = str(venv_python(project))
     command = [python, "-m", "tools", "slurm-submit", *SMALL, *argv]
-    done = run(command, cwd=project, env=cluster.env)
+    done = run(command, cwd=project, env={**cluster.env, **env})
     found = re.search(r"^slurm: submitted job (\d+);", done.stdout, re.M)
     assert found, done.stdout + done.stderr
     return found.group(1)
@@ -95,3 +95,33 @@ def test_an_array_job_writes_a_report_per_task(
         folder = slurm_project / "runs" / f"slurm-{job}_{task}"
         assert (folder / "env-report.json").is_file(), sorted((slurm_project / "runs").iterdir())
         assert (folder / "output.log").read_text(encoding="utf-8") == "1\n"
+
+
+def test_with_repro_sif_every_step_runs_through_apptainer(
+    slurm_project: Path, slurm_cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    """Apptainer cannot be installed here (Debian 12 packages neither it nor Singularity), so
+    a stand-in `apptainer` first on PATH logs each call and runs the command on the host:
+    this checks the script's wiring (check-env, the report and the command each go through
+    `apptainer exec --cleanenv $REPRO_SIF`), not Apptainer itself."""
+    calls = tmp_path / "calls.log"
+    stand_in = tmp_path / "bin" / "apptainer"
+    stand_in.parent.mkdir()
+    python = venv_python(slurm_project)
+    stand_in.write_text(
+        f'#!/bin/sh\necho "$@" >> {calls}\nshift 3\n'
+        f'[ "$1" = python ] && {{ shift; exec {python} "$@"; }}\nexec "$@"\n',
+        encoding="utf-8",
+    )
+    stand_in.chmod(0o755)
+    path = f"{stand_in.parent}:{slurm_cluster.env['PATH']}"
+    sif = {"PATH": path, "REPRO_SIF": "/images/project.sif"}
+    job = submit(slurm_project, slurm_cluster, "--", "python", "-c", "print(2)", **sif)
+    assert slurm_cluster.wait(job) == "COMPLETED", job_log(slurm_project, job)
+    logged = calls.read_text(encoding="utf-8").splitlines()
+    assert logged == [
+        "exec --cleanenv /images/project.sif python -m tools check-env --strict",
+        "exec --cleanenv /images/project.sif python -m tools report --output "
+        f"runs/slurm-{job}/env-report.json",
+        "exec --cleanenv /images/project.sif python -c print(2)",
+    ]
