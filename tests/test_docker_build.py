@@ -37,6 +37,8 @@ IGNORED = (
     ".venv.previous/bin/python",
     ".conda-env/bin/python",
     ".conda-env.previous/bin/python",
+    "archives/image-probe-0/wheels/planted.whl",
+    "runs/slurm-1/output.log",
 )
 
 
@@ -278,17 +280,15 @@ def test_the_archive_carries_the_image_and_it_loads(engine: str, cpu_project: Pa
     all, and docker-check passes in it."""
     run(["make", "env"], cwd=cpu_project)
     tag = f"image-probe:cpu-{lock_content_sha256(cpu_project, 'requirements.txt')[:12]}"
-    archives = cpu_project / "archives"
-    shutil.rmtree(archives, ignore_errors=True)
-    done = invoke(cpu_project, "archive")
+    folder = cpu_project / "archives" / "with-image"
+    done = invoke(cpu_project, "archive", "--output", str(folder))
     assert f"saved image {tag} as image-cpu.tar" in done.stdout
-    (folder,) = archives.iterdir()
     assert "docker load --input image-cpu.tar" in (folder / "REBUILD.md").read_text("utf-8")
     run([engine, "rmi", tag], cwd=cpu_project)
     run([engine, "load", "--input", str(folder / "image-cpu.tar")], cwd=cpu_project)
     checked = invoke(cpu_project, "docker-check", "--image", tag)
     assert "result: ok" in checked.stdout
-    shutil.rmtree(archives)
+    shutil.rmtree(folder)
 
 
 def test_the_manuals_sif_recipe_passes_check_env(cpu_project: Path, tmp_path: Path) -> None:
