@@ -50,8 +50,9 @@ def project(built_project: Path) -> Path:
 @pytest.fixture
 def restored(project: Path) -> Iterator[Path]:
     """The project; its locks and inputs are put back and its env repaired afterwards."""
-    # environment.yml too: `invoke lock` rewrites it from requirements.in.
-    names = ["requirements.in", "requirements.txt", "requirements-dev.txt", "environment.yml"]
+    # environment.yml and pylock.toml too: `invoke lock` rewrites them.
+    names = ["requirements.in", "requirements.txt", "pylock.toml", "requirements-dev.txt"]
+    names.append("environment.yml")
     saved = {name: (project / name).read_bytes() for name in names}
     yield project
     for name, content in saved.items():

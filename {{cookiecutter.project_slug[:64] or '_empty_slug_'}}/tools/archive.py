@@ -97,13 +97,8 @@ def save_image(folder: Path) -> str:
 
 
 def write_record(folder: Path) -> None:
-    """The env's report (the env must exist: it is what the rebuild is compared with)
-    and the SBOM, each by its own verb."""
+    """The env's report (what a rebuild is compared with) and the SBOM, each by its verb."""
     python = env_python()
-    if not python.exists():
-        raise ToolError(
-            "no project env to report on", "run `make env` first: the archive records its report"
-        )
     report = [str(python), "-m", "tools", "report", "--output", str(folder / "env-report.json")]
     run_step("archive", report, "writing the env's report", cwd=ROOT)
     sbom = [str(python), "-m", "tools", "sbom", "--output", str(folder / "sbom.cdx.json")]
@@ -150,6 +145,10 @@ def write_sums(folder: Path) -> None:
 def create(folder: Path) -> None:
     if not lock_names():
         raise ToolError("no lock to archive", "run `invoke lock` first")
+    if not env_python().exists():
+        raise ToolError(
+            "no project env to report on", "run `make env` first: the archive records its report"
+        )
     if folder.exists():
         raise ToolError(f"{folder} exists", "give another --output, or remove it first")
     partial = folder.with_name(folder.name + ".partial")

@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mem", default="4Gi", help="memory it requests and is limited to")
     if GPU:
         parser.add_argument(
-            "--gpus", default="1", help="nvidia.com/gpu limit of the gpu target (default: 1)"
+            "--gpus", type=int, default=1, help="nvidia.com/gpu limit of the gpu target"
         )
     parser.add_argument(
         "--claim",
@@ -73,7 +73,7 @@ def container(args: argparse.Namespace, command: list[str], image_name: str) -> 
         "limits": {"memory": args.mem},
     }
     if args.target == "gpu":
-        resources["limits"]["nvidia.com/gpu"] = int(args.gpus)
+        resources["limits"]["nvidia.com/gpu"] = args.gpus
     return {
         "name": "job",
         "image": image_name,

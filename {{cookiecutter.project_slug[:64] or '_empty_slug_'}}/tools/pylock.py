@@ -47,8 +47,8 @@ def uv_executable() -> Path:
 
 
 def convert_command(uv: Path) -> list[str]:
-    """uv writes pylock.toml from the pins of requirements.txt, for every platform (the
-    lock's hashes cover every file of each version, so pylock.toml lists them all)."""
+    """uv writes pylock.toml from the pins of requirements.txt, for every platform: each
+    wheel the project's Python range can use, each one with a hash the lock lists."""
     from .project import TORCH_BACKENDS
 
     command = [str(uv), "pip", "compile", SOURCE.name, "--no-deps", "--universal"]
@@ -120,6 +120,9 @@ def problems() -> Iterator[Problem]:
     except ValueError as error:  # tomllib's TOMLDecodeError
         yield at(PYLOCK, 1, f"is not valid TOML ({error})", FIX)
         return
+    except (AttributeError, TypeError):  # valid TOML, but not tables where PEP 751 has them
+        yield at(PYLOCK, 1, "is not a PEP 751 lock (`[[packages]]` tables)", FIX)
+        return
     wanted = lock_pins()
     for name, version in sorted(wanted.keys() - found.keys()):
         yield at(PYLOCK, 1, f"lacks {name}=={version}, which {SOURCE.name} pins", FIX)
@@ -130,9 +133,13 @@ def problems() -> Iterator[Problem]:
         # uv leaves out the wheels the lock's Python range cannot use (cp311 ones in a
         # 3.12 project): each file it lists must be one the lock allows, and one at least.
         allowed, listed = wanted[name, version], found[name, version]
-        if listed - allowed or (allowed and not listed):
+        if listed - allowed:
             what = f"{name}=={version} lists file hashes that {SOURCE.name} does not"
-            yield at(PYLOCK, line_of_package(text, name, version), what, FIX)
+        elif allowed and not listed:
+            what = f"{name}=={version} lists no file to install"
+        else:
+            continue
+        yield at(PYLOCK, line_of_package(text, name, version), what, FIX)
 
 
 def result() -> Result:
