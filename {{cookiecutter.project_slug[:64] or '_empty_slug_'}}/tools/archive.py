@@ -16,7 +16,6 @@ the package index cut off.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -55,17 +54,17 @@ def kept_files() -> list[Path]:
     return [ROOT / name for name in names if (ROOT / name).exists()]
 
 
+def locks_sha256() -> str:
+    """The hash of every lock's content: what names the archive."""
+    return lockfile.content_sha256(*(ROOT / name for name in lock_names()))
+
+
 def default_folder() -> Path:
-    locks = [ROOT / name for name in lock_names()]
-    return ROOT / "archives" / f"{DISTRIBUTION}-{lockfile.content_sha256(*locks)[:12]}"
+    return ROOT / "archives" / f"{DISTRIBUTION}-{locks_sha256()[:12]}"
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return lockfile.file_sha256(path).hex()
 
 
 def download_wheels(folder: Path) -> None:
@@ -83,7 +82,7 @@ def save_image(folder: Path) -> str:
     """`docker save` of the cpu image of these locks, when it was built; what happened."""
     from . import container
 
-    tag = container.image_tags("cpu", container.lock_sha256("cpu"))[-1]
+    tag = container.locked_tag("cpu")
     try:
         engine = container.find_engine()
     except ToolError:
@@ -108,7 +107,7 @@ def write_record(folder: Path) -> None:
 
 def rebuild_note(image_line: str) -> str:
     python = wanted_python()
-    lock_sha = lockfile.content_sha256(*(ROOT / name for name in lock_names()))
+    lock_sha = locks_sha256()
     locks = " ".join(f"-r locks/{name}" for name in lock_names())
     image = (
         "\nThe image, saved beside them:\n\n```bash\ndocker load --input image-cpu.tar\n```\n"
@@ -208,6 +207,29 @@ def problems(folder: Path) -> Iterator[Problem]:
             yield Problem(
                 f"wheels/{wheel.name}: no lock lists its sha256", fix="restore it from a copy"
             )
+
+
+def refuse_unusable(folder: Path) -> None:
+    """One line when the archive cannot rebuild this checkout's env: a file changed, or its
+    locks are not the ones here (the env is the locks')."""
+    found = problems(folder)
+    first = next(found, None)
+    if first:
+        raise ToolError(
+            f"{folder} is not the archive it was ({first.what})",
+            f"`invoke archive --verify {folder}` lists every problem; use an intact copy",
+        )
+    differ = [
+        name
+        for name in lock_names()
+        if not (folder / "locks" / name).is_file()
+        or (folder / "locks" / name).read_bytes() != (ROOT / name).read_bytes()
+    ]
+    if differ:
+        raise ToolError(
+            f"{', '.join(differ)} here differ from the archive's locks",
+            "check out the commit the archive was made from (its locks are in locks/)",
+        )
 
 
 def verify(folder: Path) -> Result:

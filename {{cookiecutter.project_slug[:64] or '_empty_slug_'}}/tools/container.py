@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import dockerfile, lockfile
-from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError
+from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError, trailing_words
 
 ENGINES = ("docker", "podman")
 PROBE_SECONDS = 30
@@ -115,6 +115,11 @@ def lock_sha256(target: str) -> str:
 def image_tags(target: str, lock_sha: str) -> list[str]:
     """`<slug>:<target>` and `<slug>:<target>-<lock hash 12>`: the tag names its env."""
     return [f"{DISTRIBUTION}:{target}", f"{DISTRIBUTION}:{target}-{lock_sha[:12]}"]
+
+
+def locked_tag(target: str) -> str:
+    """The tag of the target's image built from its locks as they are now (a Job, an archive)."""
+    return image_tags(target, lock_sha256(target))[-1]
 
 
 def _git(*args: str) -> str:
@@ -278,7 +283,7 @@ def build(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     engine = _engine(args)
     image = _built_image(engine, args)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    command = trailing_words(args.command)
     return _execute(run_command(engine, image, command, args.args), args.dry_run)
 
 

@@ -292,14 +292,12 @@ def blame(entry: Path) -> tuple[str, str]:
 
 
 def _sha256(path: Path) -> str:
+    """RECORD's form of a file's hash: `sha256=` and the urlsafe base64 digest."""
     import base64
-    import hashlib
 
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+    from .lockfile import file_sha256
+
+    return "sha256=" + base64.urlsafe_b64encode(file_sha256(path)).rstrip(b"=").decode()
 
 
 def verify_record(dist: Dist) -> tuple[int, list[tuple[str, str]]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .project import DISTRIBUTION, EXIT_OK, UsageError
+from .project import DISTRIBUTION, EXIT_OK, UsageError, trailing_words
 
 UID = 10001  # the Dockerfile's `USER 10001`: runAsNonRoot can only verify a number
 OUTPUT_DIR = "/out"
@@ -61,9 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def image(target: str, registry: str) -> str:
     """The image's lock-hash tag (refusing a missing or stale lock, as docker-build does)."""
-    from .container import image_tags, lock_sha256
+    from .container import locked_tag
 
-    tag = image_tags(target, lock_sha256(target))[-1]
+    tag = locked_tag(target)
     return f"{registry.rstrip('/')}/{tag}" if registry else tag
 
 
@@ -128,7 +128,7 @@ def manifest(args: argparse.Namespace, command: list[str]) -> dict:
 def run(args: argparse.Namespace) -> int:
     import yaml  # pyyaml, from the dev lock: this verb runs in the project's env
 
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    command = trailing_words(args.command)
     if not command:
         raise UsageError("k8s-job: no command given; e.g. `k8s-job -- python -m PKG`")
     text = "# kubectl create -f this file\n" + yaml.safe_dump(

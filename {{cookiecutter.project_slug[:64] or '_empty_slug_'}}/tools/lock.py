@@ -58,16 +58,18 @@ def pinned_tool_version() -> str:
     return LOCK_TOOL_VERSION
 
 
-def tool_executable() -> Path:
-    """pip-compile or uv at the pinned version, bootstrapped into a cache venv if needed."""
+def bootstrapped(package: str, version: str, command: str) -> Path:
+    """`command` of `package==version`, installed once into a cache venv of the project's
+    Python."""
     python_version = wanted_python()
     return cached_tool(
-        PACKAGE[LOCK_TOOL],
-        pinned_tool_version(),
-        EXECUTABLE[LOCK_TOOL],
-        python_version,
-        lambda: find_python(python_version),
+        package, version, command, python_version, lambda: find_python(python_version)
     )
+
+
+def tool_executable() -> Path:
+    """pip-compile or uv at the pinned version, bootstrapped into a cache venv if needed."""
+    return bootstrapped(PACKAGE[LOCK_TOOL], pinned_tool_version(), EXECUTABLE[LOCK_TOOL])
 
 
 def compile_command(

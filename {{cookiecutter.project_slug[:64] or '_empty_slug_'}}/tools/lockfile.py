@@ -70,6 +70,15 @@ def content_sha256(*files: Path) -> str:
     return digest.hexdigest()
 
 
+def file_sha256(path: Path) -> bytes:
+    """The sha256 digest of a file's bytes, read in blocks (wheels and images are large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
 def input_sha256(in_file: Path) -> str:
     return content_sha256(*input_files(in_file))
 

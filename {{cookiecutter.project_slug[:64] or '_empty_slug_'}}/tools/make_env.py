@@ -211,27 +211,11 @@ def sync(force: bool = False, variant: str = "cpu") -> None:
 
 
 def offline_from(folder: Path) -> None:
-    """Install from an archive's wheels alone, never the package index: its files are
-    checked first, and its locks must be this checkout's (the env is the locks')."""
+    """Install from an archive's wheels alone, never the package index, once the archive
+    is intact and of this checkout's locks."""
     from . import archive
 
-    found = archive.verify(folder).problems
-    if found:
-        raise ToolError(
-            f"{folder} is not the archive it was ({found[0].what})",
-            f"`invoke archive --verify {folder}` lists every problem; use an intact copy",
-        )
-    differ = [
-        name
-        for name in archive.lock_names()
-        if not (folder / "locks" / name).is_file()
-        or (folder / "locks" / name).read_bytes() != (ROOT / name).read_bytes()
-    ]
-    if differ:
-        raise ToolError(
-            f"{', '.join(differ)} here differ from the archive's locks",
-            "check out the commit the archive was made from (its locks are in locks/)",
-        )
+    archive.refuse_unusable(folder)
     wheels = str((folder / "wheels").resolve())
     # Read by every pip and uv below, the bootstrap of the lock tool included.
     os.environ.update(

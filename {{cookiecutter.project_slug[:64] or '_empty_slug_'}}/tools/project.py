@@ -11,6 +11,7 @@ import signal
 import sys
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 # The bake's answers, as cruft records them: the one place the project's facts
@@ -195,16 +196,29 @@ def wanted_python() -> str:
     return version
 
 
-def load_pyproject() -> dict | None:
-    """pyproject.toml parsed, or None where no TOML reader exists (3.10 without tomli)."""
+def trailing_words(words: list[str]) -> list[str]:
+    """A verb's trailing command (argparse.REMAINDER) without the `--` that starts it."""
+    return words[1:] if words[:1] == ["--"] else words
+
+
+def toml_module() -> ModuleType | None:
+    """tomllib, else tomli (Python 3.10, where pytest brings it), else None."""
     try:
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10: tomli is there when pytest is
+    except ModuleNotFoundError:
         try:
             import tomli as tomllib
         except ModuleNotFoundError:
             return None
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return tomllib
+
+
+def load_pyproject() -> dict | None:
+    """pyproject.toml parsed, or None where no TOML reader exists (3.10 without tomli)."""
+    toml = toml_module()
+    if toml is None:
+        return None
+    return toml.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 def python_minor(version: str) -> str:

@@ -21,11 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import lockfile
-from .find_python import find_python
-from .project import LOCKS, ROOT, ToolError, wanted_python
+from .project import LOCKS, ROOT, ToolError, toml_module, wanted_python
 from .results import Problem, Result, at, checked
 from .steps import StepFailed, run_step
-from .tool_venv import cached_tool
 
 CHECK = "pylock-agrees"
 PYLOCK = ROOT / "pylock.toml"
@@ -40,10 +38,9 @@ def uv_executable() -> Path:
     from . import lock
     from .project import LOCK_TOOL, UV_VERSION
 
-    if LOCK_TOOL == "uv":
-        return lock.tool_executable()
-    python = wanted_python()
-    return cached_tool("uv", UV_VERSION, "uv", python, lambda: find_python(python))
+    return (
+        lock.tool_executable() if LOCK_TOOL == "uv" else lock.bootstrapped("uv", UV_VERSION, "uv")
+    )
 
 
 def convert_command(uv: Path) -> list[str]:
@@ -68,12 +65,11 @@ def write() -> None:
 
 
 def toml_loads(text: str) -> dict:
-    """TOML parsed by the running Python's tomllib (3.11+), else the tomli pip carries."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        from pip._vendor import tomli as tomllib
-    return tomllib.loads(text)
+    """TOML parsed by tomllib or tomli, else by the tomli pip carries (a bare 3.10 hook env)."""
+    toml = toml_module()
+    if toml is None:
+        from pip._vendor import tomli as toml
+    return toml.loads(text)
 
 
 def lock_pins() -> Pins:

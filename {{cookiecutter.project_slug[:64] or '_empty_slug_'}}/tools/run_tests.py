@@ -6,7 +6,7 @@ import argparse
 import subprocess
 import sys
 
-from .project import ROOT
+from .project import ROOT, trailing_words
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    extra = args.args[1:] if args.args[:1] == ["--"] else args.args
+    extra = trailing_words(args.args)
     return subprocess.run(
         [sys.executable, "-m", "pytest", *extra], cwd=ROOT, check=False
     ).returncode

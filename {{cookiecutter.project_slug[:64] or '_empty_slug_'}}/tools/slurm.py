@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 
-from .project import EXIT_OK, ROOT, ToolError, UsageError
+from .project import EXIT_OK, ROOT, ToolError, UsageError, trailing_words
 
 SCRIPT = ROOT / "slurm" / "job.sbatch"
 RUNS = ROOT / "runs"  # the jobs' output folders, and Slurm's own log of each
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def sbatch_command(args: argparse.Namespace) -> list[str]:
     """`sbatch` with the options given (each overrides the script's #SBATCH line), the
     script, and the job's command."""
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    command = trailing_words(args.command)
     if not command:
         raise UsageError("slurm-submit: no command given; e.g. `slurm-submit -- python -m PKG`")
     if args.array < 0:
