@@ -270,9 +270,12 @@ def install_into(project: Path, *args: str) -> None:
 
 
 def validate_workflow(project: Path) -> None:
-    """check-jsonschema's vendored copy of GitHub's workflow schema accepts ci.yml (offline)."""
+    """check-jsonschema's vendored copy of GitHub's workflow schema accepts every workflow
+    (offline)."""
     command = [str(TOOLS_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
-    run([*command, ".github/workflows/ci.yml"], cwd=project)
+    paths = sorted(str(path.relative_to(project)) for path in project.glob(".github/workflows/*"))
+    assert paths == [".github/workflows/ci.yml", ".github/workflows/pylock-sync.yml"]
+    run([*command, *paths], cwd=project)
 
 
 def copy_project(

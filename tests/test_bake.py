@@ -81,6 +81,7 @@ OPTIONAL: dict[str, Callable[[dict[str, str]], bool]] = {
     "tools/container.py": lambda a: a["docker"],
     "requirements-gpu.in": lambda a: a["gpu"] != "no",
     ".github/workflows/ci.yml": lambda a: a["ci"] == "github",
+    ".github/workflows/pylock-sync.yml": lambda a: a["ci"] == "github",
     ".github/dependabot.yml": lambda a: a["ci"] == "github",
     "EXERCISES.md": lambda a: a["exercises"],
     "tools/check_exercises.py": lambda a: a["exercises"],

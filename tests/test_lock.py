@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import OPTIONS, bake_into, choices, run, tool
 
@@ -116,6 +118,54 @@ def test_pylock_lists_the_locks_pins_and_a_changed_hash_fails(locked: Locked) ->
         output,
         re.M,
     ), output
+
+
+def bot_bump(project: Path, pin: str, scratch: Path) -> str:
+    """requirements.txt as a bot rewrites it: one package's pin and hashes moved, and
+    pylock.toml untouched. The new block's hashes are real (uv, for this test only)."""
+    block_in = scratch / "pin.in"
+    block_in.write_text(pin + "\n", encoding="utf-8")
+    compiled = run(
+        ["uv", "pip", "compile", str(block_in), "--no-deps", "--generate-hashes",
+         "--no-header", "--no-annotate"],
+        cwd=scratch,
+    ).stdout  # fmt: skip
+    assert compiled.startswith(pin + " \\\n"), compiled
+    name = pin.split("==")[0]
+    text = (project / LOCKS[0]).read_text(encoding="utf-8")
+    block = re.compile(rf"^{name}==\S+ \\\n(?:\s+--hash=\S+(?: \\)?\n)+", re.M)
+    assert block.search(text), text
+    return block.sub(lambda _: compiled.strip("\n") + "\n", text, count=1)
+
+
+def test_the_pylock_sync_job_mends_a_bot_bump(locked: Locked, tmp_path: Path) -> None:
+    """A bot PR that moves a runtime pin fails pylock-agrees until the pylock-sync job's
+    command (read from the workflow, run by a bare Python as on the runner) rewrites
+    pylock.toml; then it passes, and only pylock.toml changed."""
+    before = locked.texts()
+    workflow = yaml.safe_load(
+        (locked.project / ".github/workflows/pylock-sync.yml").read_text(encoding="utf-8")
+    )
+    runs = [step["run"] for step in workflow["jobs"]["pylock"]["steps"] if "run" in step]
+    command = shlex.split(runs[0])
+    assert command[:3] == ["python", "-m", "tools"], runs
+    bare = tmp_path / "bare"
+    run([sys.executable, "-m", "venv", "--without-pip", str(bare)], cwd=tmp_path)
+    bumped = bot_bump(locked.project, "rich==13.7.1", tmp_path)
+    try:
+        (locked.project / LOCKS[0]).write_text(bumped, encoding="utf-8")
+        code, output = tool(locked.project, "lint", "--only", "pylock-agrees")
+        assert code == 1 and "rich==" in output, output
+        run([str(bare / "bin" / "python"), *command[1:]], cwd=locked.project)
+        code, output = tool(locked.project, "lint", "--only", "pylock-agrees")
+        assert code == 0, output
+        after = locked.texts()
+        changed = sorted(name for name in after if after[name] != before[name])
+        assert changed == sorted([LOCKS[0], PYLOCK])
+        assert 'name = "rich"\nversion = "13.7.1"' in after[PYLOCK]
+    finally:
+        for name, text in before.items():
+            (locked.project / name).write_text(text, encoding="utf-8")
 
 
 @pytest.mark.parametrize("installer", ["uv pip sync", "pip install -r"])

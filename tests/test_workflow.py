@@ -125,6 +125,27 @@ def test_relock_job_can_lock_and_diffs_every_lock(managed: tuple[Path, dict]) ->
         assert "conda-lock.yml" not in runs[-1]
 
 
+def test_pylock_sync_runs_only_on_the_bots_branches_and_pushes_only_pylock(
+    default_project: Path,
+) -> None:
+    """The job that mends a Dependabot PR: only the bot's branches of this repository, a
+    token that may push only there, the documented command, and a commit of pylock.toml."""
+    path = default_project / ".github/workflows/pylock-sync.yml"
+    sync = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert sync[True] == {"pull_request": {"paths": ["requirements.txt"]}}  # YAML 1.1's `on`
+    assert sync["permissions"] == {}
+    job = sync["jobs"]["pylock"]
+    assert job["permissions"] == {"contents": "write"}
+    assert "github.event.pull_request.user.login == 'dependabot[bot]'" in job["if"]
+    assert "head.repo.full_name == github.repository" in job["if"]
+    checkout = job["steps"][0]
+    assert checkout["with"]["persist-credentials"] is False
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs[0] == "python -m tools lock --pylock-only"
+    assert f"`{runs[0]}`" in manual(default_project)
+    assert "-- pylock.toml" in runs[1] and "${TOKEN}" in runs[1] and "${{" not in runs[1]
+
+
 def test_readme_says_what_the_relock_job_diffs(managed: tuple[Path, dict]) -> None:
     """The manual's CI section quotes the re-lock job's diff command, not an older one."""
     project, workflow = managed

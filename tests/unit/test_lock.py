@@ -184,6 +184,20 @@ def test_options_default_to_no_upgrade(tools: ToolsProject) -> None:
     assert not hasattr(args, "conda")  # a venv project has no conda lock
 
 
+def test_pylock_only_writes_pylock_and_locks_nothing(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--pylock-only` (the pylock-sync job's command) converts requirements.txt and never
+    re-resolves: the slow tier runs it for real on a bot's bump."""
+    lock = tools.module("lock")
+    done: list[str] = []
+    monkeypatch.setattr(lock.pylock, "write", lambda: done.append("pylock"))
+    monkeypatch.setattr(lock, "lock", lambda *args: done.append("lock"))
+    assert parse(tools).pylock_only is False
+    assert lock.run(parse(tools, "--pylock-only")) == 0
+    assert done == ["pylock"]
+
+
 def test_upgrade_package_repeats(tools: ToolsProject) -> None:
     args = parse(tools, "--upgrade", "--upgrade-package", "a", "--upgrade-package", "b")
     assert args.upgrade is True and args.upgrade_package == ["a", "b"]

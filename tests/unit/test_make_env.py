@@ -28,6 +28,13 @@ def cached_uv(tools: ToolsProject) -> Path:
     return tools.write(name, "").resolve()
 
 
+def write_locks(tools: ToolsProject) -> None:
+    """Both default locks, each with one hashed pin."""
+    pins = {"requirements.txt": "rich==13.7.1", "requirements-dev.txt": "pytest==8.0.0"}
+    for name, pin in pins.items():
+        tools.write(name, f"{pin} \\\n    --hash=sha256:{'a' * 64}\n")
+
+
 def test_a_venv_project_has_force_and_no_venv_option(
     tools: ToolsProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -160,13 +167,35 @@ def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
     ]  # fmt: skip
 
 
-def test_uv_build_makes_the_venv_with_uv(tools: ToolsProject) -> None:
+def test_uv_build_makes_the_venv_then_installs_locks_and_project_in_one_run(
+    tools: ToolsProject,
+) -> None:
+    """One uv start for locks and project: hashes checked by uv (each pin has one), no deps."""
     tools.answer(lock_tool="uv")
     uv = str(cached_uv(tools))
     make_env = tools.module("make_env")
-    create = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("cpu"))[0]
+    write_locks(tools)
+    create, install = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("cpu"))
     assert create == [uv, "venv", "--quiet", "--python", "/usr/bin/python3.11",
                       str(tools.root.resolve() / ".venv")]  # fmt: skip
+    assert install == [
+        *make_env.installer(), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
+        "-r", "requirements.txt", "-r", "requirements-dev.txt", "--editable", ".",
+    ]  # fmt: skip
+
+
+def test_uv_build_refuses_a_pin_without_a_hash(tools: ToolsProject) -> None:
+    """Without --require-hashes (it refuses a local project), a hashless pin is refused here."""
+    tools.answer(lock_tool="uv")
+    make_env = tools.module("make_env")
+    write_locks(tools)
+    (tools.root / "requirements-dev.txt").write_text("pytest==8.0.0\n", encoding="utf-8")
+    with pytest.raises(tools.module("project").ToolError) as refused:
+        make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("cpu"))
+    assert str(refused.value) == (
+        "requirements-dev.txt:1: pytest has no --hash; "
+        "run `invoke lock`, which writes a hash for every pin"
+    )
 
 
 def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(

@@ -245,6 +245,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="re-resolve only this package (repeatable)",
     )
+    parser.add_argument(
+        "--pylock-only",
+        action="store_true",
+        help="only write pylock.toml from requirements.txt, re-locking nothing "
+        "(a Dependabot pull request's fix)",
+    )
     if ENV_MANAGER == "conda":
         parser.add_argument(
             "--conda",
@@ -272,6 +278,9 @@ def write_derived() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.pylock_only:
+        pylock.write()
+        return EXIT_OK
     conda = getattr(args, "conda", False)
     # First, as --upgrade-package may name what the intent just gained (lock() writes it
     # too, for `make env`'s first lock; that second call finds nothing to change).

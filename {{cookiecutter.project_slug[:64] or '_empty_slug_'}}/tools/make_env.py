@@ -135,16 +135,35 @@ def uninstaller() -> list[str]:
 
 
 def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
+    names = tuple(lock.name for lock in locks)
     if LOCK_TOOL == "uv":
         create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
-    else:
-        create = [python, "-m", "venv", str(VENV)]
-    names = tuple(lock.name for lock in locks)
+        return [create, [*installer(), *uv_one_pass_args(locks)]]
+    create = [python, "-m", "venv", str(VENV)]
     return [
         create,
         [*installer(), *install_args(names)],
         [*installer(), *PROJECT_INSTALL_ARGS],
     ]
+
+
+def uv_one_pass_args(locks: list[Path]) -> list[str]:
+    """The locks and the project in one uv run (a second uv start is most of the project's
+    install time). Hash-checking mode refuses a local project, so the guarantee it gives
+    is kept another way: every pin must carry hashes (checked here), uv checks each one
+    it is given, and --no-deps installs nothing the locks do not list."""
+    for lock_path in locks:
+        for entry in lockfile.read_lock(lock_path):
+            if not entry.hashes:
+                raise ToolError(
+                    f"{lock_path.name}:{entry.line_no}: {entry.name} has no --hash; "
+                    "run `invoke lock`, which writes a hash for every pin"
+                )
+    names = tuple(lock.name for lock in locks)
+    hash_checked = [arg for arg in install_args(names) if arg != "--require-hashes"]
+    # No --no-index here (the locks need the index): uv builds its own uv_build backend
+    # in-process, so --no-build-isolation fetches no backend.
+    return ["--no-deps", "--no-build-isolation", *hash_checked, "--editable", "."]
 
 
 def rebuild(reason: str, locks: list[Path]) -> None:
