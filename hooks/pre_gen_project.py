@@ -139,6 +139,17 @@ def check_combinations(answers: dict) -> list[str]:
                 f"choose one of {', '.join(builds)}, or gpu=no",
             )
         )
+    # pip-compile can only add PyTorch's index for every package: any package could then
+    # come from it (dependency confusion). uv keeps that index to the torch family.
+    if answers["framework"] == "pytorch" and answers["lock_tool"] == "pip-tools":
+        found.append(
+            error(
+                "lock_tool",
+                "cannot keep PyTorch's wheel index to the torch packages (pip-compile "
+                "takes any package from any index)",
+                "answer lock_tool=uv with framework=pytorch",
+            )
+        )
     # A Kubernetes Job runs the project's image: there is none without docker.
     if answers["cluster"] in ("kubernetes", "all") and not answers["docker"]:
         found.append(

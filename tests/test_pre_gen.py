@@ -47,10 +47,14 @@ UNSUPPORTED = {
     "python-trailing-newline": ({"python_version": "3.11\n"}, "ERROR: python_version '3.11\\n'"),
     "python-too-old": ({"python_version": "3.9"}, "ERROR: python_version '3.9' is not supported"),
     "python-two": ({"python_version": "2.7"}, "ERROR: python_version '2.7' is not supported"),
-    "pytorch-cuda-11.8": ({"framework": "pytorch", "gpu": "11.8"},
+    "pytorch-cuda-11.8": ({"framework": "pytorch", "gpu": "11.8", "lock_tool": "uv"},
                           "ERROR: gpu '11.8' is not a CUDA version pytorch ships wheels for"),
-    "pytorch-cuda-12.4": ({"framework": "pytorch", "gpu": "12.4"},
+    "pytorch-cuda-12.4": ({"framework": "pytorch", "gpu": "12.4", "lock_tool": "uv"},
                           "ERROR: gpu '12.4' is not a CUDA version pytorch ships wheels for"),
+    "pytorch-pip-tools": ({"framework": "pytorch", "lock_tool": "pip-tools"},
+                          "ERROR: lock_tool 'pip-tools' cannot keep PyTorch's wheel index to the "
+                          "torch packages (pip-compile takes any package from any index); "
+                          "answer lock_tool=uv with framework=pytorch"),
     "jax-cuda-11.8": ({"framework": "jax", "gpu": "11.8"},
                       "ERROR: gpu '11.8' is not a CUDA version jax ships wheels for"),
     "kubernetes-no-docker": ({"cluster": "kubernetes", "docker": "no"},

@@ -108,24 +108,15 @@ def test_uv_locks_an_image_lock_for_linux(tools: ToolsProject) -> None:
     assert "--universal" not in command
 
 
-@pytest.mark.parametrize(
-    ("lock_tool", "flags"),
-    [
-        # uv's lock also says which index each pin came from.
-        ("uv", ["--torch-backend", "cpu", "--emit-index-annotation"]),
-        ("pip-tools", ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]),
-    ],
-)
-def test_a_pytorch_cpu_lock_takes_torch_from_the_cpu_index(
-    tools: ToolsProject, lock_tool: str, flags: list[str]
-) -> None:
-    """uv asks PyTorch's CPU index for the torch family only; pip-compile adds it as an
-    extra index (its lines stay out of the lock: --no-emit-index-url)."""
-    tools.answer(lock_tool=lock_tool, framework="pytorch")
+def test_a_pytorch_cpu_lock_takes_torch_from_the_cpu_index(tools: ToolsProject) -> None:
+    """uv asks PyTorch's CPU index for the torch family only, and its lock says which index
+    each pin came from (pip-tools, which cannot, is refused with pytorch at bake time)."""
+    tools.answer(lock_tool="uv", framework="pytorch")
     command = tools.module("lock").compile_command(
         TOOL, "requirements.in", "requirements.txt", False, []
     )
-    assert command[-len(flags) :] == flags
+    assert command[-3:] == ["--torch-backend", "cpu", "--emit-index-annotation"]
+    assert "--extra-index-url" not in command
 
 
 @pytest.mark.parametrize(("cuda", "backend"), [("12.8", "cu128"), ("13.0", None)])
@@ -225,12 +216,11 @@ def test_a_resolution_failure_says_which_in_file_to_fix(tools: ToolsProject) -> 
 def test_install_args_are_hash_checked_wheels_from_torchs_index(tools: ToolsProject) -> None:
     """One command line for make env, nox and the in-place sync: the sync's own file of the
     pins that differ replaces the locks, the torch index stays the first lock's."""
-    tools.answer(framework="pytorch")
+    tools.answer(framework="pytorch", lock_tool="uv")
     lock = tools.module("lock")
     locks = ("requirements.txt", "requirements-dev.txt")
     assert lock.install_args(locks) == [
-        "--require-hashes", "--only-binary", ":all:",
-        "--extra-index-url", "https://download.pytorch.org/whl/cpu",
+        "--require-hashes", "--only-binary", ":all:", "--torch-backend", "cpu",
         "-r", "requirements.txt", "-r", "requirements-dev.txt",
     ]  # fmt: skip
     assert lock.install_args(locks, ["/tmp/sync.txt"])[-2:] == ["-r", "/tmp/sync.txt"]

@@ -28,11 +28,10 @@ def cached_uv(tools: ToolsProject) -> Path:
     return tools.write(name, "").resolve()
 
 
-def write_locks(tools: ToolsProject) -> None:
-    """Both default locks, each with one hashed pin."""
-    pins = {"requirements.txt": "rich==13.7.1", "requirements-dev.txt": "pytest==8.0.0"}
-    for name, pin in pins.items():
-        tools.write(name, f"{pin} \\\n    --hash=sha256:{'a' * 64}\n")
+def write_locks(tools: ToolsProject, *names: str) -> None:
+    """These locks (default: both default ones), each with one hashed pin."""
+    for name in names or ("requirements.txt", "requirements-dev.txt"):
+        tools.write(name, f"rich==13.7.1 \\\n    --hash=sha256:{'a' * 64}\n")
 
 
 def test_a_venv_project_has_force_and_no_venv_option(
@@ -202,13 +201,15 @@ def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(
     tools: ToolsProject,
 ) -> None:
     """torch's CUDA 12.6 build: the GPU lock (a whole runtime lock) from PyTorch's cu126 index."""
-    tools.answer(framework="pytorch", gpu="12.6", __cuda_version="12.6")
+    tools.answer(framework="pytorch", lock_tool="uv", gpu="12.6", __cuda_version="12.6")
+    cached_uv(tools)
     make_env = tools.module("make_env")
+    write_locks(tools, "requirements-gpu.txt", "requirements-dev.txt")
     locks = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("gpu"))[1]
     assert locks == [
-        *make_env.installer(), "--require-hashes", "--only-binary", ":all:",
-        "--extra-index-url", "https://download.pytorch.org/whl/cu126",
-        "-r", "requirements-gpu.txt", "-r", "requirements-dev.txt",
+        *make_env.installer(), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
+        "--torch-backend", "cu126", "-r", "requirements-gpu.txt", "-r", "requirements-dev.txt",
+        "--editable", ".",
     ]  # fmt: skip
 
 

@@ -140,7 +140,7 @@ def test_uv_converts_without_resolving_again(tools: ToolsProject) -> None:
 
 def test_pytorch_takes_the_torch_family_from_its_cpu_index(tools: ToolsProject) -> None:
     """Only uv's torch backend, never an extra index for every package."""
-    tools.answer(framework="pytorch")
+    tools.answer(framework="pytorch", lock_tool="uv")
     command = tools.module("pylock").convert_command(Path("uv"))
     assert command[-2:] == ["--torch-backend", "cpu"]
     assert "--extra-index-url" not in command

@@ -41,7 +41,7 @@ def test_task_options_are_the_parsers(tools: ToolsProject) -> None:
     task = tasks.namespace["lock"]
     arguments = {argument.name: argument for argument in task.get_arguments()}
     actions = verb_actions(tools, "lock")
-    assert set(arguments) == {"upgrade", "upgrade_package"}
+    assert set(arguments) == {"upgrade", "upgrade_package", "pylock_only"}
     assert arguments["upgrade_package"].help == actions["upgrade_package"].help
     assert arguments["upgrade"].kind is bool and arguments["upgrade_package"].kind is list
 

@@ -100,13 +100,10 @@ def compile_command(
 
 def torch_index_args(lock_name: str) -> list[str]:
     """Where this lock's torch family comes from (framework=pytorch), for the lock tool and
-    for installs alike: uv asks PyTorch's index for the torch family only."""
+    for installs alike: uv asks PyTorch's index for the torch family only. (pytorch projects
+    lock with uv: the pre-gen hook refuses pip-tools, whose extra index serves any package.)"""
     backend = TORCH_BACKENDS.get(lock_name)
-    if not backend:
-        return []
-    if LOCK_TOOL == "uv":
-        return ["--torch-backend", backend]
-    return ["--extra-index-url", PYTORCH_INDEX + backend]
+    return ["--torch-backend", backend] if backend else []
 
 
 def install_args(lock_names: Sequence[str], files: Sequence[str] = ()) -> list[str]:
