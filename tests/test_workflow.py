@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import answers, bake_into, choices, copy_project, manual, run, validate_workflow
+from conftest import (
+    answers,
+    bake_into,
+    check_jsonschema,
+    choices,
+    copy_project,
+    manual,
+    run,
+    validate_workflow,
+)
 
 WORKFLOW = Path(".github/workflows/ci.yml")
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
@@ -212,11 +221,7 @@ def test_dependabot_config_validates_and_covers_each_ecosystem(
     actions, the pip locks, and conda or docker where the answers chose them, are updated."""
     project = bake_into(tmp_path, **overrides)
     config = project / ".github" / "dependabot.yml"
-    run(
-        [str(shutil.which("check-jsonschema")), "--builtin-schema", "vendor.dependabot",
-         str(config)],
-        cwd=project,
-    )  # fmt: skip
+    check_jsonschema("--builtin-schema", "vendor.dependabot", str(config))
     updates = yaml.safe_load(config.read_text(encoding="utf-8"))["updates"]
     ecosystems = [update["package-ecosystem"] for update in updates]
     expected = ["github-actions", "pip", "conda"] if overrides else ["github-actions", "pip"]
