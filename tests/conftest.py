@@ -184,6 +184,25 @@ def bake(tmp_path: Path) -> Callable[..., Path]:
     return lambda **overrides: bake_into(tmp_path, **overrides)
 
 
+@pytest.fixture(scope="module")
+def bake_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Factory: bake_once(**overrides) -> a project baked once per module for these answers.
+
+    Read only: the module's tests that ask for the same answers share it (a
+    bake is most of such a test's time). Tests that change files bake their
+    own (`bake`) or work on a copy (`copy_project`).
+    """
+    baked: dict[tuple[tuple[str, str], ...], Path] = {}
+
+    def bake(**overrides: str) -> Path:
+        key = tuple(sorted(overrides.items()))
+        if key not in baked:
+            baked[key] = bake_into(tmp_path_factory.mktemp("once"), **overrides)
+        return baked[key]
+
+    return bake
+
+
 def run(
     command: list[str] | str, cwd: Path, check: bool = True, **kwargs
 ) -> subprocess.CompletedProcess[str]:

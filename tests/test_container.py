@@ -27,6 +27,7 @@ from conftest import (
     append,
     bake_into,
     choices,
+    copy_project,
     edit,
     manual,
     project_module,
@@ -60,7 +61,8 @@ def _id(overrides: dict[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A default bake (docker=yes, gpu=no); these tests only read it or run tools in it."""
+    """A default bake (docker=yes, gpu=no); these tests only read it or run tools in it
+    (those that change a file change a copy)."""
     return bake_into(tmp_path_factory.mktemp("container"))
 
 
@@ -91,36 +93,40 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str], *fragments: 
 
 @needs_hadolint
 @pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS, ids=_id)
-def test_dockerfile_passes_hadolint(bake: Callable[..., Path], overrides: dict[str, str]) -> None:
+def test_dockerfile_passes_hadolint(
+    bake_once: Callable[..., Path], overrides: dict[str, str]
+) -> None:
     """hadolint finds nothing, not even info-level findings, in any docker combination."""
-    result = hadolint(bake(**overrides))
+    result = hadolint(bake_once(**overrides))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
 
 
 @needs_hadolint
-def test_hadolint_gate_catches_a_finding(bake: Callable[..., Path]) -> None:
+def test_hadolint_gate_catches_a_finding(project: Path, tmp_path: Path) -> None:
     """The same hadolint call fails on a Dockerfile with an unpinned apt install."""
-    project = bake()
+    project = copy_project(project, tmp_path)
     append(project / "Dockerfile", "RUN apt-get install -y curl\n")
     result = hadolint(project)
     assert result.returncode != 0 and "DL3008" in result.stdout
 
 
 @pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS[:4], ids=_id)
-def test_dockerfile_passes_pin_checks(bake: Callable[..., Path], overrides: dict[str, str]) -> None:
+def test_dockerfile_passes_pin_checks(
+    bake_once: Callable[..., Path], overrides: dict[str, str]
+) -> None:
     """pins-exact and python-agrees accept the Dockerfile's base images and Python."""
-    project = bake(**overrides)
+    project = bake_once(**overrides)
     for check in ("pins-exact", "python-agrees"):
         run([sys.executable, "-m", "tools", "lint", "--only", check], cwd=project)
 
 
 @pytest.mark.parametrize("overrides", DOCKER_COMBINATIONS, ids=_id)
 def test_dockerfile_defaults_name_the_project_python(
-    bake: Callable[..., Path], overrides: dict[str, str]
+    bake_once: Callable[..., Path], overrides: dict[str, str]
 ) -> None:
     """The Dockerfile's default Python is the project's, and the gpu stage exists with a gpu."""
-    project = bake(**overrides)
+    project = bake_once(**overrides)
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     python = (project / ".python-version").read_text(encoding="utf-8").strip()
     assert f"ARG PYTHON_VERSION={python}\n" in text
@@ -135,9 +141,9 @@ def test_dockerfile_defaults_name_the_project_python(
         assert f"=={cuda}.*" in (project / "requirements-gpu.in").read_text(encoding="utf-8")
 
 
-def test_no_docker_means_no_container_files(bake: Callable[..., Path]) -> None:
+def test_no_docker_means_no_container_files(bake_once: Callable[..., Path]) -> None:
     """docker=no bakes no Dockerfile, .dockerignore, GPU lock input, tool or tasks."""
-    project = bake(docker="no")
+    project = bake_once(docker="no")
     for name in (*DOCKER_FILES, "requirements-gpu.in", "tools/container.py"):
         assert not (project / name).exists(), name
     assert "docker_build" not in (project / "tasks.py").read_text(encoding="utf-8")
@@ -163,25 +169,27 @@ def test_gpu_target_without_gpu_stage_says_how_to_get_one(project: Path) -> None
 
 
 @pytest.mark.parametrize("gpu", GPU_CHOICES)
-def test_targets_are_the_stages_that_name_their_locks(bake: Callable[..., Path], gpu: str) -> None:
+def test_targets_are_the_stages_that_name_their_locks(
+    bake_once: Callable[..., Path], gpu: str
+) -> None:
     """The targets offered are the Dockerfile stages whose ENV sets REPRO_LOCKS."""
-    project = bake(gpu=gpu)
+    project = bake_once(gpu=gpu)
     result = container_tool(project, "build", "--target", "tpu")
     wanted = "cpu, gpu" if gpu != "no" else "cpu"
     assert_one_error_line(result, f"choose one of: {wanted} (the Dockerfile stages that set")
 
 
-def test_stage_without_repro_locks_is_no_target(bake: Callable[..., Path]) -> None:
+def test_stage_without_repro_locks_is_no_target(project: Path, tmp_path: Path) -> None:
     """A cpu stage whose REPRO_LOCKS is removed is no longer a target."""
-    project = bake()
+    project = copy_project(project, tmp_path)
     edit(project / "Dockerfile", r' \\\n    REPRO_LOCKS="requirements.txt"', "")
     result = container_tool(project, "check", "--target", "cpu")
     assert_one_error_line(result, "unknown target 'cpu'", "set REPRO_LOCKS")
 
 
-def test_missing_dockerfile_is_one_line(bake: Callable[..., Path]) -> None:
+def test_missing_dockerfile_is_one_line(project: Path, tmp_path: Path) -> None:
     """With the Dockerfile gone, no target can be known: exit 1 and how to restore it."""
-    project = bake()
+    project = copy_project(project, tmp_path)
     (project / "Dockerfile").unlink()
     assert_one_error_line(container_tool(project, "check"), "Dockerfile not found")
 
@@ -349,12 +357,12 @@ def test_stale_lock_is_refused_before_building(project: Path) -> None:
 
 
 @pytest.mark.parametrize("gpu", GPU_CHOICES)
-def test_readme_explains_the_images(bake: Callable[..., Path], gpu: str, tmp_path: Path) -> None:
+def test_readme_explains_the_images(bake_once: Callable[..., Path], gpu: str) -> None:
     """The environment manual covers building, --gpus all, podman, digests and pass-through."""
-    readme = manual(bake(gpu=gpu))
+    readme = manual(bake_once(gpu=gpu))
     for phrase in ("invoke docker-build --target cpu", "podman", "@sha256:", "CONTAINER_RUN_ARGS"):
         assert phrase in readme
     assert ("--gpus all" in readme) is (gpu != "no")
-    no_docker = bake_into(tmp_path / "no-docker", docker="no")
+    no_docker = bake_once(docker="no")
     assert "## Containers" not in manual(no_docker)
     assert "docker" not in (no_docker / "README.md").read_text(encoding="utf-8")

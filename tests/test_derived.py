@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,9 +83,9 @@ def test_gpu_channel_and_cuda_pin(baked: Path, request: pytest.FixtureRequest) -
 
 
 @pytest.fixture(scope="module")
-def conda_bake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def conda_bake(bake_once: Callable[..., Path]) -> Path:
     """A default bake with env_manager=conda; tests seed their disagreements into copies."""
-    return bake_into(tmp_path_factory.mktemp("conda-default"), env_manager="conda")
+    return bake_once(env_manager="conda")
 
 
 def seeded(project: Path, tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
@@ -184,9 +185,11 @@ def test_conda_ci_job_only_for_conda(tmp_path: Path, manager: str) -> None:
 
 
 @pytest.mark.parametrize("manager", choices("env_manager"))
-def test_readme_and_tasks_name_the_project_env(tmp_path: Path, manager: str) -> None:
+def test_readme_and_tasks_name_the_project_env(
+    bake_once: Callable[..., Path], manager: str
+) -> None:
     """The README's first commands and tables name the env `make env` builds, not the other."""
-    project = bake_into(tmp_path, env_manager=manager)
+    project = bake_once(env_manager=manager)
     readme = (project / "README.md").read_text(encoding="utf-8")
     env, other = (".conda-env", ".venv") if manager == "conda" else (".venv", ".conda-env")
     opening = readme.split("## What the files are")[0]

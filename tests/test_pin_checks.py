@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import append, bake_into, copy_project, edit, run, stamp_locks, tool
+from conftest import append, copy_project, edit, run, stamp_locks, tool
 
 CHECKS = ("lock-fresh", "pins-exact", "python-agrees", "hooks-agree", "pylock-agrees")
 OTHER = "3.12"  # any X.Y other than the default answer's 3.11
@@ -341,9 +341,9 @@ def stamped_copy(fresh_copy: Path) -> Path:
 
 
 @pytest.fixture
-def conda_locked_copy(tmp_path: Path) -> Path:
+def conda_locked_copy(bake_once: Callable[..., Path], tmp_path: Path) -> Path:
     """A conda bake whose pip locks and conda-lock.yml all record their current inputs, staged."""
-    project = bake_into(tmp_path, env_manager="conda")
+    project = copy_project(bake_once(env_manager="conda"), tmp_path, ignore=SCRATCH)
     pairs = [*pip_lock_pairs(project), ("conda-lock.yml", "environment.yml")]
     stamp_locks(project, *pairs)
     git_add(project, *(lock for lock, _ in pairs), "pylock.toml")
