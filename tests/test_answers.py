@@ -9,14 +9,16 @@ renders to exactly the text a person would type.
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from conftest import answers, assert_files_parse, bake_into
+from conftest import PROJECT_TEMPLATE, answers, assert_files_parse, bake_into
 
 # One answer per character class.
 HOSTILE = {
@@ -67,14 +69,43 @@ def rendered_text(readme: str) -> tuple[str, str]:
     return parser.blocks[0], parser.blocks[1]
 
 
+@pytest.fixture(scope="module")
+def hostile_bake(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Factory: the bake of one kind of text, given as every free-text field at once.
+
+    One bake per kind, not per kind and field: each field's test reads its own
+    field of it. No template line holds two of the fields (test_fields_stay_apart).
+    """
+    baked: dict[str, Path] = {}
+
+    def bake(kind: str) -> Path:
+        if kind not in baked:
+            overrides = {field: as_typed(HOSTILE[kind]) for field in FIELDS}
+            # The slug's derivation from a name is test_bake's.
+            overrides["project_slug"] = "hostile-name"
+            baked[kind] = bake_into(tmp_path_factory.mktemp(kind), **overrides)
+        return baked[kind]
+
+    return bake
+
+
+def test_fields_stay_apart() -> None:
+    """No template line renders two free-text fields: a bake with all of them hostile tests
+    each as a bake with that one alone would (two unescaped quotes on a line can pair up)."""
+    pattern = re.compile(r"cookiecutter\.(" + "|".join(FIELDS) + r")\b")
+    for path in PROJECT_TEMPLATE.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                assert len(set(pattern.findall(line))) <= 1, f"{path.name}:{number}: {line}"
+
+
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("kind", HOSTILE)
-def test_free_text_is_carried_unchanged(tmp_path: Path, field: str, kind: str) -> None:
+def test_free_text_is_carried_unchanged(
+    hostile_bake: Callable[[str], Path], field: str, kind: str
+) -> None:
     text = HOSTILE[kind]
-    overrides = {field: as_typed(text)}
-    if field == "project_name":
-        overrides["project_slug"] = "hostile-name"  # the slug's derivation is test_bake's
-    project = bake_into(tmp_path, **overrides)
+    project = hostile_bake(kind)
     assert_files_parse(project)
     assert answers(project)[field] == text
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
