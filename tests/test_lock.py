@@ -70,11 +70,13 @@ def python_installed(version: str) -> bool:
 
 
 def test_lock_records_python_and_scope(locked: Locked) -> None:
-    """Each lock's header records Python 3.11 and the scope its tool resolved it for."""
+    """Each lock's header records Python 3.11, the scope its tool resolved it for, and the
+    digest of the pins below it."""
     scope = "universal" if locked.lock_tool == "uv" else sys.platform
     for lock in LOCKS:
         assert re.fullmatch(
-            rf"# input-sha256: [0-9a-f]{{64}} \(.+\) python=3\.11 scope={scope}",
+            rf"# input-sha256: [0-9a-f]{{64}} \(.+\) python=3\.11 scope={scope} "
+            r"pins=[0-9a-f]{16}",
             header(locked.project, lock),
         ), header(locked.project, lock)
     code, output = tool(locked.project, "lint", "--only", "lock-fresh")

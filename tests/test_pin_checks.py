@@ -366,10 +366,13 @@ def test_lock_fresh_names_a_hand_edit_of_the_derived_environment_yml(stamped_cop
 
 
 def test_lock_header_records_python_and_scope(stamped_copy: Path) -> None:
-    """The header `invoke lock` writes records the input hash, the Python X.Y and the scope."""
+    """The header `invoke lock` writes records the input hash, the Python X.Y, the scope and
+    the digest of the pins below it."""
     first = (stamped_copy / "requirements.txt").read_text(encoding="utf-8").splitlines()[0]
     assert re.fullmatch(
-        r"# input-sha256: [0-9a-f]{64} \(requirements\.in\) python=3\.11 scope=\S+", first
+        r"# input-sha256: [0-9a-f]{64} \(requirements\.in\) python=3\.11 scope=\S+ "
+        r"pins=[0-9a-f]{16}",
+        first,
     ), first
 
 

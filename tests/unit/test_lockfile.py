@@ -111,13 +111,20 @@ def test_read_header_reads_hash_python_and_scope(tools: ToolsProject) -> None:
         "scope=universal\nsix==1\n",
     )
     header = tools.module("lockfile").read_header(lock)
-    assert header == ("0123abcd", "3.12", "universal", 3)
+    assert header == ("0123abcd", "3.12", "universal", 3, None)
+
+
+def test_read_header_reads_the_pins_digest(tools: ToolsProject) -> None:
+    lock = tools.write(
+        "requirements.txt", "# input-sha256: 0123abcd (requirements.in) python=3.12 pins=89ab\n"
+    )
+    assert tools.module("lockfile").read_header(lock).pins == "89ab"
 
 
 def test_read_header_of_an_older_lock_has_no_fields(tools: ToolsProject) -> None:
     lockfile = tools.module("lockfile")
     lock = tools.write("requirements.txt", "# input-sha256: 0123abcd (requirements.in)\n")
-    assert lockfile.read_header(lock) == ("0123abcd", None, None, 1)
+    assert lockfile.read_header(lock) == ("0123abcd", None, None, 1, None)
     assert lockfile.recorded_sha256(lock) == "0123abcd"
 
 
@@ -284,6 +291,8 @@ def test_satisfaction_is_remembered_per_content(
     import); any edit of either reads them anew."""
     lockfile = tools.module("lockfile")
     lock, in_file = stamped(tools)
+    with lock.open("a", encoding="utf-8") as edited:  # the header no longer vouches for it
+        edited.write("# a comment\n")
     assert lockfile.is_fresh(lock, in_file)
     assert (tools.root / ".cache" / "lock-satisfies.json").exists()
     calls = []
@@ -294,3 +303,25 @@ def test_satisfaction_is_remembered_per_content(
     in_file.write_text("numpy>=2\n", encoding="utf-8")
     assert not lockfile.is_fresh(lock, in_file) and len(calls) == 1
     assert not lockfile.is_fresh(lock, in_file) and len(calls) == 1
+
+
+def test_a_lock_as_invoke_lock_wrote_it_is_fresh_without_reading_its_pins(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header's input hash and pins digest both match: no pins read (no packaging
+    import, no memo), as on a fresh clone; a pin edited below the header is read again."""
+    lockfile = tools.module("lockfile")
+    lock, in_file = stamped(tools)
+    assert lockfile.read_header(lock).pins == lockfile.pins_sha256(
+        lockfile.lines_below_header(lock)
+    )
+    calls = []
+    satisfies = tools.module("lock_satisfies")
+    original = satisfies.unsatisfied
+    monkeypatch.setattr(satisfies, "unsatisfied", lambda *a: calls.append(a) or original(*a))
+    assert lockfile.is_fresh(lock, in_file) and calls == []
+    assert not (tools.root / ".cache" / "lock-satisfies.json").exists()
+    lock.write_text(lock.read_text(encoding="utf-8").replace("1.26.4", "1.25.0"), "utf-8")
+    found = lockfile.staleness(lock, in_file)
+    assert len(calls) == 1
+    assert found and found.line_no == 2 and "numpy==1.25.0" in found.problem, found

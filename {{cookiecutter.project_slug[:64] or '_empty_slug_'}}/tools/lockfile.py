@@ -1,12 +1,13 @@
 """Read lock files and the header `invoke lock` writes into their first line.
 
 The header records the hash of the inputs, the Python X.Y and the platform
-scope the lock was resolved for, e.g.
-`# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal`.
+scope the lock was resolved for, and a digest of the pins below it, e.g.
+`# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal pins=89ab...`.
 It says which Python a lock was resolved for, checked offline against
-`.python-version`; whether a lock still satisfies its `.in` file is read from
-its pins (`lock_satisfies`), so a lock rewritten without the header stays
-usable. A conda lock is fresh while its header records environment.yml's
+`.python-version`. When both hashes still match, the lock is as `invoke lock`
+wrote it from these inputs; otherwise whether it still satisfies its `.in`
+file is read from its pins (`lock_satisfies`), so a lock rewritten without
+the header stays usable. A conda lock is fresh while its header records environment.yml's
 hash. Stdlib only (`lock_satisfies` brings `packaging`): this runs before any
 env exists.
 """
@@ -24,7 +25,7 @@ from typing import NamedTuple
 HEADER = "# input-sha256: "
 CONDA_LOCK_NAME = "conda-lock.yml"
 _OPTION_RE = re.compile(r"^-[cr]\s+(\S+)")
-_FIELD_RE = re.compile(r"\b(python|scope)=(\S+)")
+_FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
 
 
@@ -112,14 +113,29 @@ def relock_command(lock: Path) -> str:
     return "invoke lock --conda" if lock.name == CONDA_LOCK_NAME else "invoke lock"
 
 
-def header_line(in_file: Path, python: str | None = None, scope: str | None = None) -> str:
-    """The first line of a lock of `in_file` resolved for `python` (default: the project's)."""
+def header_line(
+    in_file: Path, python: str | None = None, scope: str | None = None, pins: str | None = None
+) -> str:
+    """The first line of a lock of `in_file` resolved for `python` (default: the project's);
+    `pins` is the digest of the lines below it (pins_sha256)."""
     files = input_files(in_file)
     names = " + ".join(path.name for path in files)
     python = python or wanted_minor(in_file.parent)
     fields = [f"python={python}"] if python else []
     fields += [f"scope={scope}"] if scope else []
+    fields += [f"pins={pins}"] if pins else []
     return " ".join([f"{HEADER}{content_sha256(*files)} ({names})", *fields])
+
+
+def pins_sha256(lines: list[str]) -> str:
+    """A short digest of a lock's lines below its header. It only tells an untouched lock
+    from an edited one (then the pins are read), so 64 bits are plenty."""
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def lines_below_header(lock: Path) -> list[str]:
+    text = lock.read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if not line.startswith(HEADER)]
 
 
 class Header(NamedTuple):
@@ -129,6 +145,7 @@ class Header(NamedTuple):
     python: str | None
     scope: str | None
     line_no: int
+    pins: str | None = None  # pins_sha256 of the lock as `invoke lock` wrote it
 
 
 def read_header(lock: Path) -> Header | None:
@@ -142,7 +159,9 @@ def read_header(lock: Path) -> Header | None:
             rest = line[len(HEADER) :]
             fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
             sha256 = rest.split()[0] if rest.split() else ""  # an empty hash matches nothing
-            return Header(sha256, fields.get("python"), fields.get("scope"), number)
+            return Header(
+                sha256, fields.get("python"), fields.get("scope"), number, fields.get("pins")
+            )
     return None
 
 
@@ -186,6 +205,10 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
         if header is None or header.sha256 != input_sha256(in_file):
             return _conda_staleness(header, in_file, fix)
         return _python_staleness(header, in_file.parent, fix)
+    if header and header.sha256 == input_sha256(in_file) and header.pins:
+        if header.pins == pins_sha256(lines_below_header(lock)):
+            # As `invoke lock` wrote it from these very inputs: no pins to read.
+            return _python_staleness(header, in_file.parent, fix)
     found = satisfaction(lock, in_file)
     if found:
         return Staleness(f"is stale: {found[0]}", fix, found[1])
@@ -289,12 +312,8 @@ def stamp(lock: Path, in_file: Path, scope: str | None = None) -> None:
     `scope` defaults to what `invoke lock` resolves this lock for.
     """
     scope = scope or scope_for(lock.name)
-    lines = [
-        line
-        for line in lock.read_text(encoding="utf-8").splitlines()
-        if not line.startswith(HEADER)
-    ]
-    header = header_line(in_file, scope=scope)
+    lines = lines_below_header(lock)
+    header = header_line(in_file, scope=scope, pins=pins_sha256(lines))
     lock.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
 
 
