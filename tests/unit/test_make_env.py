@@ -197,6 +197,26 @@ def test_uv_build_refuses_a_pin_without_a_hash(tools: ToolsProject) -> None:
     )
 
 
+def test_a_hashless_pin_is_refused_before_the_old_env_moves(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal comes before the rebuild starts (nothing announced, the previous .venv
+    never set aside)."""
+    tools.answer(lock_tool="uv")
+    cached_uv(tools)
+    write_locks(tools)
+    tools.write("requirements-dev.txt", "pytest==8.0.0\n")
+    kept = tools.write(".venv/kept", "the previous env")
+    make_env = tools.module("make_env")
+    with pytest.raises(tools.module("project").ToolError, match="pytest has no --hash"):
+        make_env.rebuild("--force", make_env.project_locks("cpu"))
+    assert kept.read_text() == "the previous env"
+    assert "building" not in capsys.readouterr().out
+    assert sorted(path.name for path in tools.root.iterdir() if path.name.startswith(".venv")) == [
+        ".venv"
+    ]
+
+
 def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(
     tools: ToolsProject,
 ) -> None:

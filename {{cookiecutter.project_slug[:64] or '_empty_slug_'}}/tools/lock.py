@@ -3,9 +3,10 @@
 Every line of a lock is `==`-pinned with sha256 hashes, no index URL or
 find-links line of the locking machine is written, and the first line
 records the input hash, the Python X.Y and the platforms the lock was
-resolved for, and a digest of its pins, so freshness can be checked offline. Each step is echoed and
-watched (`steps.run_step`): a quiet resolver shows it is alive, and a failure
-names its cause (an unreachable index is not a resolution problem).
+resolved for, and a digest of its pins, so freshness can be checked
+offline. Each step is echoed and watched (`steps.run_step`): a quiet
+resolver shows it is alive, and a failure names its cause (an unreachable
+index is not a resolution problem).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ It says which Python a lock was resolved for, checked offline against
 `.python-version`. When both hashes still match, the lock is as `invoke lock`
 wrote it from these inputs; otherwise whether it still satisfies its `.in`
 file is read from its pins (`lock_satisfies`), so a lock rewritten without
-the header stays usable. A conda lock is fresh while its header records environment.yml's
-hash. Stdlib only (`lock_satisfies` brings `packaging`): this runs before any
-env exists.
+the header stays usable. A conda lock is fresh while its header records
+environment.yml's hash. Stdlib only (`lock_satisfies` brings `packaging`):
+this runs before any env exists.
 """
 
 from __future__ import annotations

@@ -170,9 +170,10 @@ def rebuild(reason: str, locks: list[Path]) -> None:
     refuse_running_venv_on_windows()
     wanted = wanted_python()
     python = find_python(wanted)
+    commands = build_commands(python, locks)  # its refusals come before the env is moved
     print(f"env: building .venv with Python {wanted} ({python}): {reason}", flush=True)
     with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks, just_installed=True)):
-        run_steps("env", build_commands(python, locks), ROOT, INSTALLING)
+        run_steps("env", commands, ROOT, INSTALLING)
 
 
 def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
