@@ -430,7 +430,7 @@ def test_lock_fresh_ignores_a_patch_version_change(stamped_copy: Path) -> None:
 def test_lock_fresh_names_a_header_without_python(stamped_copy: Path) -> None:
     """A header from an older template (hash only, no Python) is stale, and says why."""
     git_add(stamped_copy, *lock_files(stamped_copy))
-    edit(stamped_copy / "requirements.txt", r" python=\S+ scope=\S+$", "")
+    edit(stamped_copy / "requirements.txt", r" python=\S+ scope=\S+ pins=\S+$", "")
     assert_fails(
         stamped_copy,
         "lock-fresh",
