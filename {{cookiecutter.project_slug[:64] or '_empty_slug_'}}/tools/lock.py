@@ -20,25 +20,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import lockfile, pylock
-from .find_python import find_python
 from .project import (
     ALL_LOCKS,
     DEV_LOCK,
     ENV_MANAGER,
     EXIT_OK,
     GPU_LOCKS,
-    LOCK_INSTALL_ARGS,
+    HASH_CHECKING,
     LOCK_TOOL,
     LOCK_TOOL_VERSION,
     LOCKS,
     PYTORCH_INDEX,
     ROOT,
     TORCH_BACKENDS,
+    WHEELS_ONLY,
     ToolError,
     wanted_python,
 )
 from .steps import StepFailed, run_step
-from .tool_venv import cached_tool
+from .tool_venv import bootstrapped
 
 COMPILE_COMMAND = "invoke lock"
 PACKAGE = {"pip-tools": "pip-tools", "uv": "uv"}
@@ -57,15 +57,6 @@ def pinned_tool_version() -> str:
             if entry.name == PACKAGE[LOCK_TOOL] and entry.pinned_version:
                 return entry.pinned_version
     return LOCK_TOOL_VERSION
-
-
-def bootstrapped(package: str, version: str, command: str) -> Path:
-    """`command` of `package==version`, installed once into a cache venv of the project's
-    Python."""
-    python_version = wanted_python()
-    return cached_tool(
-        package, version, command, python_version, lambda: find_python(python_version)
-    )
 
 
 def tool_executable() -> Path:
@@ -107,12 +98,15 @@ def torch_index_args(lock_name: str) -> list[str]:
     return ["--torch-backend", backend] if backend else []
 
 
-def install_args(lock_names: Sequence[str], files: Sequence[str] = ()) -> list[str]:
+def install_args(
+    lock_names: Sequence[str], files: Sequence[str] = (), require_hashes: bool = True
+) -> list[str]:
     """The installer arguments that install these locks: hash-checked wheels only, from
     torch's index where the first lock takes it. `make env`, nox and conda's dev tools
     all install with these; an in-place sync passes its own `files` of the pins that differ."""
     requirements = [arg for name in (files or lock_names) for arg in ("-r", name)]
-    return [*LOCK_INSTALL_ARGS, *torch_index_args(lock_names[0]), *requirements]
+    hashes = HASH_CHECKING if require_hashes else ()
+    return [*hashes, *WHEELS_ONLY, *torch_index_args(lock_names[0]), *requirements]
 
 
 def skipped_here(lock_name: str) -> bool:

@@ -160,7 +160,7 @@ def uv_one_pass_args(locks: list[Path]) -> list[str]:
                     "run `invoke lock`, which writes a hash for every pin"
                 )
     names = tuple(lock.name for lock in locks)
-    hash_checked = [arg for arg in install_args(names) if arg != "--require-hashes"]
+    hash_checked = install_args(names, require_hashes=False)  # uv checks the given hashes
     # No --no-index here (the locks need the index): uv builds its own uv_build backend
     # in-process, so --no-build-isolation fetches no backend.
     return ["--no-deps", "--no-build-isolation", *hash_checked, "--editable", "."]

@@ -27,7 +27,9 @@ GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
 # Every install of a lock: each file must match a locked hash, and only wheels
 # are taken, so a wrong or missing wheel hash fails instead of quietly
 # building the package from its sdist (code that runs at install).
-LOCK_INSTALL_ARGS = ("--require-hashes", "--only-binary", ":all:")
+HASH_CHECKING = ("--require-hashes",)
+WHEELS_ONLY = ("--only-binary", ":all:")
+LOCK_INSTALL_ARGS = HASH_CHECKING + WHEELS_ONLY
 # The project itself, after the locks: no dependencies (the locks bring them),
 # no build isolation and no index, so the locked build backend builds it and
 # no unpinned backend is fetched.

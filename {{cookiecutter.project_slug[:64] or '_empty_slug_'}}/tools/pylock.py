@@ -24,6 +24,7 @@ from . import lockfile
 from .project import LOCKS, ROOT, ToolError, toml_module, wanted_python
 from .results import Problem, Result, at, checked
 from .steps import StepFailed, run_step
+from .tool_venv import bootstrapped
 
 CHECK = "pylock-agrees"
 PYLOCK = ROOT / "pylock.toml"
@@ -38,9 +39,7 @@ def uv_executable() -> Path:
     from . import lock
     from .project import LOCK_TOOL, UV_VERSION
 
-    return (
-        lock.tool_executable() if LOCK_TOOL == "uv" else lock.bootstrapped("uv", UV_VERSION, "uv")
-    )
+    return lock.tool_executable() if LOCK_TOOL == "uv" else bootstrapped("uv", UV_VERSION, "uv")
 
 
 def convert_command(uv: Path) -> list[str]:

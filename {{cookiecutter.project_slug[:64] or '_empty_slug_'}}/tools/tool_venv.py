@@ -11,7 +11,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from .project import ROOT, ToolError, venv_python
+from .find_python import find_python
+from .project import ROOT, ToolError, venv_python, wanted_python
 from .steps import StepFailed, run_step
 
 TOOL_CACHE = ROOT / ".cache" / "lock-tools"
@@ -47,3 +48,12 @@ def cached_tool(
         if not executable.exists():
             shutil.rmtree(tool_venv, ignore_errors=True)
     return executable
+
+
+def bootstrapped(package: str, version: str, command: str) -> Path:
+    """`command` of `package==version`, installed once into a cache venv of the project's
+    Python (the lock tool, and pylock.toml's uv in pip-tools projects)."""
+    python_version = wanted_python()
+    return cached_tool(
+        package, version, command, python_version, lambda: find_python(python_version)
+    )
