@@ -185,7 +185,7 @@ def bake(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="module")
-def bake_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+def bake_once(module_tmp: Callable[[str], Path]) -> Callable[..., Path]:
     """Factory: bake_once(**overrides) -> a project baked once per module for these answers.
 
     Read only: the module's tests that ask for the same answers share it (a
@@ -197,7 +197,7 @@ def bake_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     def bake(**overrides: str) -> Path:
         key = tuple(sorted(overrides.items()))
         if key not in baked:
-            baked[key] = bake_into(tmp_path_factory.mktemp("once"), **overrides)
+            baked[key] = bake_into(module_tmp("once"), **overrides)
         return baked[key]
 
     return bake
@@ -396,6 +396,24 @@ def append(path: Path, text: str) -> None:
         file.write(text)
 
 
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Path]]:
+    """Factory: module_tmp(name) -> a new folder, removed when the module's tests are done.
+
+    A full run bakes many projects with real venvs; kept to the session's end
+    they would need tens of GB of disk, which a CI machine may not have.
+    """
+    made: list[Path] = []
+
+    def mktemp(name: str) -> Path:
+        made.append(tmp_path_factory.mktemp(name))
+        return made[-1]
+
+    yield mktemp
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("projects")
@@ -435,10 +453,10 @@ def locked_project(session_tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="module", params=choices("lock_tool"))
-def built_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_project(request: pytest.FixtureRequest, module_tmp: Callable[[str], Path]) -> Path:
     """A default project per lock tool after `invoke lock` and `make env`, once per module
     (a module's tests may change it, and put it back)."""
-    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
+    project = bake_into(module_tmp(request.param), lock_tool=request.param)
     run(["invoke", "lock"], cwd=project)
     run(["git", "add", "requirements.txt", "requirements-dev.txt", "pylock.toml"], cwd=project)
     run(["make", "env"], cwd=project)

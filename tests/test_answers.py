@@ -70,7 +70,7 @@ def rendered_text(readme: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def hostile_bake(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+def hostile_bake(module_tmp: Callable[[str], Path]) -> Callable[[str], Path]:
     """Factory: the bake of one kind of text, given as every free-text field at once.
 
     One bake per kind, not per kind and field: each field's test reads its own
@@ -83,7 +83,7 @@ def hostile_bake(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pa
             overrides = {field: as_typed(HOSTILE[kind]) for field in FIELDS}
             # The slug's derivation from a name is test_bake's.
             overrides["project_slug"] = "hostile-name"
-            baked[kind] = bake_into(tmp_path_factory.mktemp(kind), **overrides)
+            baked[kind] = bake_into(module_tmp(kind), **overrides)
         return baked[kind]
 
     return bake

@@ -7,7 +7,7 @@ proxies likewise, and an empty uv cache: any use of the network fails loudly.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,10 +27,10 @@ class Archived:
 
 @pytest.fixture(scope="module", params=choices("lock_tool"))
 def archived(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, module_tmp: Callable[[str], Path]
 ) -> Iterator[Archived]:
     """A project with its locks committed and its env built, then `invoke archive`."""
-    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
+    project = bake_into(module_tmp(request.param), lock_tool=request.param)
     run(["make", "env"], cwd=project)
     run(["git", "add", "--all"], cwd=project)
     run(["git", "commit", "--quiet", "-m", "locks"], cwd=project)

@@ -107,10 +107,10 @@ def project_files(project: Path) -> list[Path]:
 
 @pytest.fixture(scope="module", params=list(SUPPORTED.values()), ids=list(SUPPORTED))
 def baked(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, module_tmp: Callable[[str], Path]
 ) -> tuple[Path, dict[str, str]]:
     """One bake per combination, shared by every test of this module (they only read it)."""
-    return bake_into(tmp_path_factory.mktemp("baked"), **request.param), request.param
+    return bake_into(module_tmp("baked"), **request.param), request.param
 
 
 def test_bakes_without_leftover_jinja(baked) -> None:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(module_tmp: Callable[[str], Path]) -> Path:
     """The default project, locked with uv and built with `make env` (read only)."""
-    project = bake_into(tmp_path_factory.mktemp("check-env"), lock_tool="uv")
+    project = bake_into(module_tmp("check-env"), lock_tool="uv")
     run(["make", "env"], cwd=project)
     return project
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,9 +101,9 @@ def write_record(prefix: Path, package: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def conda_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def conda_project(module_tmp: Callable[[str], Path]) -> Path:
     """A conda project whose .conda-env holds what its conda-lock.yml names, and nothing else."""
-    project = bake_into(tmp_path_factory.mktemp("conda-env"), env_manager="conda", docker="no")
+    project = bake_into(module_tmp("conda-env"), env_manager="conda", docker="no")
     prefix = project / ".conda-env"
     run([sys.executable, "-m", "venv", str(prefix)], cwd=project)
     python = conda_python(project)

@@ -60,10 +60,10 @@ def _id(overrides: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(module_tmp: Callable[[str], Path]) -> Path:
     """A default bake (docker=yes, gpu=no); these tests only read it or run tools in it
     (those that change a file change a copy)."""
-    return bake_into(tmp_path_factory.mktemp("container"))
+    return bake_into(module_tmp("container"))
 
 
 def container_tool(

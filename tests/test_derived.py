@@ -45,8 +45,8 @@ def ids(answers: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bake_into(tmp_path_factory.mktemp("conda"), **request.param)
+def baked(request: pytest.FixtureRequest, module_tmp: Callable[[str], Path]) -> Path:
+    return bake_into(module_tmp("conda"), **request.param)
 
 
 @pytest.mark.parametrize("baked", COMBINATIONS, ids=ids, indirect=True)

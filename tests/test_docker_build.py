@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -120,10 +120,10 @@ def remove_images(engine: str, slug: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def cpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def cpu_project(engine: str, module_tmp: Callable[[str], Path]) -> Iterator[Path]:
     """A default bake (own slug, so parallel runs do not share tags), locked, cpu image built."""
     project = bake_into(
-        tmp_path_factory.mktemp("image"),
+        module_tmp("image"),
         project_name="Image Probe",
         lock_tool="uv",
         cluster="kubernetes",
@@ -394,15 +394,13 @@ def test_source_change_reuses_dependency_layers(cpu_project: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def drifted(
-    engine: str, cpu_project: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, str]:
+def drifted(engine: str, cpu_project: Path, module_tmp: Callable[[str], Path]) -> tuple[str, str]:
     """A derived image with another mdurl than the lock's: (the tag, 'expected ..., found ...')."""
     pins = dict(
         re.findall(r"^([a-z0-9-]+)==(\S+)", (cpu_project / "requirements.txt").read_text(), re.M)
     )
     version = "0.1.1" if pins["mdurl"] != "0.1.1" else "0.1.2"
-    context = tmp_path_factory.mktemp("drifted")
+    context = module_tmp("drifted")
     (context / "Dockerfile").write_text(
         "FROM image-probe:cpu\nUSER root\n"
         # The venv has no pip: the base image's installs into it, as the Dockerfile says.
@@ -441,9 +439,9 @@ def test_missing_image_is_one_line(cpu_project: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def gpu_project(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def gpu_project(engine: str, module_tmp: Callable[[str], Path]) -> Iterator[Path]:
     project = bake_into(
-        tmp_path_factory.mktemp("gpu-image"),
+        module_tmp("gpu-image"),
         project_name="Gpu Probe",
         lock_tool="uv",
         gpu="12.4",
@@ -499,11 +497,11 @@ def image_size(engine: str, image: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def jax_images(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def jax_images(engine: str, module_tmp: Callable[[str], Path]) -> Iterator[Path]:
     """A jax project with a CUDA 13.0 variant, its cpu and gpu images built (the gpu one on
     the stand-in base: NVIDIA's images cannot be pulled here, and the CUDA comes as wheels)."""
     project = bake_into(
-        tmp_path_factory.mktemp("jax-image"), project_name="Jax Probe", lock_tool="uv",
+        module_tmp("jax-image"), project_name="Jax Probe", lock_tool="uv",
         framework="jax", gpu="13.0",
     )  # fmt: skip
     lock(project)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,11 +38,9 @@ def pins(lock: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def jax_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def jax_project(module_tmp: Callable[[str], Path]) -> Iterator[Path]:
     """A jax project with a CUDA 13.0 GPU variant, locked by its own command."""
-    project = bake_into(
-        tmp_path_factory.mktemp("jax"), framework="jax", gpu=CUDA, lock_tool="uv", docker="no"
-    )
+    project = bake_into(module_tmp("jax"), framework="jax", gpu=CUDA, lock_tool="uv", docker="no")
     code, output = tool(project, "lock")
     assert code == 0, output
     yield project

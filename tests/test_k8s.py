@@ -3,6 +3,7 @@ Kubernetes API's own schemas (kubernetes-validate, offline) for the versions we 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,10 @@ KUBERNETES_VERSIONS = ("1.29.0", "1.33.0", "1.37.0")
 
 
 @pytest.fixture(scope="module", params=["cpu", "gpu"])
-def job(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+def job(request: pytest.FixtureRequest, module_tmp: Callable[[str], Path]) -> tuple:
     """(project, target, the Job `k8s-job --target TARGET` printed), locks stood in for."""
     gpu = {"gpu": "13.0", "framework": "jax"} if request.param == "gpu" else {}
-    project = bake_into(tmp_path_factory.mktemp("k8s"), cluster="all", **gpu)
+    project = bake_into(module_tmp("k8s"), cluster="all", **gpu)
     pairs = [
         ("requirements.txt", "requirements.in"),
         ("requirements-dev.txt", "requirements-dev.in"),

@@ -12,7 +12,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,14 +47,12 @@ class Locked:
 
 
 @pytest.fixture(scope="module", params=choices("lock_tool"))
-def locked(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Locked]:
+def locked(request: pytest.FixtureRequest, module_tmp: Callable[[str], Path]) -> Iterator[Locked]:
     """One project per lock tool, locked by `invoke lock` and its locks staged in git.
 
     Tests that change its files restore them or only fail before writing.
     """
-    project = bake_into(tmp_path_factory.mktemp(request.param), lock_tool=request.param)
+    project = bake_into(module_tmp(request.param), lock_tool=request.param)
     result = run(["invoke", "lock"], cwd=project, timeout=GUARD_SECONDS)
     run(["git", "add", "--", *LOCKS, PYLOCK], cwd=project)
     yield Locked(request.param, project, result.stdout + result.stderr)

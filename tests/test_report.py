@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(module_tmp: Callable[[str], Path]) -> Path:
     """A uv project with its env built (uv keeps this module quick)."""
-    project = bake_into(tmp_path_factory.mktemp("report"), lock_tool="uv", docker="no")
+    project = bake_into(module_tmp("report"), lock_tool="uv", docker="no")
     run(["make", "env"], cwd=project)
     return project
 

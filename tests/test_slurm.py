@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ PACKAGE = "my_ml_project"
 
 
 @pytest.fixture(scope="module")
-def slurm_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def slurm_project(module_tmp: Callable[[str], Path]) -> Path:
     """A Slurm project (uv, for speed) with its locks committed and its env built."""
-    project = bake_into(tmp_path_factory.mktemp("slurm"), cluster="slurm", lock_tool="uv")
+    project = bake_into(module_tmp("slurm"), cluster="slurm", lock_tool="uv")
     run(["invoke", "lock"], cwd=project)
     run(["git", "add", "--all"], cwd=project)
     run(["make", "env"], cwd=project)
