@@ -131,7 +131,7 @@ def check_combinations(answers: dict) -> list[str]:
     # Only CUDA versions the framework ships wheels for can be locked (without a
     # framework, every offered CUDA runtime can).
     builds = answers["__cuda_builds"].get(answers["framework"])
-    if builds and answers["gpu"] != "no" and answers["gpu"] not in builds:
+    if builds and answers["gpu"] != "no" and answers["__cuda_version"] not in builds:
         found.append(
             error(
                 "gpu",

@@ -304,6 +304,15 @@ def test_each_image_stage_carries_the_locks_of_its_env_variant(bake, framework: 
     assert sorted(declared) == sorted(" ".join(facts.runtime_locks(v)) for v in ("cpu", "gpu"))
 
 
+@pytest.mark.parametrize("framework", choices("framework"))
+def test_gpu_yes_takes_the_frameworks_default_cuda_build(bake, framework: str) -> None:
+    """`gpu=yes` needs no CUDA version: the bake records the framework's default build
+    and the GPU intent names it."""
+    project = bake(framework=framework, gpu="yes", lock_tool="uv", docker="no")
+    assert answers(project)["__cuda_version"] == "13.2"
+    assert "CUDA 13.2" in (project / "requirements-gpu.in").read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def pyproject_validator() -> Callable[[dict], object]:
     """validate-pyproject's validator as its command builds it (every installed plugin's

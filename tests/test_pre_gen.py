@@ -66,7 +66,7 @@ UNSUPPORTED = {
 BAD_CHOICES = {
     "lock-tool": {"lock_tool": "poetry"},
     "env-manager": {"env_manager": "pixi"},
-    "gpu-yes": {"gpu": "yes"},
+    "gpu-true": {"gpu": "true"},
     "framework-tensorflow": {"framework": "tensorflow"},
     "cuda-unsupported": {"gpu": "10.2"},
     "cluster-lsf": {"cluster": "lsf"},
