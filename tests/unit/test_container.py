@@ -78,8 +78,8 @@ def test_unknown_gpu_target_says_how_to_get_one(tools: ToolsProject) -> None:
     with pytest.raises(project.ToolError) as error:
         container.target_locks("gpu")
     assert str(error.value) == (
-        "unknown target 'gpu' (this project has no gpu stage: bake it with a CUDA version, "
-        "e.g. gpu=12.4); choose one of: cpu, cpu-debug, dev "
+        "unknown target 'gpu' (this project has no gpu stage: bake it with gpu=yes or a CUDA "
+        "version); choose one of: cpu, cpu-debug, dev "
         "(the Dockerfile stages that set REPRO_LOCKS)"
     )
 

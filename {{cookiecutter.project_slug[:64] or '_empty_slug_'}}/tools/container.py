@@ -47,7 +47,7 @@ def target_locks(target: str) -> tuple[str, ...]:
     if target not in known:
         hint = ""
         if target == "gpu":
-            hint = " (this project has no gpu stage: bake it with a CUDA version, e.g. gpu=12.4)"
+            hint = " (this project has no gpu stage: bake it with gpu=yes or a CUDA version)"
         raise ToolError(
             f"unknown target '{target}'{hint}; choose one of: {', '.join(sorted(known))} "
             f"(the Dockerfile stages that set {LOCKS_VARIABLE})"
