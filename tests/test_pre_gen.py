@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
-from conftest import bake_into
+from conftest import TEMPLATE, bake_into
 
 # answer overrides -> the start of the ERROR line the pre-gen hook prints
 UNSUPPORTED = {
@@ -112,3 +113,18 @@ def test_every_bad_answer_is_reported_at_once(tmp_path: Path, capfd) -> None:
     assert [line.split()[1] for line in errors] == ["author_email", "package_name",
                                                      "python_version"]  # fmt: skip
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_cuda_label_names_the_frameworks_that_ship_it() -> None:
+    """The gpu prompt offers every CUDA version; one some framework has no wheels for says
+    which frameworks it serves, so a person does not learn it from the hook's refusal."""
+    template = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+    labels, builds = template["__prompts__"]["gpu"], template["__cuda_builds"]
+    names = {"pytorch": "PyTorch", "jax": "JAX"}
+    for version in template["gpu"][2:]:
+        serving = [names[framework] for framework in builds if version in builds[framework]]
+        if len(serving) == len(builds):
+            assert labels[version] == f"CUDA {version}"
+        else:
+            assert labels[version].startswith(f"CUDA {version} ("), version
+            assert all((name in labels[version]) == (name in serving) for name in names.values())
