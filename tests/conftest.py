@@ -474,7 +474,7 @@ def default_sigint() -> None:
 STAND_IN_LOCK = """
 import sys
 from pathlib import Path
-from tools import lock_satisfies, lockfile
+from tools import lockfile
 def version(specifier):
     for spec in specifier:
         if spec.operator in {"==", ">=", "~=", "==="}:
@@ -485,7 +485,7 @@ for lock, source in pairs:
     if lock == lockfile.CONDA_LOCK_NAME:  # fresh by its header alone
         Path(lock).write_text("# stand-in lock\\n", encoding="utf-8")
         continue
-    wanted, constraints = lock_satisfies.read_intent(Path(source))
+    wanted, constraints = lockfile.read_intent(Path(source))
     fixed = {e.name: e.pinned_version for c in constraints for e in lockfile.read_lock(c)}
     names = {lockfile.canonical(w.requirement.name): w.requirement.specifier for w in wanted}
     pins = sorted(f"{name}=={fixed.get(name) or version(spec)}" for name, spec in names.items())
@@ -501,7 +501,7 @@ for lock, source in pairs:
 
 def stamp_locks(project: Path, *pairs: tuple[str, str]) -> None:
     """Write each (lock, input) as a stand-in lock that satisfies its input, headed as
-    `invoke lock` heads it (the project's own lockfile and lock_satisfies)."""
+    `invoke lock` heads it (the project's own lockfile)."""
     code = STAND_IN_LOCK
     run([sys.executable, "-c", code, *(name for pair in pairs for name in pair)], cwd=project)
 

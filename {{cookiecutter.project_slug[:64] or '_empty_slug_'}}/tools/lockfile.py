@@ -1,15 +1,12 @@
-"""Read lock files and the header `invoke lock` writes into their first line.
+"""Read lock files, the header `invoke lock` writes into them, and whether they are fresh.
 
-The header records the hash of the inputs, the Python X.Y and the platform
-scope the lock was resolved for, and a digest of the pins below it, e.g.
+The header records the inputs' hash, the Python X.Y and platform scope the lock was
+resolved for, and a digest of the pins below it, e.g.
 `# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal pins=89ab...`.
-It says which Python a lock was resolved for, checked offline against
-`.python-version`. When both hashes still match, the lock is as `invoke lock`
-wrote it from these inputs; otherwise whether it still satisfies its `.in`
-file is read from its pins (`lock_satisfies`), so a lock rewritten without
-the header stays usable. A conda lock is fresh while its header records
-environment.yml's hash. Stdlib only (`lock_satisfies` brings `packaging`):
-this runs before any env exists.
+While both hashes match, the lock is as `invoke lock` wrote it; otherwise its pins are
+read against its `.in` file, so a lock a bot or a hand-run lock tool rewrote stays fresh
+while it satisfies them. Stdlib only at import: `make env` runs this before any env
+exists (reading pins takes `packaging`, else the copy pip carries).
 """
 
 from __future__ import annotations
@@ -18,16 +15,18 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 HEADER = "# input-sha256: "
 CONDA_LOCK_NAME = "conda-lock.yml"
+# What the header hashes (`-c x`/`-r x` only); the pins are read following every spelling.
 _OPTION_RE = re.compile(r"^-[cr]\s+(\S+)")
+_INCLUDE_RE = re.compile(r"^(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
 _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
-
 
 # PyPI name -> conda-forge name, where the two differ (extend when you need one).
 CONDA_NAMES = {
@@ -44,30 +43,20 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _normalised_text(path: Path) -> bytes:
-    # Line endings differ between checkouts (git autocrlf); content does not.
-    return "\n".join(path.read_text(encoding="utf-8").splitlines()).encode()
-
-
 def input_files(in_file: Path) -> list[Path]:
     """The `.in` file followed by the files its `-c`/`-r` lines name."""
-    files = [in_file]
-    for line in in_file.read_text(encoding="utf-8").splitlines():
-        match = _OPTION_RE.match(line.strip())
-        if match:
-            files.append(in_file.parent / match.group(1))
-    return files
+    lines = in_file.read_text(encoding="utf-8").splitlines()
+    matches = (_OPTION_RE.match(line.strip()) for line in lines)
+    return [in_file, *(in_file.parent / match.group(1) for match in matches if match)]
 
 
 def content_sha256(*files: Path) -> str:
-    """Hash of the files' names and text, line endings aside.
-
-    Of the `.in` files, it is a lock's input hash; of the locks themselves, it
-    changes whenever a pin does (an image's identity).
-    """
+    """Hash of the files' names and text: a lock's input hash, or a set of locks' identity."""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + _normalised_text(path) + b"\0")
+        # Line endings differ between checkouts (git autocrlf); content does not.
+        text = "\n".join(path.read_text(encoding="utf-8").splitlines()).encode()
+        digest.update(path.name.encode() + b"\0" + text + b"\0")
     return digest.hexdigest()
 
 
@@ -94,11 +83,8 @@ def wanted_minor(folder: Path) -> str | None:
 
 
 def scope_for(lock_name: str) -> str:
-    """The platforms `invoke lock` resolves this lock for.
-
-    uv resolves normal locks for every platform and image-only locks for the
-    image's Linux; pip-compile only for the machine that runs it.
-    """
+    """The platforms `invoke lock` resolves this lock for: uv every platform (image-only
+    locks the image's Linux), pip-compile the machine that runs it."""
     if lock_name == CONDA_LOCK_NAME:
         return "conda"
     # Imported here, not at the top: the template's tests load this module alone.
@@ -116,20 +102,18 @@ def relock_command(lock: Path) -> str:
 def header_line(
     in_file: Path, python: str | None = None, scope: str | None = None, pins: str | None = None
 ) -> str:
-    """The first line of a lock of `in_file` resolved for `python` (default: the project's);
-    `pins` is the digest of the lines below it (pins_sha256)."""
+    """The first line of a lock of `in_file` for `python` (default: the project's)."""
     files = input_files(in_file)
     names = " + ".join(path.name for path in files)
     python = python or wanted_minor(in_file.parent)
-    fields = [f"python={python}"] if python else []
-    fields += [f"scope={scope}"] if scope else []
+    fields = [f"{key}={value}" for key, value in (("python", python), ("scope", scope)) if value]
     fields += [f"pins={pins}"] if pins else []
     return " ".join([f"{HEADER}{content_sha256(*files)} ({names})", *fields])
 
 
 def pins_sha256(lines: list[str]) -> str:
-    """A short digest of a lock's lines below its header. It only tells an untouched lock
-    from an edited one (then the pins are read), so 64 bits are plenty."""
+    """A digest of a lock's lines below its header: it only tells an untouched lock from an
+    edited one (whose pins are then read), so 64 bits are plenty."""
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
@@ -139,7 +123,7 @@ def lines_below_header(lock: Path) -> list[str]:
 
 
 class Header(NamedTuple):
-    """What a lock's first line records; python and scope are None in older templates' locks."""
+    """What a lock's header records; python and scope are None in older templates' locks."""
 
     sha256: str
     python: str | None
@@ -158,7 +142,7 @@ def read_header(lock: Path) -> Header | None:
         if line.startswith(HEADER):
             rest = line[len(HEADER) :]
             fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
-            sha256 = rest.split()[0] if rest.split() else ""  # an empty hash matches nothing
+            sha256 = (rest.split() or [""])[0]  # an empty hash matches nothing
             return Header(
                 sha256, fields.get("python"), fields.get("scope"), number, fields.get("pins")
             )
@@ -168,6 +152,24 @@ def read_header(lock: Path) -> Header | None:
 def recorded_sha256(lock: Path) -> str | None:
     header = read_header(lock)
     return header.sha256 if header else None
+
+
+def tool_python(lock: Path) -> str | None:
+    """The Python X.Y the lock tool's own header names: pip-compile's "with Python 3.11",
+    or the `--python-version` of the uv command it shows."""
+    for line in lock.read_text(encoding="utf-8").splitlines()[:10]:
+        found = _TOOL_PYTHON_RE.search(line) if line.startswith("#") else None
+        if found:
+            return found.group(1) or found.group(2)
+    return None
+
+
+def stamp(lock: Path, in_file: Path, scope: str | None = None) -> None:
+    """Put the header (for `scope`, default scope_for) in the lock's first line, replacing an
+    older one."""
+    lines = lines_below_header(lock)
+    header = header_line(in_file, scope=scope or scope_for(lock.name), pins=pins_sha256(lines))
+    lock.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
 
 
 class Staleness(NamedTuple):
@@ -180,14 +182,7 @@ class Staleness(NamedTuple):
 
 def staleness(lock: Path, in_file: Path) -> Staleness | None:
     """None when `lock` satisfies its current inputs for the Python of `.python-version`;
-    else what differs and the fix.
-
-    A requirements lock is read pin by pin against its `.in` file (lock_satisfies),
-    so that one a bot or a hand-run lock tool rewrote without the header, or
-    whose `.in` file changed only in comments, is still fresh. The header (or
-    the lock tool's own) says which Python it was resolved for. A conda lock is
-    fresh when its header records environment.yml's current hash.
-    """
+    else what differs and the fix."""
     fix = f"run `{relock_command(lock)}`"
     if not in_file.exists():
         return Staleness(
@@ -201,44 +196,68 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
         return Staleness(
             f"is stale: {', '.join(missing)}, named by {in_file.name}, is missing", fix
         )
-    if lock.name == CONDA_LOCK_NAME:
-        if header is None or header.sha256 != input_sha256(in_file):
-            return _conda_staleness(header, in_file, fix)
-        return _python_staleness(header, in_file.parent, fix)
-    if header and header.sha256 == input_sha256(in_file) and header.pins:
-        if header.pins == pins_sha256(lines_below_header(lock)):
-            # As `invoke lock` wrote it from these very inputs: no pins to read.
-            return _python_staleness(header, in_file.parent, fix)
-    found = satisfaction(lock, in_file)
-    if found:
-        return Staleness(f"is stale: {found[0]}", fix, found[1])
-    if header is None:
-        python = tool_python(lock)
-        if python is None:  # no Python recorded anywhere: the pins decide
-            return None
-        header = Header("", python, None, 1)
-    return _python_staleness(header, in_file.parent, fix)
+    hashed = header is not None and header.sha256 == input_sha256(in_file)
+    if lock.name == CONDA_LOCK_NAME:  # fresh by its header alone
+        if header is None:
+            return Staleness(
+                f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix
+            )
+        if not hashed:
+            names = " + ".join(path.name for path in input_files(in_file))
+            now = input_sha256(in_file)[:12]
+            what = f"locked from an older {names} (recorded {header.sha256[:12]}, now {now})"
+            return Staleness(f"is stale: {what}", fix, header.line_no)
+    # Unless `invoke lock` wrote it from these very inputs, its pins are read.
+    elif not (hashed and header.pins == pins_sha256(lines_below_header(lock))):
+        found = satisfaction(lock, in_file)
+        if found:
+            return Staleness(f"is stale: {found[0]}", fix, found[1])
+        if header is None:
+            python = tool_python(lock)
+            if python is None:  # no Python recorded anywhere: the pins decide
+                return None
+            header = Header("", python, None, 1)
+    wanted = wanted_minor(in_file.parent)
+    if wanted is None:
+        problem = "cannot be checked: .python-version is missing"
+        fix = "write the project's Python (e.g. 3.11) into .python-version"
+    elif header.python is None:
+        problem = "is stale: its header records no Python version (written by an older template)"
+    elif header.python != wanted:
+        problem = f"is stale: locked for Python {header.python}, .python-version says {wanted}"
+    else:
+        return None
+    return Staleness(problem, fix, header.line_no)
+
+
+def stale_reason(lock: Path, in_file: Path) -> str | None:
+    """One line, `<lock> <problem>; <fix>`, or None when the lock is fresh."""
+    found = staleness(lock, in_file)
+    return f"{lock.name} {found.problem}; {found.fix}" if found else None
+
+
+def is_fresh(lock: Path, in_file: Path) -> bool:
+    """True when the lock satisfies its current inputs and the current Python X.Y."""
+    return staleness(lock, in_file) is None
 
 
 def satisfaction(lock: Path, in_file: Path) -> tuple[str, int] | None:
-    """lock_satisfies' (problem, lock line), or None, remembered per content of the lock and
-    its inputs in `.cache/lock-satisfies.json`: reading the pins needs `packaging`, whose
-    import takes longer than the rest of `lock-fresh` or check-env's `fresh`."""
+    """unsatisfied's (problem, lock line), remembered per content of the lock and its inputs
+    in `.cache/lock-satisfies.json`: importing `packaging` takes longer than the rest of
+    `lock-fresh` or check-env's `fresh`."""
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
     key = content_sha256(lock, *input_files(in_file))
     try:
         memo = json.loads(memo_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         memo = {}
-    known = memo.get(lock.name) if isinstance(memo, dict) else None
+    memo = memo if isinstance(memo, dict) else {}
+    known = memo.get(lock.name)
     if isinstance(known, list) and len(known) == 2 and known[0] == key:
         return tuple(known[1]) if known[1] else None
-    from .lock_satisfies import unsatisfied
-
     found = unsatisfied(lock, in_file)
     if found and found.problem.startswith("cannot be checked"):
         return tuple(found)  # says something of this Python, not of the lock: not kept
-    memo = memo if isinstance(memo, dict) else {}
     memo[lock.name] = [key, list(found) if found else None]
     try:
         memo_path.parent.mkdir(exist_ok=True)
@@ -246,75 +265,6 @@ def satisfaction(lock: Path, in_file: Path) -> tuple[str, int] | None:
     except OSError:  # a read-only project (an image): ask again next time
         pass
     return tuple(found) if found else None
-
-
-def _conda_staleness(header: Header | None, in_file: Path, fix: str) -> Staleness:
-    if header is None:
-        return Staleness(f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix)
-    names = " + ".join(path.name for path in input_files(in_file))
-    now = input_sha256(in_file)
-    return Staleness(
-        f"is stale: locked from an older {names} (recorded {header.sha256[:12]}, now {now[:12]})",
-        fix,
-        header.line_no,
-    )
-
-
-def tool_python(lock: Path) -> str | None:
-    """The Python X.Y the lock tool's own header names: pip-compile's "with Python 3.11",
-    or the `--python-version` of the uv command it shows."""
-    for line in lock.read_text(encoding="utf-8").splitlines()[:10]:
-        found = _TOOL_PYTHON_RE.search(line) if line.startswith("#") else None
-        if found:
-            return found.group(1) or found.group(2)
-    return None
-
-
-def _python_staleness(header: Header, folder: Path, fix: str) -> Staleness | None:
-    wanted = wanted_minor(folder)
-    if wanted is None:
-        return Staleness(
-            "cannot be checked: .python-version is missing",
-            "write the project's Python (e.g. 3.11) into .python-version",
-            header.line_no,
-        )
-    if header.python is None:
-        return Staleness(
-            "is stale: its header records no Python version (written by an older template)",
-            fix,
-            header.line_no,
-        )
-    if header.python != wanted:
-        return Staleness(
-            f"is stale: locked for Python {header.python}, .python-version says {wanted}",
-            fix,
-            header.line_no,
-        )
-    return None
-
-
-def stale_reason(lock: Path, in_file: Path) -> str | None:
-    """One line, `<lock> <problem>; <fix>`, or None when the lock is fresh, e.g.
-    "requirements.txt is stale: locked for Python 3.11, .python-version says 3.12;
-    run `invoke lock`"."""
-    found = staleness(lock, in_file)
-    return f"{lock.name} {found.problem}; {found.fix}" if found else None
-
-
-def is_fresh(lock: Path, in_file: Path) -> bool:
-    """True when the lock records the hash of its current inputs and the current Python X.Y."""
-    return staleness(lock, in_file) is None
-
-
-def stamp(lock: Path, in_file: Path, scope: str | None = None) -> None:
-    """Put the header in the lock's first line, replacing an older one.
-
-    `scope` defaults to what `invoke lock` resolves this lock for.
-    """
-    scope = scope or scope_for(lock.name)
-    lines = lines_below_header(lock)
-    header = header_line(in_file, scope=scope, pins=pins_sha256(lines))
-    lock.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
 
 
 @dataclass
@@ -339,31 +289,31 @@ class LockLine:
 
 
 def read_lock(lock: Path) -> list[LockLine]:
+    """The requirements of a lock, each at its first line; options are not requirements."""
     entries: list[LockLine] = []
     logical, start, via_list = "", 0, False
     for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
-        text, _, comment = (
-            raw.partition(" #") if not raw.lstrip().startswith("#") else ("", "", raw)
-        )
-        text = text.strip()
+        is_comment = raw.lstrip().startswith("#")
+        text, _, comment = ("", "", raw) if is_comment else raw.partition(" #")
+        text, comment = text.strip(), comment.strip().lstrip("#")
         if entries and not logical and not text:  # a comment line after an entry
-            via_list = _collect_via(entries[-1], comment.strip().lstrip("#"), via_list)
-        if not logical:
-            start = number
+            via_list = _collect_via(entries[-1], comment, via_list)
+        start = start if logical else number
         logical += " " + text.rstrip("\\").strip()
         if text.endswith("\\"):
             continue
-        entry = _parse_logical(logical.strip(), start)
-        if entry:
-            entries.append(entry)
-            via_list = _collect_via(entry, comment.strip().lstrip("#"), False)
-        logical = ""
+        spec, logical = logical.strip(), ""
+        if spec and not spec.startswith("-"):
+            requirement, _, marker = re.sub(r"--hash=\S+", "", spec).strip().partition(";")
+            hashes = re.findall(r"--hash=(\S+)", spec)
+            entries.append(LockLine(start, requirement.strip(), marker.strip(), hashes))
+            via_list = _collect_via(entries[-1], comment, False)
     return entries
 
 
 def _collect_via(entry: LockLine, comment: str, in_list: bool) -> bool:
     """Add what a `# via` comment (or a line of its list) names to `entry`; whether a list
-    of names goes on (pip-compile and uv write `# via` alone, then one `#   name` per line)."""
+    goes on (pip-compile and uv write `# via` alone, then one `#   name` per line)."""
     words = comment.split()
     if words[:1] == ["via"]:
         entry.via += [name for name in " ".join(words[1:]).split(", ") if name]
@@ -374,10 +324,109 @@ def _collect_via(entry: LockLine, comment: str, in_list: bool) -> bool:
     return False
 
 
-def _parse_logical(text: str, line_no: int) -> LockLine | None:
-    if not text or text.startswith("-"):
-        return None
-    hashes = re.findall(r"--hash=(\S+)", text)
-    spec = re.sub(r"--hash=\S+", "", text).strip()
-    requirement, _, marker = spec.partition(";")
-    return LockLine(line_no, requirement.strip(), marker.strip(), hashes)
+class Unsatisfied(NamedTuple):
+    """What the lock gets wrong, to read after "is stale: ", at the lock's line."""
+
+    problem: str
+    line_no: int = 1
+
+
+class Wanted(NamedTuple):
+    """One requirement of the intent, and where it is written."""
+
+    where: str  # requirements.in:4
+    text: str
+    requirement: Any  # packaging's Requirement
+
+
+def read_intent(in_file: Path) -> tuple[list[Wanted], list[Path]]:
+    """The requirements of `in_file` and of what it includes with `-r`, and its `-c` files."""
+    try:
+        from packaging.requirements import InvalidRequirement, Requirement
+    except ImportError:  # no env yet: the copy pip carries is the same library
+        from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
+    wanted: list[Wanted] = []
+    constraints: list[Path] = []
+    pending, seen = [in_file], set()
+    while pending:
+        path = pending.pop(0)
+        seen.add(path)
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            line = raw.split(" #", 1)[0].strip()
+            include = _INCLUDE_RE.match(line)
+            if include:
+                target = path.parent / include.group(2)
+                if include.group(1) in {"-c", "--constraint"}:
+                    constraints.append(target)
+                elif target not in seen and target.suffix == ".in":
+                    pending.append(target)
+            elif line and not line.startswith(("#", "-")):  # not a comment or index option
+                try:
+                    requirement = Requirement(line)
+                except InvalidRequirement as error:
+                    raise ValueError(f"{path.name}:{number} cannot be read ({error})") from None
+                wanted.append(Wanted(f"{path.name}:{number}", line, requirement))
+    return wanted, constraints
+
+
+def _by_name(entries: list[LockLine]) -> dict[str, list[LockLine]]:
+    found: dict[str, list[LockLine]] = {}
+    for entry in entries:
+        found.setdefault(entry.name, []).append(entry)
+    return found
+
+
+def unsatisfied(lock: Path, in_file: Path) -> Unsatisfied | None:
+    """The first way `lock` fails its intent (see _failures), or None."""
+    try:
+        wanted, constraints = read_intent(in_file)
+    except ValueError as error:
+        return Unsatisfied(str(error))
+    except ImportError:
+        return Unsatisfied("cannot be checked here: neither packaging nor pip is installed")
+    return next(_failures(_by_name(read_lock(lock)), wanted, constraints, in_file), None)
+
+
+def _failures(
+    pins: dict[str, list[LockLine]], wanted: list[Wanted], constraints: list[Path], in_file: Path
+) -> Iterator[Unsatisfied]:
+    """Every requirement pinned in range (one with a marker may be missing: the lock was
+    resolved where it is false); every pin agrees with the `-c` locks and is reached from the
+    requirements through `# via` annotations, if any. A pin edited by hand inside its range
+    passes: its hashes then fail every install."""
+    for want in wanted:
+        name = canonical(want.requirement.name)
+        if name not in pins and want.requirement.marker is None:
+            yield Unsatisfied(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
+        for pin in pins.get(name, []):
+            version = pin.pinned_version
+            if version and not want.requirement.specifier.contains(version, prereleases=True):
+                what = f"pins {name}=={version}, outside {want.where}'s `{want.text}`"
+                yield Unsatisfied(what, pin.line_no)
+    for constraint in (path for path in constraints if path.exists()):
+        for name, fixed in _by_name(read_lock(constraint)).items():
+            allowed = {entry.pinned_version for entry in fixed}
+            for pin in pins.get(name, []):
+                if pin.pinned_version not in allowed:
+                    yield Unsatisfied(
+                        f"pins {name}=={pin.pinned_version}, where {constraint.name} "
+                        f"(its `-c` constraint) pins {' or '.join(sorted(map(str, allowed)))}",
+                        pin.line_no,
+                    )
+    if not any(entry.via for entries in pins.values() for entry in entries):
+        return  # written without `# via` annotations: nothing to follow
+    parents = {
+        name: {canonical(via.split("[")[0]) for e in entries for via in e.via if via[:1] != "-"}
+        for name, entries in pins.items()
+    }
+    reached = {canonical(want.requirement.name) for want in wanted}
+    while grown := {name for name, up in parents.items() if up & reached} - reached:
+        reached |= grown
+    lost = [entry for name, entries in pins.items() if name not in reached for entry in entries]
+    if lost:  # the one that claims the intent itself (removed from it) first
+        entry = min(lost, key=lambda e: (not any(v.startswith("-r") for v in e.via), e.line_no))
+        yield Unsatisfied(
+            f"pins {entry.name}, which nothing in {in_file.name} asks for or depends on "
+            "(removed from it?)",
+            entry.line_no,
+        )
