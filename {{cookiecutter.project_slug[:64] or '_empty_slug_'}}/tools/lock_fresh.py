@@ -1,15 +1,8 @@
 """lock-fresh: every lock satisfies its current input file and Python, and is committed.
 
-Offline and instant: each requirements lock's pins are read against its
-`.in` file as it is now (every requirement pinned within its range, every
-pin agreeing with the `-c` lock and needed by a requirement), so a lock a
-bot or a hand-run lock tool rewrote still passes while it satisfies them; its
-first line (or its lock tool's header) must name the Python X.Y of
-`.python-version`. `conda-lock.yml` must record environment.yml's hash.
-The description written from the intent (environment.yml in a venv project,
-requirements.in in a conda one) must be what `invoke lock` writes. In a git work tree,
-a lock that exists but is not tracked fails too: a clone would not get it.
-Exit 0 when all agree, 1 with one line per problem.
+A lock's pins are read against its `.in` file (lockfile.staleness); `conda-lock.yml` must
+record environment.yml's hash; the file written from the intent must be what `invoke lock`
+writes. In a git work tree an untracked lock fails too: a clone would not get it.
 """
 
 from __future__ import annotations
@@ -32,16 +25,12 @@ def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Problem]:
     if not in_file.exists():
         if lock.exists():
             yield at(lock, 1, f"{in_file.name} (its input) is missing", f"restore {in_file.name}")
-        return
-    if not lock.exists():
+    elif not lock.exists():
         yield at(in_file, 1, f"{lock.name} is missing", fix)
-        return
-    found = lockfile.staleness(lock, in_file)
-    if found is None:
-        return
-    # Re-locking is this check's fix; any other fix (write .python-version) is the lockfile's.
-    relock = found.fix == f"run `{lockfile.relock_command(lock)}`"
-    yield at(lock, found.line_no, found.problem.removeprefix("is "), fix if relock else found.fix)
+    elif found := lockfile.staleness(lock, in_file):
+        # Re-locking is this check's fix; any other (write .python-version) is the lockfile's.
+        fix = fix if found.fix == f"run `{lockfile.relock_command(lock)}`" else found.fix
+        yield at(lock, found.line_no, found.problem.removeprefix("is "), fix)
 
 
 def checked_pairs() -> list[tuple[Path, Path, str]]:
@@ -55,31 +44,21 @@ def checked_pairs() -> list[tuple[Path, Path, str]]:
 
 
 def derived_files() -> Iterator[Problem]:
-    """The file written from the intent (environment.yml in a venv project, requirements.in
-    in a conda one) is what `invoke lock` writes, not a hand edit."""
+    """The file written from the intent is what `invoke lock` writes, not a hand edit."""
     from . import derived
 
     if derived.INTENT.exists() and derived.differs():
-        yield at(
-            derived.DERIVED,
-            1,
-            f"is not what {derived.SOURCES} (not re-locked, or edited by hand?)",
-            f"run `invoke lock`, which writes it; add dependencies to {derived.INTENT.name}, "
-            "not here",
-        )
+        what = f"is not what {derived.SOURCES} (not re-locked, or edited by hand?)"
+        fix = f"run `invoke lock`, which writes it; add dependencies to {derived.INTENT.name}, "
+        yield at(derived.DERIVED, 1, what, fix + "not here")
 
 
 def tracked(paths: Sequence[Path]) -> set[Path] | None:
     """Which of `paths` git tracks (staged counts), or None outside a git work tree."""
     names = [path.relative_to(ROOT).as_posix() for path in paths]
     try:
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--", *names],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        command = ["git", "ls-files", "-z", "--", *names]
+        listed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     except OSError:  # no git: nothing to compare with
         return None
     if listed.returncode != 0:  # not a git work tree
@@ -92,9 +71,7 @@ def untracked_locks(locks: Sequence[Path]) -> Iterator[Problem]:
     """One finding per lock on disk that a clone would not get."""
     present = [lock for lock in locks if lock.exists()]
     known = tracked(present)
-    if known is None:
-        return
-    missing = [lock for lock in present if lock not in known]
+    missing = [] if known is None else [lock for lock in present if lock not in known]
     names = " ".join(lock.relative_to(ROOT).as_posix() for lock in missing)
     them = "them with their input files" if len(missing) > 1 else "it with its input file"
     for lock in missing:

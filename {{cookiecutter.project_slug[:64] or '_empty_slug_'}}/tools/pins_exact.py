@@ -1,14 +1,8 @@
 """pins-exact: exact versions in locks, base images and CI actions; no index in a lock.
 
-- every requirement of every lock is `==`-pinned and carries a `--hash`, and
-  no lock says where packages come from (`--index-url`, `--extra-index-url`,
-  `--find-links`, `--trusted-host`): a line added there would make every
-  install ask another server, over plain http if it says so;
-- every Dockerfile base image (resolved through its ARG defaults) names a
-  fixed tag, not `latest` and not none (a digest may follow the tag);
-- every `uses:` of `.github/workflows/*.yml` names a full 40-hex commit SHA
-  (the release in a comment): a tag can be moved to other code, a SHA cannot.
-Exit 0 when all are pinned, 1 with one line per loose pin.
+A lock line naming a package source (`--index-url`...) would make every install ask another
+server, over plain http if it says so. A base image tag must be fixed (a digest may follow);
+a `uses:` must name a 40-hex commit SHA: a tag can be moved to other code, a SHA cannot.
 """
 
 from __future__ import annotations
@@ -48,20 +42,9 @@ def loose_lock_lines() -> Iterator[Problem]:
                 what = f"`{source.group(1)}` line: the lock names where packages come from"
                 yield at(lock, number, what, SOURCE_FIX)
         for entry in lockfile.read_lock(lock):
-            if entry.pinned_version is None:
-                yield at(
-                    lock,
-                    entry.line_no,
-                    f"`{entry.requirement}` is not pinned with ==",
-                    RELOCK,
-                )
-            elif not entry.hashes:
-                yield at(
-                    lock,
-                    entry.line_no,
-                    f"`{entry.requirement}` has no --hash",
-                    RELOCK,
-                )
+            loose = "is not pinned with ==" if entry.pinned_version is None else "has no --hash"
+            if entry.pinned_version is None or not entry.hashes:
+                yield at(lock, entry.line_no, f"`{entry.requirement}` {loose}", RELOCK)
 
 
 def loose_base_images(root: Path = ROOT) -> Iterator[Problem]:
@@ -72,12 +55,10 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Problem]:
                 continue  # several stages built FROM one ARG: one finding, at the ARG
             seen.add((base.source_line, base.image))
             if base.image is None:
-                yield at(
-                    path,
-                    base.line,
-                    f"base image `{base.written}` uses ARG {base.unresolved}, which has no default",
-                    f"give it a pinned default: `ARG {base.unresolved}=python:3.X-slim`",
-                )
+                arg = base.unresolved
+                what = f"base image `{base.written}` uses ARG {arg}, which has no default"
+                fix = f"give it a pinned default: `ARG {arg}=python:3.X-slim`"
+                yield at(path, base.line, what, fix)
                 continue
             _, tag, digest = dockerfile.split_image(base.image)
             where = "" if base.source_line == base.line else f" (used by FROM on line {base.line})"
@@ -87,12 +68,8 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Problem]:
                 problem = f"base image `{base.image}` uses the floating tag `{tag}`{where}"
             else:
                 continue
-            yield at(
-                path,
-                base.source_line,
-                problem,
-                "name a fixed tag such as `python:3.11-slim` (a `@sha256:` digest may follow)",
-            )
+            fix = "name a fixed tag such as `python:3.11-slim` (a `@sha256:` digest may follow)"
+            yield at(path, base.source_line, problem, fix)
 
 
 def loose_actions(root: Path = ROOT) -> Iterator[Problem]:
@@ -101,23 +78,13 @@ def loose_actions(root: Path = ROOT) -> Iterator[Problem]:
             if key != "uses" or value.id != "scalar":
                 continue
             uses = str(value.value)
-            if uses.startswith(("./", "docker://")):
-                continue
             action, _, ref = uses.partition("@")
-            if COMMIT_SHA.fullmatch(ref):
+            if uses.startswith(("./", "docker://")) or COMMIT_SHA.fullmatch(ref):
                 continue
-            problem = (
-                f"`{action}` has no ref"
-                if not ref
-                else f"`{action}@{ref}` is not pinned to a commit SHA"
-            )
-            yield at(
-                path,
-                yaml_nodes.line(value),
-                problem,
-                f"pin the release's full commit SHA, the tag as a comment: "
-                f"`{action}@<40-hex sha> # v4.2.1`",
-            )
+            problem = f"`{uses}` is not pinned to a commit SHA" if ref else f"`{action}` has no ref"
+            sha = f"`{action}@<40-hex sha> # v4.2.1`"
+            fix = f"pin the release's full commit SHA, the tag as a comment: {sha}"
+            yield at(path, yaml_nodes.line(value), problem, fix)
 
 
 def result() -> Result:

@@ -1,16 +1,9 @@
 """pylock-agrees: pylock.toml lists requirements.txt's pins, from files with its hashes.
 
-pylock.toml (PEP 751) is requirements.txt in the standard lock format.
-
-`invoke lock` converts requirements.txt with uv (`uv pip compile --no-deps`):
-every line of the lock is an exact pin, so nothing is resolved again and the
-two files list the same packages and versions, and files with the lock's
-hashes. This check holds them to that, and to being committed together: a
-bot that rewrites requirements.txt alone leaves pylock.toml behind, which
-`invoke lock` on its branch brings along. pip (26.1 or later:
-`pip install -r pylock.toml`) and uv (`uv pip sync pylock.toml`) install
-from it, both as an experimental feature; make env, nox, CI and the images
-install requirements.txt.
+pylock.toml (PEP 751) is requirements.txt in the standard format, converted by uv without
+resolving again, for pip (26.1+) and uv to install from (both experimentally; make env, nox,
+CI and the images install requirements.txt). Both must be committed together: a bot that
+rewrites requirements.txt alone leaves pylock.toml behind.
 """
 
 from __future__ import annotations
@@ -34,14 +27,6 @@ _FIELD_LINE = re.compile(r'^(name|version)\s*=\s*"([^"]+)"')
 Pins = dict[tuple[str, str], set[str]]  # (name, version) -> sha256 hashes
 
 
-def uv_executable() -> Path:
-    """The project's uv: the lock tool of a uv project, else the same pinned uv in the cache."""
-    from . import lock
-    from .project import LOCK_TOOL, UV_VERSION
-
-    return lock.tool_executable() if LOCK_TOOL == "uv" else bootstrapped("uv", UV_VERSION, "uv")
-
-
 def convert_command(uv: Path) -> list[str]:
     """uv writes pylock.toml from the pins of requirements.txt, for every platform: each
     wheel the project's Python range can use, each one with a hash the lock lists."""
@@ -55,20 +40,17 @@ def convert_command(uv: Path) -> list[str]:
 
 def write() -> None:
     """Write pylock.toml from requirements.txt."""
+    from . import lock
+    from .project import LOCK_TOOL, UV_VERSION
+
     print(f"lock: {SOURCE.name} -> {PYLOCK.name} (uv, no new resolution)", flush=True)
+    # The lock tool of a uv project, else the same pinned uv in the cache.
+    uv = lock.tool_executable() if LOCK_TOOL == "uv" else bootstrapped("uv", UV_VERSION, "uv")
     env = {**os.environ, "UV_CUSTOM_COMPILE_COMMAND": "invoke lock"}
     try:
-        run_step("lock", convert_command(uv_executable()), "writing pylock.toml", cwd=ROOT, env=env)
+        run_step("lock", convert_command(uv), "writing pylock.toml", cwd=ROOT, env=env)
     except StepFailed as error:
         raise ToolError(f"{error}; run `invoke lock` again once that is fixed") from None
-
-
-def toml_loads(text: str) -> dict:
-    """TOML parsed by tomllib or tomli, else by the tomli pip carries (a bare 3.10 hook env)."""
-    toml = toml_module()
-    if toml is None:
-        from pip._vendor import tomli as toml
-    return toml.loads(text)
 
 
 def lock_pins() -> Pins:
@@ -110,8 +92,11 @@ def problems() -> Iterator[Problem]:
         yield at(SOURCE, 1, f"{PYLOCK.name} is missing", FIX)
         return
     text = PYLOCK.read_text(encoding="utf-8")
+    toml = toml_module()
+    if toml is None:  # a bare 3.10 hook env: the tomli pip carries
+        from pip._vendor import tomli as toml
     try:
-        found = pylock_pins(toml_loads(text))
+        found = pylock_pins(toml.loads(text))
     except ValueError as error:  # tomllib's TOMLDecodeError
         yield at(PYLOCK, 1, f"is not valid TOML ({error})", FIX)
         return
