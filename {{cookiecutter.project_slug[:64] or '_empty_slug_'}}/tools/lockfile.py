@@ -185,17 +185,14 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
     else what differs and the fix."""
     fix = f"run `{relock_command(lock)}`"
     if not in_file.exists():
-        return Staleness(
-            f"has lost its input: {in_file.name} is missing", f"restore {in_file.name}"
-        )
-    header = read_header(lock)
+        name = in_file.name
+        return Staleness(f"has lost its input: {name} is missing", f"restore {name}")
     if not lock.exists():
         return Staleness("is missing", fix)
-    missing = [path.name for path in input_files(in_file)[1:] if not path.exists()]
+    header = read_header(lock)
+    missing = ", ".join(path.name for path in input_files(in_file)[1:] if not path.exists())
     if missing:  # a `-c`/`-r` file: lock that first
-        return Staleness(
-            f"is stale: {', '.join(missing)}, named by {in_file.name}, is missing", fix
-        )
+        return Staleness(f"is stale: {missing}, named by {in_file.name}, is missing", fix)
     hashed = header is not None and header.sha256 == input_sha256(in_file)
     if lock.name == CONDA_LOCK_NAME:  # fresh by its header alone
         if header is None:
