@@ -267,15 +267,8 @@ def check_files(ctx: Context) -> Result:
 
 
 CHECKS: dict[str, Callable[[Context], Result]] = {
-    "isolated": check_isolated,
-    "python": check_python,
-    "locked": check_locked,
-    "extras": check_extras,
-    "consistent": check_consistent,
-    "fresh": check_fresh,
-    "gpu": check_gpu,
-    "imports": check_imports,
-    "files": check_files,
+    name: globals()[f"check_{name}"]  # in the order they run
+    for name in "isolated python locked extras consistent fresh gpu imports files".split()
 }
 # Opt-in: `imports` imports the packages (slow, runs their code), `files` hashes every file.
 OPT_IN = {"imports": "imports", "files": "deep"}
