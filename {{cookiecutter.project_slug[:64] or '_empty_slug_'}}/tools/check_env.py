@@ -17,19 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from . import cuda_state, dist_files, lockfile
-from .env_state import (
-    FORCE_REBUILD,
-    REBUILD,
-    SEEDS,
-    Context,
-    belongs_to_project,
-    default_locks,
-    foreign_env,
-    in_conda_env,
-    memo,
-    requirement_met,
-)
+from . import cuda_state, dist_files, env_state, lockfile
+from .env_state import FORCE_REBUILD, REBUILD, SEEDS, Context
 from .project import (
     CUDA_VERSION,
     DISTRIBUTION,
@@ -58,8 +47,8 @@ def check_isolated(ctx: Context) -> Result:
     if ctx.conda:
         return _conda_checks().isolated(ctx.conda)
     prefix = Path(sys.prefix)
-    if not belongs_to_project(prefix):
-        return foreign_env(prefix)
+    if not env_state.belongs_to_project(prefix):
+        return env_state.foreign_env(prefix)
     kind = "virtual environment" if sys.prefix != sys.base_prefix else "the declared env"
     return Result("isolated", detail=f"{kind} {sys.prefix}")
 
@@ -123,12 +112,12 @@ def check_consistent(ctx: Context) -> Result:
     problems = []
     for dist in ctx.dists:
         for text in dist.requires:
-            met = requirement_met(text, ctx.installed)
+            met = env_state.requirement_met(text, ctx.installed)
             if met is not None and not met[2]:
                 requirement, found, _ = met
                 subject = f"{dist.name} needs {requirement}"
                 problems.append(Problem(subject, requirement, found or "not installed", REBUILD))
-    if memo().unavailable:
+    if env_state.memo().unavailable:
         return Result("consistent", "skip", "packaging is not importable here")
     return outcome("consistent", problems, "every installed requirement is satisfied")
 
@@ -327,7 +316,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def outside_env(in_conda: bool) -> str | None:
     """The one line to print when no env runs this (the system interpreter, say)."""
-    if sys.prefix != sys.base_prefix or in_conda or belongs_to_project(Path(sys.prefix)):
+    if sys.prefix != sys.base_prefix or in_conda or env_state.belongs_to_project(Path(sys.prefix)):
         return None
     env_python = ".conda-env/bin/python" if ENV_MANAGER == "conda" else ".venv/bin/python"
     return (
@@ -337,7 +326,7 @@ def outside_env(in_conda: bool) -> str | None:
 
 
 def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Context:
-    given = args.lock or default_locks(in_conda)
+    given = args.lock or env_state.default_locks(in_conda)
     # `--lock conda-lock.yml` names the conda lock (alone: check the conda side only).
     conda_locks = [lock for lock in given if lock.name.endswith(CONDA_LOCK_NAME)]
     missing = [str(lock) for lock in given if not lock.exists()]
@@ -353,13 +342,13 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
 
 
 def run(args: argparse.Namespace) -> int:
-    in_conda = in_conda_env(Path(sys.prefix))
+    in_conda = env_state.in_conda_env(Path(sys.prefix))
     line = outside_env(in_conda)
     if line:
         print(error_json(line, EXIT_FAILED) if args.json else line)
         return EXIT_FAILED
     ctx = make_context(args, Path(sys.prefix), in_conda)
     results = [CHECKS[name](ctx) for name in selected(args)]
-    memo().save()
+    env_state.memo().save()
     print(json_text(results) if args.json else render_table(results))
     return EXIT_OK if all(result.status != "FAIL" for result in results) else EXIT_FAILED

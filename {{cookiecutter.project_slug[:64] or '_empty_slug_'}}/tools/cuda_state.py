@@ -34,14 +34,11 @@ def cuda_wheels(installed: dict[str, str]) -> list[str]:
     return sorted(name for name in installed if CUDA_WHEEL.fullmatch(name))
 
 
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def runtime_cuda(installed: dict[str, str]) -> FoundCuda:
     for name in RUNTIME_WHEELS:
         if name in installed:
-            return FoundCuda(_minor(installed[name]), f"{name} {installed[name]}")
+            version = installed[name]
+            return FoundCuda(".".join(version.split(".")[:2]), f"{name} {version}")
     return FoundCuda("", "no CUDA runtime wheel")
 
 
