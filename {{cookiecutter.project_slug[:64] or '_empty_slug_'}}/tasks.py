@@ -27,7 +27,8 @@ def project_python() -> str:
 def run_tool(python: str, verb: str, argv: list[str]) -> None:
     """Run `python -m tools <verb>` from the project root, wherever invoke was started."""
     # Not `c.run`: invoke would pipe the output through its threads (a closed `| head` ends in
-    # its traceback). The command inherits the terminal; its exit code, Ctrl-C's included, is ours.
+    # its traceback) and its stdin into the command. The command inherits the terminal instead;
+    # its exit code, Ctrl-C's included, is the task's.
     try:
         code = subprocess.run([python, "-m", "tools", verb, *argv], cwd=ROOT).returncode
     except KeyboardInterrupt:
