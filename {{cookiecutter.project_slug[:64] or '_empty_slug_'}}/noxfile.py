@@ -15,20 +15,13 @@ import nox
 # nox imports this file by path: the folder that holds the tools package is not on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from tools import project  # noqa: E402
 from tools.lock import install_args  # noqa: E402
-from tools.project import (  # noqa: E402
-    LOCKS,
-    PROJECT_INSTALL_ARGS,
-    ROOT,
-    env_locks,
-    python_minor,
-    wanted_python,
-)
 
-MISSING_LOCKS = [name for name, _ in LOCKS if not (ROOT / name).exists()]
+MISSING_LOCKS = [name for name, _ in project.LOCKS if not (project.ROOT / name).exists()]
 # Sessions ask for X.Y; check-env then holds the interpreter to .python-version.
 # nox never locks: without the locks, a session refuses before it creates an env.
-PYTHON = False if MISSING_LOCKS else python_minor(wanted_python())
+PYTHON = False if MISSING_LOCKS else project.python_minor(project.wanted_python())
 
 # `session(default=...)` and `uv|virtualenv` need a recent nox: an older one
 # says so instead of misreading this file.
@@ -40,20 +33,15 @@ nox.options.default_venv_backend = "uv|virtualenv"
 {%- endif %}
 
 
-def refuse_missing_locks(session: nox.Session) -> None:
+def install_locked(session: nox.Session) -> None:
+    """The CPU env's locks hash-checked (runners have no GPU), then the project as `make env`."""
     if MISSING_LOCKS:
         session.error(
             f"{', '.join(MISSING_LOCKS)} missing, and nox never locks: run `invoke lock`, "
             "then commit the locks with the .in files"
         )
-
-
-def install_locked(session: nox.Session) -> None:
-    """Install the CPU env's locks hash-checked (runners have no GPU), then the project
-    as `make env` does."""
-    refuse_missing_locks(session)
-    session.install(*install_args(env_locks("cpu")))
-    session.install(*PROJECT_INSTALL_ARGS)
+    session.install(*install_args(project.env_locks("cpu")))
+    session.install(*project.PROJECT_INSTALL_ARGS)
 
 
 @nox.session(python=PYTHON, default=True)

@@ -1,8 +1,5 @@
-"""invoke tasks: one door per verb of `python -m tools` (tools/cli.py).
-
-Each task is made from its verb's own argparse parser, so an option's name,
-default and help text are written once, in tools/. `invoke --list` shows the
-tasks; `invoke <task> --help` shows a task's flags.
+"""invoke tasks: one door per verb of `python -m tools` (tools/cli.py), each made from its
+verb's argparse parser, so an option's name, default and help are written once, in tools/.
 """
 
 from __future__ import annotations
@@ -28,13 +25,10 @@ def project_python() -> str:
 
 
 def run_tool(python: str, verb: str, argv: list[str]) -> None:
-    """Run `python -m tools <verb>` from the project root, wherever invoke was started.
-
-    Not through `c.run`: invoke would copy the command's output through its
-    own threads (a closed `| head` then ends in its traceback) and its stdin
-    into the command. The command inherits the terminal instead, and its own
-    exit code, Ctrl-C included, is the task's.
-    """
+    """Run `python -m tools <verb>` from the project root, wherever invoke was started."""
+    # Not `c.run`: invoke would pipe the output through its threads (a closed `| head` ends in
+    # its traceback) and its stdin into the command. The command inherits the terminal instead;
+    # its exit code, Ctrl-C's included, is the task's.
     try:
         code = subprocess.run([python, "-m", "tools", verb, *argv], cwd=ROOT).returncode
     except KeyboardInterrupt:
@@ -55,11 +49,8 @@ def invoke_default(action: argparse.Action) -> object:
         return bool(action.default)
     if isinstance(action, argparse._AppendAction):
         return None
-    return (
-        ""
-        if action.default is None or action.nargs in ("*", argparse.REMAINDER)
-        else str(action.default)
-    )
+    words = action.default is None or action.nargs in ("*", argparse.REMAINDER)
+    return "" if words else str(action.default)
 
 
 def to_argv(action: argparse.Action, value: object) -> list[str]:

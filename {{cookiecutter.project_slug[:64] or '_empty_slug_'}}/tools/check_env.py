@@ -1,20 +1,9 @@
-"""Check that the running environment matches the project's locks: `invoke check-env`.
+"""`invoke check-env`: the running env against the project's locks (stdlib only).
 
-Checks: isolated, python, locked, extras, consistent, fresh, gpu; `imports`
-with --imports, `files` with --deep. `gpu` knows the env's variant: a CPU env
-carries no CUDA wheel; a GPU env's framework was built for the locked CUDA,
-and with --expect-gpu a GPU must be visible. `locked` also makes sure that each locked
-distribution's top-level modules resolve to its own files, not to a copy that
-PYTHONPATH, a .pth file or the user site puts first (found without importing).
-In a conda env (its prefix has conda-meta/), `isolated`, `locked`, `extras`
-and `fresh` also read conda-meta/*.json and conda-lock.yml (see conda_meta.py).
-The default locks are $REPRO_LOCKS (an image sets it), else those `make env`
-built the env from (the GPU or CPU variant), else requirements.txt and
-requirements-dev.txt. Run by an interpreter outside any env, it prints one
-line naming the project's env. Exit codes: 0 ok, 1 a check failed (or an
-expected error), 2 usage error, 3 unexpected error, 130 interrupted; with
---json, every outcome is one JSON object on stdout. Stdlib only: it reads
-metadata, and imports the project's packages only for `imports`.
+Checks: isolated, python, locked, extras, consistent, fresh, gpu; `imports` with
+--imports, `files` with --deep. A conda env's checks also read conda-meta/ and
+conda-lock.yml. Exit codes: 0 ok, 1 a check failed, 2 usage, 3 unexpected, 130
+interrupted; with --json every outcome is one JSON object.
 """
 
 from __future__ import annotations
@@ -26,20 +15,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
-from . import cuda_state, dist_files, lockfile
-from .env_state import (
-    FORCE_REBUILD,
-    REBUILD,
-    SEEDS,
-    Context,
-    belongs_to_project,
-    default_locks,
-    foreign_env,
-    in_conda_env,
-    memo,
-    requirement_met,
-)
+from . import cuda_state, dist_files, env_state, lockfile
+from .env_state import FORCE_REBUILD, REBUILD, SEEDS, Context
 from .project import (
     CUDA_VERSION,
     DISTRIBUTION,
@@ -53,64 +32,61 @@ from .project import (
     version_matches,
     wanted_python,
 )
-from .results import Problem, Result, error_json, json_text
+from .results import Problem, Result, error_json, json_text, outcome
 
 CONDA_LOCK_NAME = "conda-lock.yml"
 
 
+def _conda_checks() -> ModuleType:
+    from . import check_conda  # only a conda env needs it
+
+    return check_conda
+
+
 def check_isolated(ctx: Context) -> Result:
     if ctx.conda:
-        from . import check_conda
-
-        return check_conda.isolated(ctx.conda)
+        return _conda_checks().isolated(ctx.conda)
     prefix = Path(sys.prefix)
-    if not belongs_to_project(prefix):
-        return foreign_env(prefix)
+    if not env_state.belongs_to_project(prefix):
+        return env_state.foreign_env(prefix)
     kind = "virtual environment" if sys.prefix != sys.base_prefix else "the declared env"
     return Result("isolated", detail=f"{kind} {sys.prefix}")
 
 
 def check_python(ctx: Context) -> Result:
     found, wanted = platform.python_version(), wanted_python()
-    if version_matches(found, wanted):
-        return Result("python", detail=f"{found} matches .python-version ({wanted})")
     fix = f"rebuild the env with Python {wanted}: `make env FORCE=1` (`invoke env --force`)"
-    return Result(
-        "python", "FAIL", problems=[Problem("Python", f"{wanted} (.python-version)", found, fix)]
-    )
+    problems = [Problem("Python", f"{wanted} (.python-version)", found, fix)]
+    if version_matches(found, wanted):
+        problems = []
+    return outcome("python", problems, f"{found} matches .python-version ({wanted})")
 
 
 def shadow_problems(ctx: Context) -> list[Problem]:
     """A locked module that something earlier on sys.path provides instead."""
-    problems = []
-    for dist in ctx.locked_dists:
-        if ctx.pins[lockfile.canonical(dist.name)][0] != dist.version:
-            continue  # the version problem is reported already
-        for shadow in dist_files.shadows(dist):
-            problems.append(
-                Problem(
-                    f"import {shadow.module}",
-                    f"{dist.name} {dist.version}'s {shadow.expected}",
-                    f"{shadow.found}, whose folder {shadow.entry} is put on sys.path "
-                    f"by {shadow.source}",
-                    shadow.fix,
-                )
-            )
-    return problems
+    return [
+        Problem(
+            f"import {shadow.module}",
+            f"{dist.name} {dist.version}'s {shadow.expected}",
+            f"{shadow.found}, whose folder {shadow.entry} is put on sys.path by {shadow.source}",
+            shadow.fix,
+        )
+        for dist in ctx.locked_dists
+        # A wrong version is reported already.
+        if ctx.pins[lockfile.canonical(dist.name)][0] == dist.version
+        for shadow in dist_files.shadows(dist)
+    ]
 
 
 def check_locked(ctx: Context) -> Result:
-    problems = []
-    for name, (version, lock) in sorted(ctx.pins.items()):
-        found = ctx.installed.get(name)
-        if found != version:
-            problems.append(Problem(name, f"{version} ({lock})", found or "not installed", REBUILD))
-    problems += shadow_problems(ctx)
+    problems = [
+        Problem(name, f"{version} ({lock})", ctx.installed.get(name) or "not installed", REBUILD)
+        for name, (version, lock) in sorted(ctx.pins.items())
+        if ctx.installed.get(name) != version
+    ] + shadow_problems(ctx)
     detail = f"{len(ctx.pins)} pins from {', '.join(lock.name for lock in ctx.locks)}"
     if ctx.conda:
-        from . import check_conda
-
-        problems += check_conda.locked(ctx, ctx.conda)
+        problems += _conda_checks().locked(ctx, ctx.conda)
         detail = f"{len(ctx.conda.locked)} conda-lock.yml entries ({ctx.conda.subdir}); " + detail
     return Result("locked", "FAIL" if problems else "ok", detail, problems)
 
@@ -119,47 +95,31 @@ def check_extras(ctx: Context) -> Result:
     known = set(ctx.pins) | SEEDS | {lockfile.canonical(DISTRIBUTION)}
     problems = []
     if ctx.conda:
-        from . import check_conda
-
         known |= ctx.conda.python_names
-        problems = check_conda.extras(ctx.conda)
-    extras = sorted(set(ctx.installed) - known)
+        problems = _conda_checks().extras(ctx.conda)
+    fix = f"add it to requirements.in and run `invoke lock`, or {REBUILD}"
     problems += [
-        Problem(
-            name,
-            "only locked packages",
-            f"{name} {ctx.installed[name]}",
-            f"add it to requirements.in and run `invoke lock`, or {REBUILD}",
-        )
-        for name in extras
+        Problem(name, "only locked packages", f"{name} {ctx.installed[name]}", fix)
+        for name in sorted(set(ctx.installed) - known)
     ]
-    status = ("FAIL" if ctx.strict else "warn") if problems else "ok"
-    return Result("extras", status, "" if problems else "nothing outside the locks", problems)
+    result = outcome("extras", problems, "nothing outside the locks")
+    if problems and not ctx.strict:
+        result.status = "warn"
+    return result
 
 
 def check_consistent(ctx: Context) -> Result:
     problems = []
     for dist in ctx.dists:
         for text in dist.requires:
-            met = requirement_met(text, ctx.installed)
+            met = env_state.requirement_met(text, ctx.installed)
             if met is not None and not met[2]:
                 requirement, found, _ = met
-                problems.append(
-                    Problem(
-                        f"{dist.name} needs {requirement}",
-                        requirement,
-                        found or "not installed",
-                        REBUILD,
-                    )
-                )
-    if memo().unavailable:
+                subject = f"{dist.name} needs {requirement}"
+                problems.append(Problem(subject, requirement, found or "not installed", REBUILD))
+    if env_state.memo().unavailable:
         return Result("consistent", "skip", "packaging is not importable here")
-    return Result(
-        "consistent",
-        "FAIL" if problems else "ok",
-        "" if problems else "every installed requirement is satisfied",
-        problems,
-    )
+    return outcome("consistent", problems, "every installed requirement is satisfied")
 
 
 def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
@@ -182,16 +142,11 @@ def check_fresh(ctx: Context) -> Result:
 
         source = ctx.conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
         pairs.append((ctx.conda.lock, source, "run `invoke lock --conda`, then `make env`"))
-    checked = [(lock, in_file, fix) for lock, in_file, fix in pairs if in_file.exists()]
+    checked = [pair for pair in pairs if pair[1].exists()]
     if not checked:
         return Result("fresh", "skip", "no .in files next to the locks")
     problems = [problem for problem in (stale_lock(*pair) for pair in checked) if problem]
-    return Result(
-        "fresh",
-        "FAIL" if problems else "ok",
-        "" if problems else "every lock matches its input",
-        problems,
-    )
+    return outcome("fresh", problems, "every lock matches its input")
 
 
 NO_GPU = Problem(
@@ -201,14 +156,11 @@ NO_GPU = Problem(
 
 
 def cpu_env_problems(ctx: Context) -> list[Problem]:
+    fix = "run `make env` (it removes what no lock names)" + (
+        "; for the GPU env, `make env GPU=1`" if GPU else ""
+    )
     problems = [
-        Problem(
-            name,
-            "no CUDA wheel in the CPU env",
-            f"{name} {ctx.installed[name]}",
-            "run `make env` (it removes what no lock names)"
-            + ("; for the GPU env, `make env GPU=1`" if GPU else ""),
-        )
+        Problem(name, "no CUDA wheel in the CPU env", f"{name} {ctx.installed[name]}", fix)
         for name in cuda_state.cuda_wheels(ctx.installed)
     ]
     if ctx.expect_gpu:
@@ -221,15 +173,12 @@ def check_gpu(ctx: Context) -> Result:
     if ctx.conda:
         return Result("gpu", "skip", "conda env: its CUDA is conda-lock.yml's (checked by locked)")
     if ctx.variant == "cpu":
-        problems = cpu_env_problems(ctx)
-        detail = "" if problems else "CPU env: no CUDA wheels"
-        return Result("gpu", "FAIL" if problems else "ok", detail, problems)
+        return outcome("gpu", cpu_env_problems(ctx), "CPU env: no CUDA wheels")
     found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
     problems = []
     if found.version != CUDA_VERSION:
-        problems.append(
-            Problem("CUDA", f"{CUDA_VERSION} (the gpu answer)", found.version or "none", REBUILD)
-        )
+        expected = f"{CUDA_VERSION} (the gpu answer)"
+        problems.append(Problem("CUDA", expected, found.version or "none", REBUILD))
     devices = cuda_state.visible_devices()
     if ctx.expect_gpu and not devices:
         problems.append(NO_GPU)
@@ -289,12 +238,7 @@ def check_imports(ctx: Context) -> Result:
             except Exception as error:  # noqa: BLE001 - any import failure is the finding
                 found = f"{type(error).__name__}: {error}"
                 problems.append(Problem(name, "importable", found, REBUILD))
-    return Result(
-        "imports",
-        "FAIL" if problems else "ok",
-        "" if problems else f"{len(names)} modules import",
-        problems,
-    )
+    return outcome("imports", problems, f"{len(names)} modules import")
 
 
 def check_files(ctx: Context) -> Result:
@@ -302,26 +246,18 @@ def check_files(ctx: Context) -> Result:
     for dist in ctx.locked_dists:
         count, altered = dist_files.verify_record(dist)
         checked += count
+        subject = f"{dist.name} {dist.version}: "
         problems += [
-            Problem(
-                f"{dist.name} {dist.version}: {path}", "the file RECORD hashes", what, FORCE_REBUILD
-            )
+            Problem(subject + path, "the file RECORD hashes", what, FORCE_REBUILD)
             for path, what in altered
         ]
     detail = f"{checked} files of {len(ctx.locked_dists)} locked distributions match RECORD"
-    return Result("files", "FAIL" if problems else "ok", "" if problems else detail, problems)
+    return outcome("files", problems, detail)
 
 
 CHECKS: dict[str, Callable[[Context], Result]] = {
-    "isolated": check_isolated,
-    "python": check_python,
-    "locked": check_locked,
-    "extras": check_extras,
-    "consistent": check_consistent,
-    "fresh": check_fresh,
-    "gpu": check_gpu,
-    "imports": check_imports,
-    "files": check_files,
+    name: globals()[f"check_{name}"]  # in the order they run
+    for name in "isolated python locked extras consistent fresh gpu imports files".split()
 }
 # Opt-in: `imports` imports the packages (slow, runs their code), `files` hashes every file.
 OPT_IN = {"imports": "imports", "files": "deep"}
@@ -348,29 +284,19 @@ def render_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+FLAGS = {
+    "--json": "print the report as one JSON object, always",
+    "--strict": "fail on installed packages that no lock names",
+    "--imports": "also import the modules pyproject.toml's [tool.repro] check-imports lists "
+    "(slower; nox and CI do)",
+    "--deep": "also verify every installed file of the locked packages against its RECORD hash",
+    "--expect-gpu": "fail unless this is the GPU env and a GPU is visible",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json", action="store_true", help="print the report as one JSON object, always"
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="fail on installed packages that no lock names"
-    )
-    parser.add_argument(
-        "--imports",
-        action="store_true",
-        help="also import the modules pyproject.toml's [tool.repro] check-imports lists "
-        "(slower; nox and CI do)",
-    )
-    parser.add_argument(
-        "--deep",
-        action="store_true",
-        help="also verify every installed file of the locked packages against its RECORD hash",
-    )
-    parser.add_argument(
-        "--expect-gpu",
-        action="store_true",
-        help="fail unless this is the GPU env and a GPU is visible",
-    )
+    for flag, help_text in FLAGS.items():
+        parser.add_argument(flag, action="store_true", help=help_text)
     parser.add_argument(
         "--only",
         action="append",
@@ -390,7 +316,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def outside_env(in_conda: bool) -> str | None:
     """The one line to print when no env runs this (the system interpreter, say)."""
-    if sys.prefix != sys.base_prefix or in_conda or belongs_to_project(Path(sys.prefix)):
+    if sys.prefix != sys.base_prefix or in_conda or env_state.belongs_to_project(Path(sys.prefix)):
         return None
     env_python = ".conda-env/bin/python" if ENV_MANAGER == "conda" else ".venv/bin/python"
     return (
@@ -400,10 +326,9 @@ def outside_env(in_conda: bool) -> str | None:
 
 
 def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Context:
-    given = args.lock or default_locks(in_conda)
+    given = args.lock or env_state.default_locks(in_conda)
     # `--lock conda-lock.yml` names the conda lock (alone: check the conda side only).
     conda_locks = [lock for lock in given if lock.name.endswith(CONDA_LOCK_NAME)]
-    locks = [lock for lock in given if lock not in conda_locks]
     missing = [str(lock) for lock in given if not lock.exists()]
     if missing:
         raise ToolError(f"lock file {', '.join(missing)} not found; run `invoke lock`")
@@ -412,24 +337,18 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
         from . import conda_meta
 
         conda = conda_meta.CondaState.load(prefix, *(lock.resolve() for lock in conda_locks[:1]))
-    return Context(
-        [lock.resolve() for lock in locks], args.strict, conda=conda, expect_gpu=args.expect_gpu
-    )
+    locks = [lock.resolve() for lock in given if lock not in conda_locks]
+    return Context(locks, args.strict, conda=conda, expect_gpu=args.expect_gpu)
 
 
 def run(args: argparse.Namespace) -> int:
-    prefix = Path(sys.prefix)
-    in_conda = in_conda_env(prefix)
+    in_conda = env_state.in_conda_env(Path(sys.prefix))
     line = outside_env(in_conda)
     if line:
         print(error_json(line, EXIT_FAILED) if args.json else line)
         return EXIT_FAILED
-    ctx = make_context(args, prefix, in_conda)
+    ctx = make_context(args, Path(sys.prefix), in_conda)
     results = [CHECKS[name](ctx) for name in selected(args)]
-    memo().save()
-    ok = all(result.status != "FAIL" for result in results)
-    if args.json:
-        print(json_text(results))
-    else:
-        print(render_table(results))
-    return EXIT_OK if ok else EXIT_FAILED
+    env_state.memo().save()
+    print(json_text(results) if args.json else render_table(results))
+    return EXIT_OK if all(result.status != "FAIL" for result in results) else EXIT_FAILED

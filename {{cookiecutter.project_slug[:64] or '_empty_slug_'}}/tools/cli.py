@@ -1,21 +1,17 @@
 """`python -m tools <verb>`: the one command line behind make, invoke, nox, pre-commit and CI.
 
-Each verb is one module with `add_arguments(parser)` and `run(args) -> exit code`.
-This module declares the verbs, parses the command line once, and maps every
-outcome to the documented exit codes: 0 ok, 1 an expected failure (one ERROR
-line naming the fix), 2 a command line it refuses, 3 an unexpected error (the
-traceback goes to a log under .cache/errors/, named in the message), 130
-interrupted. With `--json`, every outcome is also one JSON object on stdout.
-
-Stdlib only: `python -m tools env` runs before anything is installed.
+A verb is a module's `add_arguments(parser)` and `run(args)`. Exit codes: 0 ok, 1 an
+expected failure (one ERROR line with the fix), 2 usage, 3 unexpected (traceback logged
+under .cache/errors/), 130 interrupted; `--json` adds one JSON object on stdout. Stdlib
+only: `python -m tools env` runs before anything is installed.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
+from argparse import ArgumentParser, Namespace
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,10 +33,7 @@ class Verb:
     module: str
     help: str
     fails: str  # when it exits 1: shown by --help and in the manual's table
-    # Runs in the project env (it inspects what is installed, or runs what the dev
-    # lock installs): the doors start it with the env's Python, not their own.
-    in_env: bool = False
-    # The module's functions, where one module serves several verbs.
+    in_env: bool = False  # the doors start it with the env's Python (it inspects the env)
     arguments: str = "add_arguments"
     run: str = "run"
 
@@ -53,149 +46,87 @@ def verbs() -> list[Verb]:
     """The verbs of this project, as its answers chose them."""
     conda = project.ENV_MANAGER == "conda"
     env_dir = ".conda-env" if conda else ".venv"
+    cluster = project.CLUSTER
+    # fmt: off
     chosen = [
-        Verb(
-            "env",
-            "make_env",
-            f"make {env_dir} exactly the locks (built, or synced in place)",
-            "no micromamba, mamba or conda is on PATH, a lock is stale, or an install fails"
-            if conda
-            else "the Python of .python-version is missing, a lock is stale (or missing in "
-            "CI), or an install fails (the env is left as it was, or as the next run repairs)",
-        ),
-        Verb(
-            "lock",
-            "lock",
-            "write requirements.in from environment.yml, then the hashed locks and conda-lock.yml"
-            if conda
-            else "write the hashed locks from the .in files, and environment.yml from "
-            "requirements.in",
-            "a resolver fails" + (", or no conda solver is on PATH" if conda else ""),
-        ),
-        Verb(
-            "check-env",
-            "check_env",
-            "check the env against the locks (exit 1 with the fix when it drifted)",
-            "a check fails; each problem names the package or file and its fix",
-            in_env=True,
-        ),
-        Verb(
-            "test",
-            "run_tests",
-            f"run the project's tests in {env_dir}",
-            "a test fails (pytest's own exit code)",
-            in_env=True,
-        ),
-        Verb(
-            "report",
-            "report",
-            "write the env's report (Python, platform, packages, lock hashes) or compare one",
-            "--compare finds a difference that matters",
-            in_env=True,
-        ),
-        Verb(
-            "sbom",
-            "sbom",
-            "write a CycloneDX SBOM of the locks: components, purls, hashes, dependencies",
-            "a lock it describes is missing",
-        ),
-        Verb(
-            "archive",
-            "archive",
-            "write a folder that rebuilds the env offline: every locked wheel, the locks, the "
-            "report, the SBOM, the image, REBUILD.md and checksums; or --verify one",
-            "a download fails, the env is missing, or --verify finds a file changed",
-        ),
-        Verb(
-            "lint",
-            "lint",
-            "run every pre-commit hook on every file (ruff, file hygiene, the pin checks), "
-            "then mypy",
-            "a hook, a pin check or mypy fails",
-            in_env=True,
-        ),
+        Verb("env", "make_env", f"make {env_dir} exactly the locks (built, or synced in place)",
+             "no micromamba, mamba or conda is on PATH, a lock is stale, or an install fails"
+             if conda else "the Python of .python-version is missing, a lock is stale (or "
+             "missing in CI), or an install fails (the env is left as it was, or as the next run "
+             "repairs)"),
+        Verb("lock", "lock",
+             "write requirements.in from environment.yml, then the hashed locks and conda-lock.yml"
+             if conda else "write the hashed locks from the .in files, and environment.yml from "
+             "requirements.in",
+             "a resolver fails" + (", or no conda solver is on PATH" if conda else "")),
+        Verb("check-env", "check_env",
+             "check the env against the locks (exit 1 with the fix when it drifted)",
+             "a check fails; each problem names the package or file and its fix", in_env=True),
+        Verb("test", "run_tests", f"run the project's tests in {env_dir}",
+             "a test fails (pytest's own exit code)", in_env=True),
+        Verb("report", "report",
+             "write the env's report (Python, platform, packages, lock hashes) or compare one",
+             "--compare finds a difference that matters", in_env=True),
+        Verb("sbom", "sbom",
+             "write a CycloneDX SBOM of the locks: components, purls, hashes, dependencies",
+             "a lock it describes is missing"),
+        Verb("archive", "archive",
+             "write a folder that rebuilds the env offline: every locked wheel, the locks, the "
+             "report, the SBOM, the image, REBUILD.md and checksums; or --verify one",
+             "a download fails, the env is missing, or --verify finds a file changed"),
+        Verb("lint", "lint",
+             "run every pre-commit hook on every file (ruff, file hygiene, the pin checks), "
+             "then mypy", "a hook, a pin check or mypy fails", in_env=True),
     ]
     if project.DOCKER:
         chosen += [
-            Verb(
-                "docker-build",
-                "container",
-                "build the image from the locks, tagged with the target and the lock's hash",
-                "no engine answers, the image's lock is missing or stale, or the build fails",
-                arguments="add_build_arguments",
-                run="build",
-            ),
-            Verb(
-                "docker-run",
-                "container",
-                "run the built image: its default command, or the one given",
-                "the image is not built (else: the command's own exit code)",
-                arguments="add_run_arguments",
-                run="run",
-            ),
-            Verb(
-                "docker-check",
-                "container",
-                "run check-env --strict --imports inside the image",
-                "the image is not built, or the env inside it differs from its locks",
-                arguments="add_check_arguments",
-                run="check",
-            ),
+            Verb("docker-build", "container",
+                 "build the image from the locks, tagged with the target and the lock's hash",
+                 "no engine answers, the image's lock is missing or stale, or the build fails",
+                 arguments="add_build_arguments", run="build"),
+            Verb("docker-run", "container", "run the built image: its default command, or the "
+                 "one given", "the image is not built (else: the command's own exit code)",
+                 arguments="add_run_arguments", run="run"),
+            Verb("docker-check", "container", "run check-env --strict --imports inside the image",
+                 "the image is not built, or the env inside it differs from its locks",
+                 arguments="add_check_arguments", run="check"),
         ]
-    if project.CLUSTER in ("slurm", "all"):
-        chosen.append(
-            Verb(
-                "slurm-submit",
-                "slurm",
-                "submit a command as a Slurm job that checks the env first, then writes the "
-                "env's report and the command's output to runs/slurm-<job>/",
-                "sbatch is missing or refuses the job (a drifted env fails the job itself)",
-            )
-        )
-    if project.CLUSTER in ("kubernetes", "all"):
-        chosen.append(
-            Verb(
-                "k8s-job",
-                "k8s",
-                "write a Kubernetes Job that runs a command in the image tagged with the lock's "
-                "hash, after check-env, as a non-root user on a read-only filesystem",
-                "a lock of the image is missing or stale",
-                in_env=True,
-            )
-        )
+    if cluster in ("slurm", "all"):
+        chosen.append(Verb("slurm-submit", "slurm",
+            "submit a command as a Slurm job that checks the env first, then writes the env's "
+            "report and the command's output to runs/slurm-<job>/",
+            "sbatch is missing or refuses the job (a drifted env fails the job itself)"))
+    if cluster in ("kubernetes", "all"):
+        chosen.append(Verb("k8s-job", "k8s",
+            "write a Kubernetes Job that runs a command in the image tagged with the lock's hash, "
+            "after check-env, as a non-root user on a read-only filesystem",
+            "a lock of the image is missing or stale", in_env=True))
     if project.EXERCISES:
-        chosen.append(
-            Verb(
-                "exercises",
-                "check_exercises",
-                "self-check the exercises of EXERCISES.md",
-                "an exercise is not done yet (TODO, with its next step)",
-            )
-        )
+        chosen.append(Verb("exercises", "check_exercises",
+            "self-check the exercises of EXERCISES.md",
+            "an exercise is not done yet (TODO, with its next step)"))
+    # fmt: on
     return chosen
 
 
-class Parser(argparse.ArgumentParser):
+class Parser(ArgumentParser):
     """argparse, raising instead of exiting, so the one boundary below reports it."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.format_usage().strip()}\n{self.prog}: error: {message}")
 
 
-def verb_parser(
-    verb: Verb, parser: argparse.ArgumentParser | None = None
-) -> argparse.ArgumentParser:
+def verb_parser(verb: Verb, parser: ArgumentParser | None = None) -> ArgumentParser:
     """The parser of one verb (its options, defaults and help), for the CLI and the doors."""
     module = importlib.import_module(f".{verb.module}", __package__)
-    parser = parser or Parser(
-        prog=f"python -m tools {verb.name}", description=verb.help, epilog=verb.epilog
-    )
+    parser = parser or Parser(prog=f"python -m tools {verb.name}")
+    parser.description, parser.epilog = verb.help, verb.epilog
     getattr(module, verb.arguments)(parser)
     parser.set_defaults(run=getattr(module, verb.run))
     return parser
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> ArgumentParser:
     top = Parser(
         prog="python -m tools",
         description="The project's environment tools: make, invoke, nox, pre-commit and CI "
@@ -203,14 +134,11 @@ def parser() -> argparse.ArgumentParser:
     )
     subparsers = top.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb in verbs():
-        sub = subparsers.add_parser(
-            verb.name, help=verb.help, description=verb.help, epilog=verb.epilog
-        )
-        verb_parser(verb, sub)
+        verb_parser(verb, subparsers.add_parser(verb.name, help=verb.help))
     return top
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
+def parse(argv: list[str]) -> Namespace:
     """Only the named verb's module is imported: `env` and `check-env` start fast."""
     by_name = {verb.name: verb for verb in verbs()}
     if argv and argv[0] in by_name:
@@ -249,8 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _failed(code: int, message: str, as_json: bool) -> int:
     print(message, file=sys.stderr)
     if as_json:  # a machine reading stdout never gets a bare traceback or nothing
-        error = message.removeprefix("ERROR: ")
-        print(error_json(error, code))
+        print(error_json(message.removeprefix("ERROR: "), code))
     return code
 
 

@@ -1,10 +1,7 @@
-"""The CUDA an env carries, and the GPUs and driver this machine shows: read by
-check-env's `gpu` check and by `invoke report`.
+"""The CUDA an env carries and the GPUs this machine shows, for check-env and report.
 
-Stdlib only, and the framework is never imported (torch takes seconds): the
-CUDA version comes from the installed distributions, that is from torch's own
-version.py, or from the CUDA runtime wheel that jax's plugin and the GPU lock
-pin.
+Stdlib only; the framework is never imported (torch takes seconds): CUDA is read
+from torch's version.py, or from the CUDA runtime wheel jax's plugin and the GPU lock pin.
 """
 
 from __future__ import annotations
@@ -37,14 +34,11 @@ def cuda_wheels(installed: dict[str, str]) -> list[str]:
     return sorted(name for name in installed if CUDA_WHEEL.fullmatch(name))
 
 
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def runtime_cuda(installed: dict[str, str]) -> FoundCuda:
     for name in RUNTIME_WHEELS:
         if name in installed:
-            return FoundCuda(_minor(installed[name]), f"{name} {installed[name]}")
+            version = installed[name]
+            return FoundCuda(".".join(version.split(".")[:2]), f"{name} {version}")
     return FoundCuda("", "no CUDA runtime wheel")
 
 
@@ -59,15 +53,10 @@ def torch_cuda() -> FoundCuda:
     except (OSError, SyntaxError, ValueError):
         return FoundCuda("", f"{version_py} is unreadable")
     for node in tree.body:
-        if isinstance(node, ast.AnnAssign):  # cuda: Optional[str] = '13.0'
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign) and node.value is not None:  # cuda: Optional[str] = ''
             targets = [node.target]
-        elif isinstance(node, ast.Assign):
-            targets = node.targets
-        else:
-            continue
-        if node.value is not None and any(
-            isinstance(target, ast.Name) and target.id == "cuda" for target in targets
-        ):
+        if any(isinstance(target, ast.Name) and target.id == "cuda" for target in targets):
             value = ast.literal_eval(node.value)
             return FoundCuda(value or "", f"torch.version.cuda = {value!r}")
     return FoundCuda("", f"{version_py} names no cuda")
@@ -108,11 +97,8 @@ def nvidia_smi(*args: str) -> list[str]:
 
 
 def visible_devices() -> list[str]:
-    """The GPUs the driver shows (`nvidia-smi -L`), [] where there is no driver or GPU.
-
-    CUDA_VISIBLE_DEVICES hides GPUs from CUDA programs, not from nvidia-smi:
-    an empty or "-1" value means none is visible to the env.
-    """
+    """The GPUs the driver shows (`nvidia-smi -L`), [] where there is no driver or GPU."""
+    # CUDA_VISIBLE_DEVICES hides GPUs from CUDA programs, not from nvidia-smi.
     if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
         return []
     return [line.strip() for line in nvidia_smi("-L") if line.startswith("GPU ")]

@@ -1,11 +1,8 @@
-"""Write or compare an environment report: `invoke report [--compare OTHER.json]`.
+"""`invoke report [--compare OTHER.json]`: write or compare an environment report.
 
-A report is a small JSON record of what produced a result: Python, platform,
-installed packages, the locks' hashes, the env's variant (CPU or GPU) with
-its CUDA and cuDNN, and the GPUs and driver when one answers. Keep one next
-to each result; `--compare` says what differs between two of them. Exit 1
-when a compared difference matters (Python, platform, variant, CUDA, a
-package, a lock).
+A report records what produced a result: Python, platform, packages, the locks'
+hashes, the variant with its CUDA and cuDNN, and the GPUs and driver. `--compare`
+exits 1 when a difference matters (Python, platform, variant, CUDA, a package, a lock).
 """
 
 from __future__ import annotations
@@ -24,9 +21,8 @@ from . import cuda_state, lockfile
 from .env_state import default_locks, in_conda_env, installed_versions
 from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, FRAMEWORK, ROOT, ToolError, variant_of
 
-# What is recorded but does not make two environments different: the machine's
-# GPUs and driver, and where the env lives (an image's name follows from its
-# locks, which are compared already).
+# Recorded, but no difference: the machine's GPUs and driver, and where the env lives
+# (an image's name follows from its locks, which are compared already).
 INFORMATIONAL = {"created", "prefix", "cuda_driver", "devices", "image"}
 
 
@@ -36,12 +32,9 @@ def variant() -> str:
 
 
 def collect() -> dict:
+    """This env's report."""
     packages = installed_versions(metadata.distributions())
-    locks = {
-        name: lockfile.content_sha256(ROOT / name)
-        for name, _ in ALL_LOCKS
-        if (ROOT / name).exists()
-    }
+    found = [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
@@ -54,16 +47,14 @@ def collect() -> dict:
         "cudnn": cuda_state.cudnn_version(packages) or None,
         "cuda_driver": cuda_state.driver_version(),
         "devices": cuda_state.visible_devices(),
-        "locks": locks,
+        "locks": {name: lockfile.content_sha256(ROOT / name) for name in found},
         "packages": dict(sorted(packages.items())),
     }
 
 
 def differences(mine: dict, other: dict) -> Iterator[str]:
     """One line per difference that matters, `<what>: <other> -> <mine>`."""
-    for key in sorted(set(mine) | set(other)):
-        if key in INFORMATIONAL or key in ("packages", "locks"):
-            continue
+    for key in sorted((set(mine) | set(other)) - INFORMATIONAL - {"packages", "locks"}):
         if mine.get(key) != other.get(key):
             yield f"{key}: {other.get(key)} -> {mine.get(key)}"
     for section in ("locks", "packages"):
@@ -75,16 +66,15 @@ def differences(mine: dict, other: dict) -> Iterator[str]:
 
 
 def load(path: Path) -> dict:
+    """A report written by `invoke report`; a ToolError naming why it is not one."""
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
+        reason = None if isinstance(report, dict) else "not a JSON object"
     except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
-        raise ToolError(
-            f"cannot read report {path} ({error}); give a file written by `invoke report`"
-        ) from None
-    if not isinstance(report, dict):
-        raise ToolError(
-            f"cannot read report {path} (not a JSON object); give a file written by `invoke report`"
-        )
+        reason = str(error)
+    if reason is not None:
+        fix = "give a file written by `invoke report`"
+        raise ToolError(f"cannot read report {path} ({reason}); {fix}")
     return report
 
 
@@ -107,13 +97,8 @@ def run(args: argparse.Namespace) -> int:
     report = collect()
     if args.compare:
         found = list(differences(report, load(args.compare)))
-        for line in found:
-            print(line)
-        print(
-            f"report: {len(found)} difference(s) from {args.compare}"
-            if found
-            else f"report: same environment as {args.compare}"
-        )
+        summary = f"{len(found)} difference(s) from" if found else "same environment as"
+        print(*found, f"report: {summary} {args.compare}", sep="\n")
         return EXIT_FAILED if found else EXIT_OK
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

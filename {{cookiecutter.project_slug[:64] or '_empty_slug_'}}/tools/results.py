@@ -1,11 +1,8 @@
-"""The one result model of every check: check-env's rows, the pin checks and the exercises.
+"""The one result model of check-env's rows, the pin checks and the exercises (stdlib only).
 
-A Problem is one thing wrong: its subject, what was expected and what was
-found (where the check knows both), and the fix; a problem in a file also says
-where. A Result is one check's outcome: its name, status, a one-line detail
-and its problems. The same objects become check-env's table, the pin checks'
-`<file>:<line>: <check>: <what>; <fix>` lines (a form editors and CI logs turn
-into links) and `--json`. Stdlib only.
+A Problem is one thing wrong (subject, expected, found, fix; in a file, also where);
+a Result is one check's outcome. Both render as check-env's table, as the pin checks'
+`<file>:<line>: <check>: <what>; <fix>` lines (editors and CI logs link these), and as JSON.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .project import EXIT_FAILED, EXIT_OK, ROOT
@@ -32,7 +29,7 @@ class Problem:
 
     @property
     def what(self) -> str:
-        """The problem in words: the subject, with what was expected and found where known."""
+        """The subject, with what was expected and found where known."""
         if self.expected or self.found:
             return f"{self.subject}: expected {self.expected}, found {self.found}"
         return self.subject
@@ -45,7 +42,7 @@ class Problem:
         return f"{display(self.path)}:{self.line}: {check}: {self.what}; {self.fix}"
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "path": display(self.path) if self.path else None}
+        return {**vars(self), "path": display(self.path) if self.path else None}
 
 
 def at(path: Path, line: int, what: str, fix: str) -> Problem:
@@ -61,13 +58,17 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "problems": [problem.as_dict() for problem in self.problems]}
+        return {**vars(self), "problems": [problem.as_dict() for problem in self.problems]}
+
+
+def outcome(name: str, problems: list[Problem], passed: str) -> Result:
+    """FAIL with `problems`, else ok with the `passed` detail."""
+    return Result(name, "FAIL" if problems else "ok", "" if problems else passed, problems)
 
 
 def checked(name: str, problems: Iterable[Problem], passed: str) -> Result:
-    """The result of a check that found `problems` (once each, in order), else `passed`."""
-    found = list(dict.fromkeys(problems))
-    return Result(name, "FAIL" if found else "ok", "" if found else passed, found)
+    """`outcome` of `problems`, each kept once, in order."""
+    return outcome(name, list(dict.fromkeys(problems)), passed)
 
 
 def print_lines(result: Result) -> int:
@@ -92,7 +93,7 @@ def error_json(message: str, code: int) -> str:
 
 
 def display(path: Path) -> str:
-    """The path as the project names it: relative to its root, with forward slashes."""
+    """The path relative to the project root, with forward slashes."""
     try:
         return path.relative_to(ROOT).as_posix()
     except ValueError:
