@@ -217,10 +217,6 @@ def shadows(dist: Dist) -> list[Shadow]:
     return found
 
 
-def _under(path: Path, folder: str) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
-
-
 def _adds(line: str, folder: str, entry: Path) -> bool:
     """A .pth line names `entry`: as a path line, or inside an `import` line (sys.path.insert)."""
     if line.startswith(("import ", "import\t")):
@@ -240,11 +236,10 @@ def pth_file_adding(entry: Path) -> Path | None:
             continue
         for pth in (Path(folder, name) for name in names):
             try:
-                lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+                lines = [line.strip() for line in pth.read_text("utf-8", "replace").splitlines()]
             except OSError:
                 continue
-            lines = [line.strip() for line in lines if line.strip()]
-            if any(_adds(line, folder, entry) for line in lines if not line.startswith("#")):
+            if any(_adds(line, folder, entry) for line in lines if line and line[0] != "#"):
                 return pth
     return None
 
@@ -252,7 +247,7 @@ def pth_file_adding(entry: Path) -> Path | None:
 def blame(entry: Path) -> tuple[str, str]:
     """(what put `entry` on sys.path, how to take it off)."""
     for item in filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)):
-        if _under(entry, item):
+        if Path(os.path.realpath(entry)).is_relative_to(os.path.realpath(item)):
             return f"PYTHONPATH (its entry {item})", f"unset PYTHONPATH, or remove {item} from it"
     user_site = site.getusersitepackages()
     if site.ENABLE_USER_SITE and _same(entry, Path(user_site)):
