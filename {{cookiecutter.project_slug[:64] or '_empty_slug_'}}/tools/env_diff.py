@@ -214,7 +214,7 @@ def differences(
     dists: dict[str, dist_files.Dist], versions: dict[str, str], unknown: set[str]
 ) -> tuple[list[str], list[str], list[str]]:
     """(names to install, names to remove, one line per change) between the two."""
-    install, remove, changes = [], [], []
+    install, changes = [], []
     for name, version in sorted(versions.items()):
         dist = dists.get(name)
         if dist is None:
@@ -224,9 +224,8 @@ def differences(
             install.append(name)
             changes.append(f"{name} {dist.version} -> {version}")
     keep = set(versions) | unknown | SEEDS | {lockfile.canonical(DISTRIBUTION)}
-    for name in sorted(set(dists) - keep):
-        remove.append(name)
-        changes.append(f"removed {name} {dists[name].version}")
+    remove = sorted(set(dists) - keep)
+    changes += [f"removed {name} {dists[name].version}" for name in remove]
     return install, remove, changes
 
 
