@@ -101,6 +101,21 @@ def test_installed_lists_distributions_in_path_order(tools: ToolsProject, tmp_pa
     assert found == [("alpha", "2.0"), ("zeta", "1.0"), ("alpha", "1.0")]
 
 
+def test_by_name_keeps_the_first_copy_under_its_canonical_name(
+    tools: ToolsProject, tmp_path: Path
+) -> None:
+    """Names are PEP 503 normalised; of two copies the first on the path is the one imported."""
+    dist_files = tools.module("dist_files")
+    dists = [
+        dist_files.Dist(tmp_path / "a", "Foo_Bar", "2.0"),
+        dist_files.Dist(tmp_path / "b", "foo.bar", "1.0"),
+        dist_files.Dist(tmp_path / "c", "Rich", "13.7.1"),
+    ]
+    found = dist_files.by_name(dists)
+    assert list(found) == ["foo-bar", "rich"]
+    assert found["foo-bar"] is dists[0]
+
+
 def test_top_level_comes_from_top_level_txt(tools: ToolsProject, tmp_path: Path) -> None:
     """top_level.txt wins over RECORD; `pkg/sub` lines count as `pkg`."""
     dist_files = tools.module("dist_files")

@@ -1,9 +1,6 @@
-"""Installed distributions as files: metadata, the modules they provide, RECORD.
+"""Installed distributions as files: METADATA, RECORD, and where their modules import from.
 
-check-env reads these without importing anything: which distributions sit on
-sys.path (name, version, requirements from the METADATA header), whether each
-top-level module of one resolves to that distribution's own files or to
-something earlier on sys.path, and whether its files still match RECORD.
+check-env reads these without importing anything.
 """
 
 from __future__ import annotations
@@ -13,9 +10,12 @@ import importlib.util
 import os
 import site
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from .lockfile import canonical, file_sha256
 
 _SUFFIXES = tuple(importlib.machinery.all_suffixes())
 
@@ -54,9 +54,8 @@ class Dist:
 
     def is_regular_package(self, name: str) -> bool:
         """A folder with __init__.py; a namespace folder is shared by design."""
-        return (self.site_dir / name).is_dir() and any(
-            (self.site_dir / name / f"__init__{suffix}").is_file() for suffix in _SUFFIXES
-        )
+        folder = self.site_dir / name
+        return folder.is_dir() and any((folder / f"__init__{s}").is_file() for s in _SUFFIXES)
 
 
 def _record_row(line: str) -> tuple[str, str]:
@@ -73,27 +72,22 @@ def _record_row(line: str) -> tuple[str, str]:
 def _top_name(first: str, is_folder: bool) -> str | None:
     """The module a RECORD path's first component installs: `pkg/`, `mod.py`, `ext.so`."""
     if is_folder:
-        is_package = first.isidentifier() and first != "__pycache__"
-        return first if is_package else None
+        return first if first.isidentifier() and first != "__pycache__" else None
     stem = first.split(".")[0]
     return stem if first.endswith(_SUFFIXES) and stem.isidentifier() else None
 
 
 def _read_header(path: Path) -> dict[str, list[str]]:
-    """Field name (lowercase) -> values, from the header of METADATA/PKG-INFO.
-
-    The core metadata header is `Name: value` lines (a continuation starts
-    with whitespace) ending at the first blank line. Read by hand because
-    the `email` package importlib.metadata uses costs a third of check-env's
-    time budget to import, and parses the long description too.
-    """
+    """Field name (lowercase) -> values, from the METADATA/PKG-INFO header (to the first
+    blank line). By hand: the `email` parser importlib.metadata uses costs a third of
+    check-env's time budget to import, and parses the long description too."""
     fields: dict[str, list[str]] = {}
     last: list[str] = []
     with path.open(encoding="utf-8", errors="replace") as file:
         for line in file:
             if not line.strip():
                 break
-            if line[0] in " \t" and last:
+            if line[0] in " \t" and last:  # a continuation line
                 last[-1] = f"{last[-1]} {line.strip()}"
             elif ":" in line:
                 key, _, value = line.partition(":")
@@ -102,26 +96,22 @@ def _read_header(path: Path) -> dict[str, list[str]]:
     return fields
 
 
-def _egg_requires(folder: Path) -> list[str]:
-    """An old-style .egg-info keeps requirements in requires.txt: importlib reads that."""
-    from importlib import metadata  # slow to import, and .egg-info folders are rare
-
-    return list(metadata.Distribution.at(folder).requires or [])
-
-
 def read_dist(folder: Path) -> Dist | None:
-    metadata = folder / ("METADATA" if folder.suffix == ".dist-info" else "PKG-INFO")
+    """The distribution a `*.dist-info`/`*.egg-info` folder holds (None without a name)."""
+    header = folder / ("METADATA" if folder.suffix == ".dist-info" else "PKG-INFO")
     try:
-        fields = _read_header(metadata)
+        fields = _read_header(header)
     except OSError:
         return None
-    name = (fields.get("name") or [""])[0]
+    name, version = ((fields.get(key) or [""])[0] for key in ("name", "version"))
     if not name:
         return None
     requires = fields.get("requires-dist", [])
     if folder.suffix == ".egg-info" and not requires:
-        requires = _egg_requires(folder)
-    return Dist(folder, name, (fields.get("version") or [""])[0], requires)
+        from importlib import metadata  # slow to import; only an old .egg-info needs it
+
+        requires = list(metadata.Distribution.at(folder).requires or [])  # its requires.txt
+    return Dist(folder, name, version, requires)
 
 
 def installed(paths: list[str] | None = None) -> list[Dist]:
@@ -140,6 +130,14 @@ def installed(paths: list[str] | None = None) -> list[Dist]:
     return dists
 
 
+def by_name(dists: Iterable[Dist]) -> dict[str, Dist]:
+    """canonical name -> the first copy of each distribution (the one imported)."""
+    found: dict[str, Dist] = {}
+    for dist in dists:
+        found.setdefault(canonical(dist.name), dist)
+    return found
+
+
 @dataclass
 class Shadow:
     module: str
@@ -156,14 +154,7 @@ def _origin(name: str) -> Path | None:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return None
-    if spec is None or not spec.has_location or not spec.origin:
-        return None
-    return Path(spec.origin)
-
-
-def _holder(origin: Path, package: bool) -> Path:
-    """The sys.path entry a module was found in: site/pkg/__init__.py or site/mod.py."""
-    return origin.parent.parent if package else origin.parent
+    return Path(spec.origin) if spec and spec.has_location and spec.origin else None
 
 
 def _same(one: Path, other: Path) -> bool:
@@ -190,8 +181,8 @@ def _standard_import_system() -> bool:
 def _clearly_own(module: str, dist: Dist) -> bool:
     """True when no earlier sys.path entry could provide `module` (find_spec would agree).
 
-    Asking find_spec for every module costs a stat per entry and candidate; listing
-    each entry once rules most modules out, and find_spec decides the rest.
+    find_spec for every module costs a stat per entry and candidate; listing each entry
+    once rules most modules out, and find_spec decides the rest.
     """
     if module in sys.builtin_module_names or not _standard_import_system():
         return False
@@ -218,28 +209,12 @@ def shadows(dist: Dist) -> list[Shadow]:
             continue
         # __init__.py, or a compiled __init__.cpython-311-x86_64-linux-gnu.so (mypy's)
         is_package = origin.name.partition(".")[0] == "__init__"
-        entry = _holder(origin, is_package)
+        entry = origin.parent.parent if is_package else origin.parent  # site/pkg/__init__.py
         if is_package == package and _same(entry, dist.site_dir):
             continue
-        expected = dist.site_dir / module
         source, fix = blame(entry)
-        found.append(Shadow(module, dist, expected, origin, entry, source, fix))
+        found.append(Shadow(module, dist, dist.site_dir / module, origin, entry, source, fix))
     return found
-
-
-def _under(path: Path, folder: str) -> bool:
-    try:
-        Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
-    except ValueError:
-        return False
-    return True
-
-
-def _site_dirs() -> list[str]:
-    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
-    if site.ENABLE_USER_SITE:
-        dirs.append(site.getusersitepackages())
-    return dirs
 
 
 def _adds(line: str, folder: str, entry: Path) -> bool:
@@ -251,19 +226,20 @@ def _adds(line: str, folder: str, entry: Path) -> bool:
 
 def pth_file_adding(entry: Path) -> Path | None:
     """The site-packages *.pth file with a line that puts `entry` on sys.path."""
-    for folder in _site_dirs():
+    folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE:
+        folders.append(site.getusersitepackages())
+    for folder in folders:
         try:
             names = sorted(name for name in os.listdir(folder) if name.endswith(".pth"))
         except OSError:
             continue
-        for name in names:
-            pth = Path(folder, name)
+        for pth in (Path(folder, name) for name in names):
             try:
-                lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+                lines = [line.strip() for line in pth.read_text("utf-8", "replace").splitlines()]
             except OSError:
                 continue
-            lines = [line.strip() for line in lines if line.strip()]
-            if any(_adds(line, folder, entry) for line in lines if not line.startswith("#")):
+            if any(_adds(line, folder, entry) for line in lines if line and line[0] != "#"):
                 return pth
     return None
 
@@ -271,31 +247,22 @@ def pth_file_adding(entry: Path) -> Path | None:
 def blame(entry: Path) -> tuple[str, str]:
     """(what put `entry` on sys.path, how to take it off)."""
     for item in filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)):
-        if _under(entry, item):
-            return (
-                f"PYTHONPATH (its entry {item})",
-                f"unset PYTHONPATH, or remove {item} from it",
-            )
+        if Path(os.path.realpath(entry)).is_relative_to(os.path.realpath(item)):
+            return f"PYTHONPATH (its entry {item})", f"unset PYTHONPATH, or remove {item} from it"
     user_site = site.getusersitepackages()
     if site.ENABLE_USER_SITE and _same(entry, Path(user_site)):
-        return (
-            f"the user site ({user_site})",
-            "set PYTHONNOUSERSITE=1, or remove the package from the user site",
-        )
+        fix = "set PYTHONNOUSERSITE=1, or remove the package from the user site"
+        return f"the user site ({user_site})", fix
     pth = pth_file_adding(entry)
     if pth is not None:
         return f"the .pth file {pth}", f"delete {pth}"
-    return (
-        "a sys.path entry",
-        f"remove {entry} from sys.path (see what adds it: sitecustomize, a wrapper script)",
-    )
+    fix = f"remove {entry} from sys.path (see what adds it: sitecustomize, a wrapper script)"
+    return "a sys.path entry", fix
 
 
 def _sha256(path: Path) -> str:
     """RECORD's form of a file's hash: `sha256=` and the urlsafe base64 digest."""
     import base64
-
-    from .lockfile import file_sha256
 
     return "sha256=" + base64.urlsafe_b64encode(file_sha256(path)).rstrip(b"=").decode()
 

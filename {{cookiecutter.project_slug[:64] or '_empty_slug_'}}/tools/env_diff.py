@@ -1,12 +1,8 @@
 """What differs between `.venv` and the locks, read from files only.
 
-`make env` must know, in a fraction of a second and without starting the
-env's interpreter or importing anything, whether the env it would build is
-the env that is there: the same Python, at the same path, with exactly the
-locked distributions at their locked versions and nothing else but the
-installer's seeds and the project itself. Stdlib only: it runs before
-anything is installed (`packaging`, or pip's vendored copy, evaluates
-markers when importable).
+`make env` must know in a fraction of a second, without starting the env's interpreter,
+whether the env there is the one it would build. Stdlib only: it runs before anything is
+installed (`packaging`, or pip's vendored copy, evaluates markers when importable).
 """
 
 from __future__ import annotations
@@ -78,11 +74,9 @@ def read_stamp(venv: Path) -> dict:
 def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -> str:
     """The record a complete build or sync leaves: where, with what, from which files.
 
-    It also keeps the versions the locks ask of this env, so that a no-op
-    `make env` compares folder names with them instead of evaluating every
-    lock marker again (importing a marker evaluator costs more than the rest).
-    Right after the installer put the locks into a new env, those versions are
-    the locked ones it installed: the installer has just evaluated the markers.
+    It keeps the versions the locks ask of this env, so a no-op `make env` need not
+    evaluate every marker again (importing an evaluator costs more than the rest). Right
+    after an install, they are the locked ones the installer just put in.
     """
     python = venv_version(venv) or ""
     if just_installed:
@@ -95,9 +89,7 @@ def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -
         "lock_tool": LOCK_TOOL,
         "pyproject": lockfile.content_sha256(ROOT / "pyproject.toml"),
         "locks": lockfile.content_sha256(*locks),
-        # Which locks: the variant the env was built as (GPU or CPU), which
-        # `make env` keeps and check-env compares with.
-        "lock_files": [lock.name for lock in locks],
+        "lock_files": [lock.name for lock in locks],  # the variant, for make env and check-env
         "versions": versions,
         "unknown": sorted(unknown),
     }
@@ -111,7 +103,7 @@ def stamped_locks(venv: Path) -> list[str]:
 
 
 def write_stamp(venv: Path, locks: list[Path]) -> None:
-    """Record a completed sync (env_swap writes it atomically)."""
+    """Record a completed sync (atomically)."""
     env_swap.write_stamp(venv, stamp_text(venv, locks))
 
 
@@ -122,8 +114,7 @@ def wanted_versions(locks: list[Path], python: str) -> tuple[dict[str, str], set
 
 def installed_lock_versions(venv: Path, locks: list[Path]) -> dict[str, str]:
     """name -> version of each locked distribution installed in `venv`."""
-    site = site_packages(venv)
-    found = installed(site) if site else {}
+    found = installed(venv)
     names = {entry.name for lock in locks for entry in lockfile.read_lock(lock)}
     return {name: found[name].version for name in sorted(names & found.keys())}
 
@@ -172,12 +163,10 @@ def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin],
     return pins, unknown
 
 
-def installed(site: Path) -> dict[str, dist_files.Dist]:
-    """canonical name -> installed distribution in this site-packages folder."""
-    found: dict[str, dist_files.Dist] = {}
-    for dist in dist_files.installed([str(site)]):
-        found.setdefault(lockfile.canonical(dist.name), dist)
-    return found
+def installed(venv: Path) -> dict[str, dist_files.Dist]:
+    """canonical name -> distribution installed in the env ({} without site-packages)."""
+    site = site_packages(venv)
+    return dist_files.by_name(dist_files.installed([str(site)])) if site else {}
 
 
 def rebuild_reason(venv: Path, wanted_python: str) -> str:
@@ -225,7 +214,7 @@ def differences(
     dists: dict[str, dist_files.Dist], versions: dict[str, str], unknown: set[str]
 ) -> tuple[list[str], list[str], list[str]]:
     """(names to install, names to remove, one line per change) between the two."""
-    install, remove, changes = [], [], []
+    install, changes = [], []
     for name, version in sorted(versions.items()):
         dist = dists.get(name)
         if dist is None:
@@ -235,9 +224,8 @@ def differences(
             install.append(name)
             changes.append(f"{name} {dist.version} -> {version}")
     keep = set(versions) | unknown | SEEDS | {lockfile.canonical(DISTRIBUTION)}
-    for name in sorted(set(dists) - keep):
-        remove.append(name)
-        changes.append(f"removed {name} {dists[name].version}")
+    remove = sorted(set(dists) - keep)
+    changes += [f"removed {name} {dists[name].version}" for name in remove]
     return install, remove, changes
 
 
@@ -246,7 +234,7 @@ def diff(venv: Path, locks: list[Path], wanted_python: str) -> EnvDiff:
     reason = rebuild_reason(venv, wanted_python)
     if reason:
         return EnvDiff(rebuild=reason)
-    dists = installed(site_packages(venv) or venv)
+    dists = installed(venv)  # rebuild_reason made sure it has site-packages
     if LOCK_TOOL == "pip-tools" and "pip" not in dists:
         return EnvDiff(rebuild="pip, which syncs it, was removed from it")
     project = project_reason(venv, dists)

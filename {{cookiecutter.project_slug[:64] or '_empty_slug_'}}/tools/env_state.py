@@ -113,13 +113,9 @@ class Context:
     @cached_property
     def locked_dists(self) -> list[dist_files.Dist]:
         """The installed copy (the first on sys.path) of each locked distribution."""
-        own, seen, dists = lockfile.canonical(DISTRIBUTION), set(), []
-        for dist in self.dists:
-            name = lockfile.canonical(dist.name)
-            if name in self.pins and name != own and name not in seen:
-                seen.add(name)
-                dists.append(dist)
-        return dists
+        own = lockfile.canonical(DISTRIBUTION)
+        found = dist_files.by_name(self.dists).items()
+        return [dist for name, dist in found if name in self.pins and name != own]
 
     @cached_property
     def pins(self) -> dict[str, tuple[str, str]]:
@@ -154,12 +150,9 @@ def packaging_module():  # -> the `packaging` module, pip's vendored copy, or No
 class PackagingMemo:
     """packaging's answers for this interpreter, remembered in the env between runs.
 
-    Importing `packaging` takes longer than the rest of a default check-env
-    (it compiles dozens of regular expressions), and its answers depend only
-    on the marker or requirement text, the installed version and the
-    interpreter. So they are kept in `<env>/.repro-check-cache.json`, keyed
-    by the interpreter's identity; only a text not seen before imports
-    `packaging`. An env that cannot be written (an image) just asks each time.
+    Importing `packaging` takes longer than the rest of a default check-env, and its
+    answers depend only on the text, the installed version and the interpreter (the key).
+    An env that cannot be written (an image) just asks each time.
     """
 
     def __init__(self, path: Path) -> None:
