@@ -313,6 +313,30 @@ def test_gpu_yes_takes_the_frameworks_default_cuda_build(bake, framework: str) -
     assert "CUDA 13.2" in (project / "requirements-gpu.in").read_text(encoding="utf-8")
 
 
+# The README's size table: its row label -> the answers of that bake.
+SIZE_ROWS = {
+    "default (venv, pip-tools, docker, CI)": {},
+    "conda": {"env_manager": "conda"},
+    "every option (conda, uv, jax, GPU, Slurm and Kubernetes, exercises)": {
+        "env_manager": "conda", "lock_tool": "uv", "framework": "jax", "gpu": "yes",
+        "cluster": "all", "exercises": "yes",
+    },
+}  # fmt: skip
+
+
+def tooling_lines(project: Path) -> int:
+    """What the README counts: tools/, tasks.py, noxfile.py and Makefile, in lines."""
+    files = [*sorted((project / "tools").glob("*.py")), *(project / name for name in
+             ("tasks.py", "noxfile.py", "Makefile"))]  # fmt: skip
+    return sum(len(path.read_text(encoding="utf-8").splitlines()) for path in files)
+
+
+@pytest.mark.parametrize("row", SIZE_ROWS)
+def test_readme_states_what_each_bake_hands_over(bake_once, row: str) -> None:
+    readme = (TEMPLATE / "README.md").read_text(encoding="utf-8")
+    assert f"| {row} | {tooling_lines(bake_once(**SIZE_ROWS[row])):,} |" in readme
+
+
 @pytest.fixture(scope="session")
 def pyproject_validator() -> Callable[[dict], object]:
     """validate-pyproject's validator as its command builds it (every installed plugin's
