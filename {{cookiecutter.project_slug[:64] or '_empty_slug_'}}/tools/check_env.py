@@ -32,7 +32,7 @@ from .project import (
     version_matches,
     wanted_python,
 )
-from .results import Problem, Result, error_json, json_text, outcome
+from .results import Problem, Result, checked, error_json, json_text
 
 CONDA_LOCK_NAME = "conda-lock.yml"
 
@@ -56,10 +56,9 @@ def check_isolated(ctx: Context) -> Result:
 def check_python(ctx: Context) -> Result:
     found, wanted = platform.python_version(), wanted_python()
     fix = f"rebuild the env with Python {wanted}: `make env FORCE=1` (`invoke env --force`)"
-    problems = [Problem("Python", f"{wanted} (.python-version)", found, fix)]
-    if version_matches(found, wanted):
-        problems = []
-    return outcome("python", problems, f"{found} matches .python-version ({wanted})")
+    matches = version_matches(found, wanted)
+    problems = [] if matches else [Problem("Python", f"{wanted} (.python-version)", found, fix)]
+    return checked("python", problems, f"{found} matches .python-version ({wanted})")
 
 
 def shadow_problems(ctx: Context) -> list[Problem]:
@@ -102,7 +101,7 @@ def check_extras(ctx: Context) -> Result:
         Problem(name, "only locked packages", f"{name} {ctx.installed[name]}", fix)
         for name in sorted(set(ctx.installed) - known)
     ]
-    result = outcome("extras", problems, "nothing outside the locks")
+    result = checked("extras", problems, "nothing outside the locks")
     if problems and not ctx.strict:
         result.status = "warn"
     return result
@@ -119,7 +118,7 @@ def check_consistent(ctx: Context) -> Result:
                 problems.append(Problem(subject, requirement, found or "not installed", REBUILD))
     if env_state.memo().unavailable:
         return Result("consistent", "skip", "packaging is not importable here")
-    return outcome("consistent", problems, "every installed requirement is satisfied")
+    return checked("consistent", problems, "every installed requirement is satisfied")
 
 
 def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
@@ -142,11 +141,11 @@ def check_fresh(ctx: Context) -> Result:
 
         source = ctx.conda.lock.with_name(conda_meta.ENVIRONMENT_YML.name)
         pairs.append((ctx.conda.lock, source, "run `invoke lock --conda`, then `make env`"))
-    checked = [pair for pair in pairs if pair[1].exists()]
-    if not checked:
+    present = [pair for pair in pairs if pair[1].exists()]
+    if not present:
         return Result("fresh", "skip", "no .in files next to the locks")
-    problems = [problem for problem in (stale_lock(*pair) for pair in checked) if problem]
-    return outcome("fresh", problems, "every lock matches its input")
+    problems = [problem for problem in (stale_lock(*pair) for pair in present) if problem]
+    return checked("fresh", problems, "every lock matches its input")
 
 
 NO_GPU = Problem(
@@ -173,7 +172,7 @@ def check_gpu(ctx: Context) -> Result:
     if ctx.conda:
         return Result("gpu", "skip", "conda env: its CUDA is conda-lock.yml's (checked by locked)")
     if ctx.variant == "cpu":
-        return outcome("gpu", cpu_env_problems(ctx), "CPU env: no CUDA wheels")
+        return checked("gpu", cpu_env_problems(ctx), "CPU env: no CUDA wheels")
     found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
     problems = []
     if found.version != CUDA_VERSION:
@@ -238,26 +237,33 @@ def check_imports(ctx: Context) -> Result:
             except Exception as error:  # noqa: BLE001 - any import failure is the finding
                 found = f"{type(error).__name__}: {error}"
                 problems.append(Problem(name, "importable", found, REBUILD))
-    return outcome("imports", problems, f"{len(names)} modules import")
+    return checked("imports", problems, f"{len(names)} modules import")
 
 
 def check_files(ctx: Context) -> Result:
-    problems, checked = [], 0
+    problems, hashed = [], 0
     for dist in ctx.locked_dists:
         count, altered = dist_files.verify_record(dist)
-        checked += count
+        hashed += count
         subject = f"{dist.name} {dist.version}: "
         problems += [
             Problem(subject + path, "the file RECORD hashes", what, FORCE_REBUILD)
             for path, what in altered
         ]
-    detail = f"{checked} files of {len(ctx.locked_dists)} locked distributions match RECORD"
-    return outcome("files", problems, detail)
+    detail = f"{hashed} files of {len(ctx.locked_dists)} locked distributions match RECORD"
+    return checked("files", problems, detail)
 
 
-CHECKS: dict[str, Callable[[Context], Result]] = {
-    name: globals()[f"check_{name}"]  # in the order they run
-    for name in "isolated python locked extras consistent fresh gpu imports files".split()
+CHECKS: dict[str, Callable[[Context], Result]] = {  # in the order they run
+    "isolated": check_isolated,
+    "python": check_python,
+    "locked": check_locked,
+    "extras": check_extras,
+    "consistent": check_consistent,
+    "fresh": check_fresh,
+    "gpu": check_gpu,
+    "imports": check_imports,
+    "files": check_files,
 }
 # Opt-in: `imports` imports the packages (slow, runs their code), `files` hashes every file.
 OPT_IN = {"imports": "imports", "files": "deep"}

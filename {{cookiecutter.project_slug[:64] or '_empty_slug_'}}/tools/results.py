@@ -61,14 +61,10 @@ class Result:
         return {**vars(self), "problems": [problem.as_dict() for problem in self.problems]}
 
 
-def outcome(name: str, problems: list[Problem], passed: str) -> Result:
-    """FAIL with `problems`, else ok with the `passed` detail."""
-    return Result(name, "FAIL" if problems else "ok", "" if problems else passed, problems)
-
-
 def checked(name: str, problems: Iterable[Problem], passed: str) -> Result:
-    """`outcome` of `problems`, each kept once, in order."""
-    return outcome(name, list(dict.fromkeys(problems)), passed)
+    """The result of a check that found `problems` (once each, in order), else `passed`."""
+    found = list(dict.fromkeys(problems))
+    return Result(name, "FAIL" if found else "ok", "" if found else passed, found)
 
 
 def print_lines(result: Result) -> int:
