@@ -70,12 +70,12 @@ def sha256(path: Path) -> str:
 def download_wheels(folder: Path) -> None:
     """pip downloads each lock's wheels for this platform, refusing any file whose hash
     the lock does not list (and any sdist)."""
-    from .lock import torch_index_args
+    from .lock import install_args
 
     pip = [find_python(wanted_python()), "-m", "pip", "download", "--no-deps"]
     for name in lock_names():
-        command = [*pip, *LOCK_INSTALL_ARGS, *torch_index_args(name), "--dest", str(folder)]
-        run_step("archive", [*command, "-r", name], f"downloading the wheels of {name}", cwd=ROOT)
+        command = [*pip, "--dest", str(folder), *install_args([name])]
+        run_step("archive", command, f"downloading the wheels of {name}", cwd=ROOT)
 
 
 def save_image(folder: Path) -> str:

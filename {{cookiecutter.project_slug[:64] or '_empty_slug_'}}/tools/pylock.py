@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import lockfile
-from .project import LOCKS, ROOT, ToolError, toml_module, wanted_python
+from .project import LOCK_TOOL, LOCKS, ROOT, UV_VERSION, ToolError, toml_module, wanted_python
 from .results import Problem, Result, at, checked
 from .steps import StepFailed, run_step
 from .tool_venv import bootstrapped
@@ -40,8 +40,7 @@ def convert_command(uv: Path) -> list[str]:
 
 def write() -> None:
     """Write pylock.toml from requirements.txt."""
-    from . import lock
-    from .project import LOCK_TOOL, UV_VERSION
+    from . import lock  # lock imports this module
 
     print(f"lock: {SOURCE.name} -> {PYLOCK.name} (uv, no new resolution)", flush=True)
     # The lock tool of a uv project, else the same pinned uv in the cache.
