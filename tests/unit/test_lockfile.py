@@ -148,6 +148,17 @@ def test_content_hash_ignores_line_endings_but_not_names(tools: ToolsProject) ->
     assert lockfile.content_sha256(lf) != lockfile.content_sha256(other)
 
 
+def test_input_files_follow_every_spelling_of_an_include(tools: ToolsProject) -> None:
+    """`--constraint x` and `-r=x` are hashed like `-c x`: a change to either file makes the
+    lock stale (the pins are read against the same files)."""
+    lockfile = tools.module("lockfile")
+    dev_in = tools.write("dev.in", "--constraint a.txt\n-r=b.in\n--requirement c.in\nruff\n")
+    assert lockfile.input_files(dev_in) == [
+        dev_in,
+        *(tools.root / n for n in ("a.txt", "b.in", "c.in")),
+    ]
+
+
 def test_header_line_names_the_constraint_files(tools: ToolsProject) -> None:
     """A dev input's `-c requirements.txt` is part of its hash and named in the header."""
     lockfile = tools.module("lockfile")

@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 HEADER = "# input-sha256: "
 CONDA_LOCK_NAME = "conda-lock.yml"
-# What the header hashes (`-c x`/`-r x` only); the pins are read following every spelling.
-_OPTION_RE = re.compile(r"^-[cr]\s+(\S+)")
+# A `-r`/`-c` line, in every spelling pip takes: what the header hashes, and what the pins
+# are read against.
 _INCLUDE_RE = re.compile(r"^(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
 _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
@@ -46,8 +46,8 @@ def canonical(name: str) -> str:
 def input_files(in_file: Path) -> list[Path]:
     """The `.in` file followed by the files its `-c`/`-r` lines name."""
     lines = in_file.read_text(encoding="utf-8").splitlines()
-    matches = (_OPTION_RE.match(line.strip()) for line in lines)
-    return [in_file, *(in_file.parent / match.group(1) for match in matches if match)]
+    matches = (_INCLUDE_RE.match(line.strip()) for line in lines)
+    return [in_file, *(in_file.parent / match.group(2) for match in matches if match)]
 
 
 def content_sha256(*files: Path) -> str:
