@@ -326,8 +326,10 @@ SIZE_ROWS = {
 
 def tooling_lines(project: Path) -> int:
     """What the README counts: tools/, tasks.py, noxfile.py and Makefile, in lines."""
-    files = [*sorted((project / "tools").glob("*.py")), *(project / name for name in
-             ("tasks.py", "noxfile.py", "Makefile"))]  # fmt: skip
+    files = [
+        *(project / "tools").glob("*.py"),
+        *map(project.joinpath, ("tasks.py", "noxfile.py", "Makefile")),
+    ]
     return sum(len(path.read_text(encoding="utf-8").splitlines()) for path in files)
 
 

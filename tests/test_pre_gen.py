@@ -120,7 +120,7 @@ def test_each_cuda_label_names_the_frameworks_that_ship_it() -> None:
     which frameworks it serves, so a person does not learn it from the hook's refusal."""
     template = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
     labels, builds = template["__prompts__"]["gpu"], template["__cuda_builds"]
-    names = {"pytorch": "PyTorch", "jax": "JAX"}
+    names = {framework: template["__prompts__"]["framework"][framework] for framework in builds}
     for version in template["gpu"][2:]:
         serving = [names[framework] for framework in builds if version in builds[framework]]
         if len(serving) == len(builds):

@@ -49,8 +49,8 @@ def invoke_default(action: argparse.Action) -> object:
         return bool(action.default)
     if isinstance(action, argparse._AppendAction):
         return None
-    words = action.default is None or action.nargs in ("*", argparse.REMAINDER)
-    return "" if words else str(action.default)
+    no_default = action.default is None or action.nargs in ("*", argparse.REMAINDER)
+    return "" if no_default else str(action.default)
 
 
 def to_argv(action: argparse.Action, value: object) -> list[str]:
