@@ -46,11 +46,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3
 
 
 class ToolError(Exception):
-    """An expected failure: the message says what failed and how to fix it.
-
-    Given as two parts, `what` and `fix` stay apart for checks that report it
-    as a problem of their own; the message joins them with "; ".
-    """
+    """An expected failure: what failed and how to fix it (kept apart for checks that
+    report it as a problem of their own; the message joins them with "; ")."""
 
     def __init__(self, what: str, fix: str = "") -> None:
         super().__init__(f"{what}; {fix}" if fix else what)
@@ -82,7 +79,26 @@ def answers() -> dict:
 @cache
 def _facts() -> dict[str, object]:
     try:
-        return _facts_from(answers())
+        given = answers()
+        lock_tool, cuda = given["lock_tool"], given["__cuda_version"]
+        gpu_locks = GPU_LOCKS if given["gpu"] != "no" else ()
+        return {
+            "PACKAGE": given["package_name"],
+            "DISTRIBUTION": given["project_slug"],
+            "LOCK_TOOL": lock_tool,
+            "ENV_MANAGER": given["env_manager"],
+            "DOCKER": bool(given["docker"]),
+            "EXERCISES": bool(given["exercises"]),
+            "CUDA_VERSION": cuda,  # the GPU variant's CUDA X.Y; empty without one
+            # What a fresh clone bootstraps before requirements-dev.txt pins it.
+            "LOCK_TOOL_VERSION": given[f"__{lock_tool.replace('-', '_')}_version"],
+            "UV_VERSION": given["__uv_version"],  # uv writes pylock.toml in every project
+            "FRAMEWORK": given.get("framework", "none"),
+            "CLUSTER": given.get("cluster", "none"),  # none, slurm, kubernetes or all
+            "TORCH_BACKENDS": _torch_backends(given.get("framework"), cuda),
+            "GPU": bool(gpu_locks),
+            "ALL_LOCKS": LOCKS + gpu_locks,
+        }
     except (KeyError, TypeError) as error:
         raise ToolError(
             f".cruft.json does not hold the answers ({error} is missing); "
@@ -90,39 +106,9 @@ def _facts() -> dict[str, object]:
         ) from None
 
 
-def _facts_from(given: dict) -> dict[str, object]:
-    lock_tool = given["lock_tool"]
-    gpu_locks = GPU_LOCKS if given["gpu"] != "no" else ()
-    return {
-        "PACKAGE": given["package_name"],
-        "DISTRIBUTION": given["project_slug"],
-        "LOCK_TOOL": lock_tool,
-        "ENV_MANAGER": given["env_manager"],
-        "DOCKER": bool(given["docker"]),
-        "EXERCISES": bool(given["exercises"]),
-        # The CUDA X.Y of the GPU variant; empty in a CPU-only project.
-        "CUDA_VERSION": given["__cuda_version"],
-        # The lock tool version a fresh clone bootstraps before requirements-dev.txt
-        # exists; once it does, the version pinned there wins.
-        "LOCK_TOOL_VERSION": given["__uv_version" if lock_tool == "uv" else "__pip_tools_version"],
-        # uv writes pylock.toml in every project (the lock tool's own, in a uv one).
-        "UV_VERSION": given["__uv_version"],
-        "FRAMEWORK": given.get("framework", "none"),
-        # Where jobs run beyond this machine: none, slurm, kubernetes or all.
-        "CLUSTER": given.get("cluster", "none"),
-        "TORCH_BACKENDS": _torch_backends(given),
-        "GPU": bool(gpu_locks),
-        "ALL_LOCKS": LOCKS + gpu_locks,
-    }
-
-
 def runtime_locks(variant: str) -> tuple[str, ...]:
-    """The locks of the runtime dependencies of an env variant ("cpu" or "gpu").
-
-    torch's CUDA build replaces its CPU build, so a pytorch GPU lock is a
-    whole runtime lock of its own; other GPU locks add to requirements.txt.
-    The gpu image stage installs the same (its REPRO_LOCKS).
-    """
+    """The runtime locks of an env variant ("cpu" or "gpu"), as the gpu image installs them:
+    torch's CUDA build replaces its CPU build, other GPU locks add to requirements.txt."""
     if variant == "cpu":
         return (LOCKS[0][0],)
     gpu_lock = GPU_LOCKS[0][0]
@@ -140,19 +126,14 @@ def env_locks(variant: str) -> tuple[str, ...]:
     return (*runtime_locks(variant), LOCKS[1][0])
 
 
-def _torch_backends(given: dict) -> dict[str, str]:
-    """Lock name -> the PyTorch index build its torch family comes from (pytorch only).
-
-    The CPU lock takes the CPU build; torch's CUDA 13 builds are on the package
-    index (requirements-gpu.in pins cuda-toolkit), CUDA 12 ones on cu12X only.
-    """
-    if given.get("framework") != "pytorch":
+def _torch_backends(framework: str | None, cuda: str) -> dict[str, str]:
+    """Lock name -> the PyTorch index build its torch family comes from (pytorch only):
+    the CPU build, and cu12X for CUDA 12 (CUDA 13 builds are on the package index)."""
+    if framework != "pytorch":
         return {}
-    backends = {"requirements.txt": "cpu"}
-    cuda = given["__cuda_version"]
     if cuda and int(cuda.split(".")[0]) < 13:
-        backends["requirements-gpu.txt"] = "cu" + cuda.replace(".", "")
-    return backends
+        return {"requirements.txt": "cpu", "requirements-gpu.txt": "cu" + cuda.replace(".", "")}
+    return {"requirements.txt": "cpu"}
 
 
 def __getattr__(name: str) -> object:
