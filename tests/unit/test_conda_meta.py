@@ -210,3 +210,24 @@ def test_a_quoted_flow_item_after_another_keeps_its_comma(tools: ToolsProject) -
     path = tools.write("environment.yml", 'dependencies: [python=3.11, "numpy>=1.26,<2", pip]\n')
     specs = [spec.text for spec in meta.read_environment(path).specs]
     assert specs == ["python=3.11", "numpy>=1.26,<2", "pip"]
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "subdir"),
+    [
+        ("linux", "x86_64", "linux-64"),
+        ("linux", "aarch64", "linux-aarch64"),
+        ("linux", "arm64", "linux-aarch64"),
+        ("darwin", "arm64", "osx-arm64"),
+        ("darwin", "x86_64", "osx-64"),
+        ("win32", "AMD64", "win-64"),
+        ("win32", "ARM64", "win-arm64"),
+    ],
+)
+def test_current_platform_is_condas_subdir_name(
+    tools: ToolsProject, monkeypatch: pytest.MonkeyPatch, system: str, machine: str, subdir: str
+) -> None:
+    conda_meta = tools.module("conda_meta")
+    monkeypatch.setattr(conda_meta.sys, "platform", system)
+    monkeypatch.setattr(conda_meta.platform, "machine", lambda: machine)
+    assert conda_meta.current_platform() == subdir

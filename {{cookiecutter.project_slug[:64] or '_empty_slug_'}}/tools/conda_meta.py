@@ -43,15 +43,12 @@ def conda_python(prefix: Path = CONDA_ENV) -> Path:
 
 
 def current_platform() -> str:
-    """The conda subdir of this machine: linux-64, osx-arm64, win-64, ..."""
-    machine = platform.machine().lower()
-    arch = {"x86_64": "64", "amd64": "64", "arm64": "arm64", "aarch64": "aarch64"}.get(machine)
+    """The conda subdir of this machine: linux-64, linux-aarch64, osx-arm64, win-64, ..."""
     system = {"linux": "linux", "darwin": "osx", "win32": "win"}.get(sys.platform, sys.platform)
-    if system == "linux" and arch == "arm64":
-        arch = "aarch64"
-    if system == "osx" and arch == "aarch64":
-        arch = "arm64"
-    return f"{system}-{arch or machine}"
+    arm = "aarch64" if system == "linux" else "arm64"
+    machine = platform.machine().lower()
+    arch = {"x86_64": "64", "amd64": "64", "arm64": arm, "aarch64": arm}.get(machine, machine)
+    return f"{system}-{arch}"
 
 
 def _scalar(text: str) -> str:
@@ -137,10 +134,10 @@ def read_environment(path: Path = ENVIRONMENT_YML) -> Environment:
 class LockedPackage:
     """One `package:` entry of conda-lock.yml."""
 
-    name: str
-    version: str
-    manager: str  # conda | pip
-    platform: str
+    name: str = ""
+    version: str = ""
+    manager: str = ""  # conda | pip
+    platform: str = ""
     url: str = ""
     build: str = ""
     category: str = "main"
@@ -151,10 +148,12 @@ class LockedPackage:
         """The `build` field, else the build part of the file name in the url."""
         if self.build or self.manager != "conda":
             return self.build
-        filename = self.url.rsplit("/", 1)[-1]
-        stem = re.sub(r"(\.tar\.bz2|\.conda)$", "", filename)
+        stem = re.sub(r"(\.tar\.bz2|\.conda)$", "", self.url.rsplit("/", 1)[-1])
         prefix = f"{self.name}-{self.version}-"
         return stem[len(prefix) :] if stem.startswith(prefix) else ""
+
+
+_LOCKED_FIELDS = ("name", "version", "manager", "platform", "url", "build", "category")
 
 
 def read_conda_lock(path: Path = CONDA_LOCK) -> list[LockedPackage]:
@@ -164,44 +163,27 @@ def read_conda_lock(path: Path = CONDA_LOCK) -> list[LockedPackage]:
         raise ToolError(
             f"{path.name} is not a version-1 conda-lock file; re-create it: `invoke lock --conda`"
         )
-    packages: list[LockedPackage] = []
-    fields: dict[str, str] = {}
-    start, inside = 0, False
-
-    def flush() -> None:
-        if fields:
-            packages.append(
-                LockedPackage(
-                    fields.get("name", ""),
-                    fields.get("version", ""),
-                    fields.get("manager", ""),
-                    fields.get("platform", ""),
-                    fields.get("url", ""),
-                    fields.get("build", ""),
-                    fields.get("category", "main"),
-                    start,
-                )
-            )
-            fields.clear()
-
+    items: list[tuple[int, dict[str, str]]] = []  # (first line, the item's own keys)
+    inside = False
     for number, raw in enumerate(lines, start=1):
         if raw.startswith("package:"):
             inside = True
+        elif not inside or raw.lstrip().startswith("#"):
             continue
-        if not inside or raw.lstrip().startswith("#"):
-            continue
-        if raw and not raw[0].isspace() and not raw.startswith("- "):
-            flush()
+        elif raw and not raw[0].isspace() and not raw.startswith("- "):
             inside = False  # the next top-level key
-            continue
-        if raw.startswith("- "):
-            flush()
-            start, raw = number, "  " + raw[2:]
-        match = re.match(r"^  ([a-z_]+):\s*(.*)$", raw)  # the item's own keys only
-        if match:
-            fields[match.group(1)] = _scalar(match.group(2))
-    flush()
-    return packages
+        else:
+            if raw.startswith("- "):
+                items.append((number, {}))
+                raw = "  " + raw[2:]
+            match = re.match(r"^  ([a-z_]+):\s*(.*)$", raw)  # the item's own keys only
+            if match and items:
+                items[-1][1][match.group(1)] = _scalar(match.group(2))
+    return [
+        LockedPackage(**{key: fields[key] for key in _LOCKED_FIELDS if key in fields}, line=line)
+        for line, fields in items
+        if fields
+    ]
 
 
 def for_platform(packages: list[LockedPackage], subdir: str) -> list[LockedPackage]:
@@ -260,13 +242,8 @@ class CondaState:
                 f"{lock.name} not found, but this is a conda env; run `invoke lock --conda`"
             )
         subdir = current_platform()
-        return cls(
-            prefix,
-            lock,
-            subdir,
-            installed_records(prefix),
-            for_platform(read_conda_lock(lock), subdir),
-        )
+        locked = for_platform(read_conda_lock(lock), subdir)
+        return cls(prefix, lock, subdir, installed_records(prefix), locked)
 
     @cached_property
     def python_names(self) -> set[str]:
