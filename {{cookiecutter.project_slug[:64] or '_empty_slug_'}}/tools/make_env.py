@@ -21,7 +21,6 @@ from pathlib import Path
 
 from . import env_diff, lockfile
 from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
-from .find_python import find_python
 from .lock import install_args, lock, tool_executable
 from .project import (
     ALL_LOCKS,
@@ -40,6 +39,7 @@ from .project import (
     wanted_python,
 )
 from .steps import run_step
+from .tool_venv import find_python
 
 INSTALLING = "installing the locks into .venv"
 
