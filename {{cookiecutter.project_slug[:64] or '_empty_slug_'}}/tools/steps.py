@@ -1,9 +1,8 @@
 """Run one installer or resolver step so that a person can follow it and trust its error.
 
-The tool's own output is passed through as it comes; when the tool is quiet
-for a while a `still <doing> (Ns)` line says it is alive; on failure the
-output is read for the cause (network, hash, disk, Python, resolution) and
-the error names that cause rather than guessing. Stdlib only.
+The tool's output is passed through as it comes; a quiet tool gets a `still <doing> (Ns)`
+line; a failure's output is read for its cause (network, hash, disk, Python, resolution),
+which the error names rather than guessing.
 """
 
 from __future__ import annotations
@@ -26,48 +25,39 @@ TAIL_LINES = 200
 # How long a step gets to end after it was asked to stop (Ctrl-C, SIGTERM).
 STOP_SECONDS = 10.0
 
-# (cause, the installers' own words for it, what to say): first match wins (network
-# before resolution: pip reports an unreachable index as "no matching version" too).
-CAUSES: tuple[tuple[str, str, str], ...] = (
-    (
-        "disk",
-        r"No space left on device|\[Errno 28\]|Disk quota exceeded",
-        "the disk is full ({}); free some space",
-    ),
-    (
-        "network",
+# Installers' own words for each cause, first match wins (network before
+# resolution: pip reports an unreachable index as "no matching version" too).
+CAUSES = {
+    "disk": r"No space left on device|\[Errno 28\]|Disk quota exceeded",
+    "network": (
         "Failed to establish a new connection|Max retries exceeded|Connection refused"
-        "|Network is unreachable|Name or service not known"
-        "|Temporary failure in name resolution|nodename nor servname|getaddrinfo failed"
-        "|Read timed out|ConnectTimeoutError|Could not fetch URL|dns error"
-        "|error sending request|Failed to fetch|tcp connect error|operation timed out",
-        "cannot reach {}; check the network or your index settings",
+        "|Network is unreachable|Name or service not known|Temporary failure in name resolution"
+        "|nodename nor servname|getaddrinfo failed|Read timed out|ConnectTimeoutError"
+        "|Could not fetch URL|dns error|error sending request|Failed to fetch|tcp connect error"
+        "|operation timed out"
     ),
-    (
-        "hash",
-        "DO NOT MATCH THE HASHES|[Hh]ash mismatch",
-        "a download does not match its locked hash ({}); re-lock with `invoke lock` "
-        "if the package was re-published, else check your index",
-    ),
-    (
-        "resolution",
+    "hash": "DO NOT MATCH THE HASHES|[Hh]ash mismatch",
+    "resolution": (
         "ResolutionImpossible|No solution found|Could not find a version that satisfies"
-        "|No matching distribution found|not found in the package registry",
-        "no versions satisfy the requirements ({})",
+        "|No matching distribution found|not found in the package registry"
     ),
     # After resolution: pip lists versions it skipped for their Python even when
     # the real failure is a pin that does not exist.
-    (
-        "python",
-        "requires a different Python|the current Python version",
-        "a package does not support this Python ({})",
+    "python": "requires a different Python|the current Python version",
+    "build": "metadata-generation-failed|Failed to build|invalid metadata",
+}
+# What stopped the step, and what to check, for each cause.
+SENTENCES = {
+    "network": "cannot reach {}; check the network or your index settings",
+    "disk": "the disk is full ({}); free some space",
+    "hash": (
+        "a download does not match its locked hash ({}); re-lock with `invoke lock` "
+        "if the package was re-published, else check your index"
     ),
-    (
-        "build",
-        "metadata-generation-failed|Failed to build|invalid metadata",
-        "a package could not be built or read ({})",
-    ),
-)
+    "python": "a package does not support this Python ({})",
+    "resolution": "no versions satisfy the requirements ({})",
+    "build": "a package could not be built or read ({})",
+}
 # Installers retry an unreachable index for minutes by default (pip: 5 retries
 # of up to a 15 s timeout each, more where PIP_DEFAULT_TIMEOUT is raised). A
 # person's own settings win; these only bound the defaults.
@@ -92,7 +82,7 @@ def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, st
     """(cause, detail) read from a failed step's output: detail is the host for
     network failures, the most telling line otherwise."""
     lines = output.splitlines()
-    for cause, markers, _ in CAUSES:
+    for cause, markers in CAUSES.items():
         hits = [line.strip() for line in lines if re.search(markers, line)]
         if not hits:
             continue
@@ -114,10 +104,8 @@ def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, st
 
 def explain(cause: str, detail: str, doing: str) -> str:
     """One sentence: what stopped `doing`, and what to check."""
-    sentences = {name: sentence for name, _, sentence in CAUSES}
-    if cause in sentences:
-        return f"{doing} failed: {sentences[cause].format(detail)}"
-    return f"{doing} failed: {detail or 'see the output above'}"
+    sentence = SENTENCES[cause].format(detail) if cause in SENTENCES else detail
+    return f"{doing} failed: {sentence or 'see the output above'}"
 
 
 def network_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
