@@ -20,7 +20,6 @@ from .project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
 
 @dataclass(frozen=True)
 class Pin:
-    name: str
     version: str
     line: str  # the lock's requirement with its marker and hashes, for a requirements file
 
@@ -56,10 +55,8 @@ def venv_version(venv: Path) -> str | None:
 
 
 def site_packages(venv: Path) -> Path | None:
-    if os.name == "nt":
-        found = venv / "Lib" / "site-packages"
-        return found if found.is_dir() else None
-    return next(iter(sorted((venv / "lib").glob("python*/site-packages"))), None)
+    pattern = "Lib/site-packages" if os.name == "nt" else "lib/python*/site-packages"
+    return min(venv.glob(pattern), default=None)
 
 
 def read_stamp(venv: Path) -> dict:
@@ -143,7 +140,7 @@ def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin],
                 marker = f" ; {entry.marker}" if entry.marker else ""
                 hashes = " ".join(f"--hash={digest}" for digest in entry.hashes)
                 line = f"{entry.requirement}{marker} {hashes}".strip()
-                pins[entry.name] = Pin(entry.name, entry.pinned_version, line)
+                pins[entry.name] = Pin(entry.pinned_version, line)
     return pins, unknown
 
 

@@ -1,11 +1,9 @@
 """Replace a project env (.venv, .conda-env) all at once, or not at all.
 
-Envs cannot be moved (their scripts carry absolute paths), so the new env
-is built at the final path while the old one waits beside it under
-`<name>.previous`; on failure or Ctrl-C the old one is renamed back. A
-stamp written last marks an env as complete and records what it was built
-from. Two builds of one project at once would rename each other's envs away:
-`env_lock` makes the second wait for the first.
+Envs cannot move (their scripts carry absolute paths): the new env is built at the final
+path while the old one waits under `<name>.previous`, renamed back on failure or Ctrl-C. A
+stamp written last marks an env complete and records what it was built from. Two builds at
+once would rename each other's envs away: `env_lock` makes the second wait for the first.
 """
 
 from __future__ import annotations
