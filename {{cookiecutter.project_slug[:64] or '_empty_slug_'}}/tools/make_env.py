@@ -207,11 +207,8 @@ def sync(force: bool = False, variant: str = "cpu") -> None:
             apply(diff, locks)
             for change in diff.changes:
                 print(f"env: {change}", flush=True)
-        print(
-            f"env: {what} ready in {time.monotonic() - started:.1f}s; "
-            "check it with `invoke check-env`",
-            flush=True,
-        )
+        took = time.monotonic() - started
+        print(f"env: {what} ready in {took:.1f}s; check it with `invoke check-env`", flush=True)
 
 
 def offline_from(folder: Path) -> None:

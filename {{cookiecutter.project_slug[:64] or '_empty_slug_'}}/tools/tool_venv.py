@@ -86,12 +86,8 @@ def cached_tool(
     executable = tool_python.with_name(command + tool_python.suffix)  # ".exe" on Windows
     if executable.exists():
         return executable
-    print(
-        f"tools: installing {package}=={version} into {tool_venv.relative_to(ROOT)} "
-        "(once per version)",
-        flush=True,
-    )
     doing = f"installing {package}=={version}"
+    print(f"tools: {doing} into {tool_venv.relative_to(ROOT)} (once per version)", flush=True)
     try:
         run_step("tools", [python(), "-m", "venv", str(tool_venv)], doing, cwd=ROOT)
         # Not --quiet: pip's progress, and the index it names, are worth seeing once.
