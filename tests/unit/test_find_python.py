@@ -1,4 +1,4 @@
-"""tools/find_python.py in-process: every candidate is asked its version; none is trusted by name.
+"""tools/tool_venv.py's find_python: every candidate is asked its version; none is trusted by name.
 
 Stand-in interpreters are small shell scripts that print a version and a base
 path, the two lines a real Python prints for the probe.
@@ -47,7 +47,7 @@ def only_here(tools: ToolsProject, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_running_interpreter_reports_its_version_and_base(tools: ToolsProject) -> None:
-    found = tools.module("find_python").interpreter_version(sys.executable)
+    found = tools.module("tool_venv").interpreter_version(sys.executable)
     assert found is not None
     assert found[0] == RUNNING
     assert Path(found[1]).is_file()
@@ -55,7 +55,7 @@ def test_the_running_interpreter_reports_its_version_and_base(tools: ToolsProjec
 
 def test_a_candidate_that_does_not_start_is_none(tools: ToolsProject) -> None:
     """A missing file, a non-executable one, a failing or half-answering one: no version."""
-    interpreter_version = tools.module("find_python").interpreter_version
+    interpreter_version = tools.module("tool_venv").interpreter_version
     assert interpreter_version(tools.root / "nope") is None
     assert interpreter_version(tools.write("plain", "not a program")) is None
     assert interpreter_version(stand_in(tools.root / "fails", "3.11.0", "/x", code=1)) is None
@@ -67,19 +67,19 @@ def test_the_running_interpreter_is_found_for_its_own_version(
 ) -> None:
     """.python-version naming this Python's X.Y finds it first, as its base interpreter."""
     tools.write(".python-version", RUNNING_MINOR)
-    find_python = tools.module("find_python")
-    base = find_python.interpreter_version(sys.executable)
+    tool_venv = tools.module("tool_venv")
+    base = tool_venv.interpreter_version(sys.executable)
     assert base is not None
-    assert find_python.find_python() == base[1]
+    assert tool_venv.find_python() == base[1]
 
 
 def test_an_absent_version_is_a_tool_error_with_the_install_commands(
     tools: ToolsProject, only_here: Path
 ) -> None:
     tools.write(".python-version", "3.99")
-    find_python = tools.module("find_python")
+    tool_venv = tools.module("tool_venv")
     with pytest.raises(tools.module("project").ToolError) as error:
-        find_python.find_python()
+        tool_venv.find_python()
     assert str(error.value) == not_installed("3.99")
 
 
@@ -88,9 +88,9 @@ def test_a_shim_that_starts_another_version_does_not_pass(
 ) -> None:
     """`python3.99` on PATH that is really a 3.98 is not a 3.99."""
     stand_in(only_here / "python3.99", "3.98.0", "/opt/python3.98/bin/python3.98")
-    find_python = tools.module("find_python")
+    tool_venv = tools.module("tool_venv")
     with pytest.raises(tools.module("project").ToolError) as error:
-        find_python.find_python("3.99")
+        tool_venv.find_python("3.99")
     assert str(error.value) == not_installed("3.99")
 
 
@@ -99,22 +99,22 @@ def test_a_matching_candidate_on_path_gives_its_base_interpreter(
 ) -> None:
     stand_in(only_here / "python3.99", "3.98.0", "/wrong")
     stand_in(only_here / "python3", "3.99.1", "/opt/python3.99/bin/python3.99")
-    assert tools.module("find_python").find_python("3.99") == "/opt/python3.99/bin/python3.99"
+    assert tools.module("tool_venv").find_python("3.99") == "/opt/python3.99/bin/python3.99"
 
 
 def test_a_pyenv_version_is_a_candidate(tools: ToolsProject, only_here: Path) -> None:
     """PYENV_ROOT/versions/<X.Y.Z>/bin/python is asked when nothing on PATH matches."""
     pyenv_python = tools.root / "pyenv" / "versions" / "3.99.4" / "bin" / "python"
     stand_in(pyenv_python, "3.99.4", "/pyenv/3.99.4")
-    assert tools.module("find_python").find_python("3.99") == "/pyenv/3.99.4"
+    assert tools.module("tool_venv").find_python("3.99") == "/pyenv/3.99.4"
 
 
 def test_a_patch_version_must_match_exactly(tools: ToolsProject, only_here: Path) -> None:
     """.python-version 3.99.2 is not satisfied by a 3.99.1 on PATH."""
     stand_in(only_here / "python3.99", "3.99.1", "/opt/3.99.1")
-    find_python = tools.module("find_python")
+    tool_venv = tools.module("tool_venv")
     with pytest.raises(tools.module("project").ToolError) as error:
-        find_python.find_python("3.99.2")
+        tool_venv.find_python("3.99.2")
     assert str(error.value) == not_installed("3.99.2")
 
 
@@ -123,4 +123,4 @@ def test_a_bad_python_version_file_is_reported_before_any_search(
 ) -> None:
     tools.write(".python-version", "latest")
     with pytest.raises(tools.module("project").ToolError, match="holds 'latest', not X.Y"):
-        tools.module("find_python").find_python()
+        tools.module("tool_venv").find_python()

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import lockfile
-from .find_python import find_python
 from .project import (
     ALL_LOCKS,
     DISTRIBUTION,
@@ -37,6 +36,7 @@ from .project import (
 )
 from .results import Problem, Result, checked, print_lines
 from .steps import run_step
+from .tool_venv import find_python
 
 SUMS = "SHA256SUMS"
 NOTE = "REBUILD.md"

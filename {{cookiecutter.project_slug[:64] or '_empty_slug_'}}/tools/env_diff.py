@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dist_files, env_swap, lockfile
+from . import dist_files, lockfile
 from .env_state import SEEDS, packaging_module
 from .env_swap import STAMP
 from .project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
@@ -20,7 +20,6 @@ from .project import DISTRIBUTION, LOCK_TOOL, ROOT, version_matches
 
 @dataclass(frozen=True)
 class Pin:
-    name: str
     version: str
     line: str  # the lock's requirement with its marker and hashes, for a requirements file
 
@@ -56,10 +55,8 @@ def venv_version(venv: Path) -> str | None:
 
 
 def site_packages(venv: Path) -> Path | None:
-    if os.name == "nt":
-        found = venv / "Lib" / "site-packages"
-        return found if found.is_dir() else None
-    return next(iter(sorted((venv / "lib").glob("python*/site-packages"))), None)
+    pattern = "Lib/site-packages" if os.name == "nt" else "lib/python*/site-packages"
+    return min(venv.glob(pattern), default=None)
 
 
 def read_stamp(venv: Path) -> dict:
@@ -72,17 +69,18 @@ def read_stamp(venv: Path) -> dict:
 
 
 def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -> str:
-    """The record a complete build or sync leaves: where, with what, from which files.
-
-    It keeps the versions the locks ask of this env, so a no-op `make env` need not
-    evaluate every marker again (importing an evaluator costs more than the rest). Right
-    after an install, they are the locked ones the installer just put in.
-    """
+    """The record a complete build or sync leaves: where, with what, from which files, and
+    the versions the locks ask of this env, so that a no-op `make env` evaluates no marker
+    (importing an evaluator costs more than the rest); after an install, those it put in."""
     python = venv_version(venv) or ""
     if just_installed:
-        versions, unknown = installed_lock_versions(venv, locks), set()
+        found = installed(venv)
+        names = {entry.name for lock in locks for entry in lockfile.read_lock(lock)}
+        versions = {name: found[name].version for name in sorted(names & found.keys())}
+        unknown = set()
     else:
-        versions, unknown = wanted_versions(locks, python)
+        pins, unknown = wanted_pins(locks, python)
+        versions = {name: pin.version for name, pin in pins.items()}
     record = {
         "path": str(venv.resolve()),
         "python": python,
@@ -100,23 +98,6 @@ def stamped_locks(venv: Path) -> list[str]:
     """The names of the locks the env was last built or synced from ([] when unknown)."""
     names = read_stamp(venv).get("lock_files")
     return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
-
-
-def write_stamp(venv: Path, locks: list[Path]) -> None:
-    """Record a completed sync (atomically)."""
-    env_swap.write_stamp(venv, stamp_text(venv, locks))
-
-
-def wanted_versions(locks: list[Path], python: str) -> tuple[dict[str, str], set[str]]:
-    pins, unknown = wanted_pins(locks, python)
-    return {name: pin.version for name, pin in pins.items()}, unknown
-
-
-def installed_lock_versions(venv: Path, locks: list[Path]) -> dict[str, str]:
-    """name -> version of each locked distribution installed in `venv`."""
-    found = installed(venv)
-    names = {entry.name for lock in locks for entry in lockfile.read_lock(lock)}
-    return {name: found[name].version for name in sorted(names & found.keys())}
 
 
 def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], set[str]] | None:
@@ -159,7 +140,7 @@ def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin],
                 marker = f" ; {entry.marker}" if entry.marker else ""
                 hashes = " ".join(f"--hash={digest}" for digest in entry.hashes)
                 line = f"{entry.requirement}{marker} {hashes}".strip()
-                pins[entry.name] = Pin(entry.name, entry.pinned_version, line)
+                pins[entry.name] = Pin(entry.pinned_version, line)
     return pins, unknown
 
 

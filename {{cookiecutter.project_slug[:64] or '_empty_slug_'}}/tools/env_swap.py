@@ -1,11 +1,9 @@
 """Replace a project env (.venv, .conda-env) all at once, or not at all.
 
-Envs cannot be moved (their scripts carry absolute paths), so the new env
-is built at the final path while the old one waits beside it under
-`<name>.previous`; on failure or Ctrl-C the old one is renamed back. A
-stamp written last marks an env as complete and records what it was built
-from. Two builds of one project at once would rename each other's envs away:
-`env_lock` makes the second wait for the first.
+Envs cannot move (their scripts carry absolute paths): the new env is built at the final
+path while the old one waits under `<name>.previous`, renamed back on failure or Ctrl-C. A
+stamp written last marks an env complete and records what it was built from. Two builds at
+once would rename each other's envs away: `env_lock` makes the second wait for the first.
 """
 
 from __future__ import annotations
@@ -23,10 +21,7 @@ from .project import ROOT
 from .steps import run_step
 
 STAMP = ".repro-stamp"
-
-
-def previous_of(env: Path) -> Path:
-    return env.with_name(env.name + ".previous")
+LOCK_FILE = ROOT / ".cache" / "env.lock"
 
 
 def inputs_stamp(*files: Path, salt: str = "") -> str:
@@ -49,7 +44,7 @@ def has_stamp(env: Path, stamp: str) -> bool:
 
 def recover_interrupted_build(env: Path) -> None:
     """A build killed hard leaves `<env>.previous`: keep whichever env is complete."""
-    previous = previous_of(env)
+    previous = env.with_name(env.name + ".previous")
     if not previous.exists():
         return
     if (env / STAMP).exists():
@@ -62,11 +57,9 @@ def recover_interrupted_build(env: Path) -> None:
 
 @contextmanager
 def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
-    """Build at the final path; stamp it on success, put the previous env back on failure.
-
-    `stamp` is the record's text, or a function that writes it from the built env.
-    """
-    previous = previous_of(env)
+    """Build at the final path; stamp it on success (`stamp` is the record's text, or a
+    function that reads it from the built env), put the previous env back on failure."""
+    previous = env.with_name(env.name + ".previous")
     if env.exists():
         env.rename(previous)
     try:
@@ -82,13 +75,9 @@ def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
 
 
 def run_steps(label: str, steps: list[list[str]], cwd: Path, doing: str) -> None:
-    """Run install steps in order, each echoed and watched by `steps.run_step`;
-    the first failure stops them with its cause."""
+    """Run install steps in order (`steps.run_step`); the first failure stops them."""
     for step in steps:
         run_step(label, step, doing, cwd=cwd)
-
-
-LOCK_FILE = ROOT / ".cache" / "env.lock"
 
 
 def _try_lock(handle) -> bool:
@@ -110,10 +99,8 @@ def _try_lock(handle) -> bool:
 @contextmanager
 def env_lock(label: str) -> Iterator[None]:
     """Hold the project's env lock; a second build waits, saying so, until the first ends.
-
-    The operating system drops the lock when its holder dies, so a killed
-    build never leaves the project locked.
-    """
+    The operating system drops the lock when its holder dies: a killed build never
+    leaves the project locked."""
     LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
     with LOCK_FILE.open("a+b") as handle:
         if not _try_lock(handle):

@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 
 from . import env_diff, lockfile
-from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in
-from .find_python import find_python
+from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in, write_stamp
 from .lock import install_args, lock, tool_executable
 from .project import (
     ALL_LOCKS,
@@ -40,8 +39,7 @@ from .project import (
     wanted_python,
 )
 from .steps import run_step
-
-INSTALLING = "installing the locks into .venv"
+from .tool_venv import find_python
 
 
 def in_ci() -> bool:
@@ -99,59 +97,41 @@ def chosen_variant(gpu: bool, cpu: bool) -> str:
     return "gpu"
 
 
-def refuse_running_venv_on_windows() -> None:
-    """Windows cannot rename a folder whose python.exe is running (invoke from .venv)."""
-    if os.name == "nt" and Path(sys.prefix).resolve() == VENV.resolve():
-        raise ToolError(
-            "this command runs from .venv, which Windows cannot replace while it runs; "
-            "run `python -m tools env` with a Python outside .venv"
-        )
-
-
-def writes_bytecode_on_import() -> bool:
-    return not os.environ.get("PYTHONDONTWRITEBYTECODE")
+def pip(verb: str) -> list[str]:
+    """uv's pip, or the venv's own, run on .venv."""
+    if LOCK_TOOL == "uv":
+        return [str(tool_executable()), "pip", verb, "--python", str(venv_python())]
+    return [str(venv_python()), "-m", "pip", verb, "--disable-pip-version-check"]
 
 
 def installer() -> list[str]:
-    """The install command prefix for .venv: uv's pip, or the venv's own pip.
-
-    No bytecode at install (pip's --no-compile; uv's default): an import
-    writes it when first needed, which is most of a cold install's time saved.
-    Where imports may not write it (PYTHONDONTWRITEBYTECODE), every start
-    would compile again, so the install compiles it once instead.
-    """
-    lazy = writes_bytecode_on_import()
+    """The install command prefix for .venv, without bytecode (pip's --no-compile; uv's
+    default): an import writes it when first needed, which is most of a cold install's time
+    saved. Where imports may not write it (PYTHONDONTWRITEBYTECODE), every start would
+    compile again, so the install compiles it once instead."""
+    lazy = not os.environ.get("PYTHONDONTWRITEBYTECODE")
     if LOCK_TOOL == "uv":
-        uv = [str(tool_executable()), "pip", "install", "--python", str(venv_python())]
-        return uv if lazy else [*uv, "--compile-bytecode"]
-    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
-    return [*pip, "--no-compile"] if lazy else pip
+        return pip("install") if lazy else [*pip("install"), "--compile-bytecode"]
+    return [*pip("install"), "--no-compile"] if lazy else pip("install")
 
 
 def uninstaller() -> list[str]:
-    if LOCK_TOOL == "uv":
-        return [str(tool_executable()), "pip", "uninstall", "--python", str(venv_python())]
-    return [str(venv_python()), "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"]
+    return pip("uninstall") if LOCK_TOOL == "uv" else [*pip("uninstall"), "--yes"]
 
 
 def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
-    names = tuple(lock.name for lock in locks)
-    if LOCK_TOOL == "uv":
-        create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
-        return [create, [*installer(), *uv_one_pass_args(locks)]]
-    create = [python, "-m", "venv", str(VENV)]
-    return [
-        create,
-        [*installer(), *install_args(names)],
-        [*installer(), *PROJECT_INSTALL_ARGS],
-    ]
-
-
-def uv_one_pass_args(locks: list[Path]) -> list[str]:
-    """The locks and the project in one uv run (a second uv start is most of the project's
-    install time). Hash-checking mode refuses a local project, so the guarantee it gives
-    is kept another way: every pin must carry hashes (checked here), uv checks each one
-    it is given, and --no-deps installs nothing the locks do not list."""
+    names = [lock.name for lock in locks]
+    if LOCK_TOOL != "uv":
+        return [
+            [python, "-m", "venv", str(VENV)],
+            [*installer(), *install_args(names)],
+            [*installer(), *PROJECT_INSTALL_ARGS],
+        ]
+    create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
+    # The locks and the project in one uv run (a second uv start is most of the project's
+    # install time). Hash-checking mode refuses a local project, so the guarantee it gives
+    # is kept another way: every pin must carry hashes (checked here), uv checks each one
+    # it is given, and --no-deps installs nothing the locks do not list.
     for lock_path in locks:
         for entry in lockfile.read_lock(lock_path):
             if not entry.hashes:
@@ -159,21 +139,25 @@ def uv_one_pass_args(locks: list[Path]) -> list[str]:
                     f"{lock_path.name}:{entry.line_no}: {entry.name} has no --hash; "
                     "run `invoke lock`, which writes a hash for every pin"
                 )
-    names = tuple(lock.name for lock in locks)
-    hash_checked = install_args(names, require_hashes=False)  # uv checks the given hashes
     # No --no-index here (the locks need the index): uv builds its own uv_build backend
     # in-process, so --no-build-isolation fetches no backend.
-    return ["--no-deps", "--no-build-isolation", *hash_checked, "--editable", "."]
+    one_pass = ["--no-deps", "--no-build-isolation", *install_args(names, require_hashes=False)]
+    return [create, [*installer(), *one_pass, "--editable", "."]]
 
 
 def rebuild(reason: str, locks: list[Path]) -> None:
-    refuse_running_venv_on_windows()
+    # Windows cannot rename a folder whose python.exe is running (invoke from .venv).
+    if os.name == "nt" and Path(sys.prefix).resolve() == VENV.resolve():
+        raise ToolError(
+            "this command runs from .venv, which Windows cannot replace while it runs; "
+            "run `python -m tools env` with a Python outside .venv"
+        )
     wanted = wanted_python()
     python = find_python(wanted)
     commands = build_commands(python, locks)  # its refusals come before the env is moved
     print(f"env: building .venv with Python {wanted} ({python}): {reason}", flush=True)
     with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks, just_installed=True)):
-        run_steps("env", commands, ROOT, INSTALLING)
+        run_steps("env", commands, ROOT, "installing the locks into .venv")
 
 
 def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
@@ -190,7 +174,7 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
         run_step("env", [*uninstaller(), *diff.remove], "removing unlocked packages", cwd=ROOT)
     if diff.project:
         run_step("env", [*installer(), *PROJECT_INSTALL_ARGS], "installing the project", cwd=ROOT)
-    env_diff.write_stamp(VENV, locks)
+    write_stamp(VENV, env_diff.stamp_text(VENV, locks))
 
 
 def project_locks(variant: str = "cpu") -> list[Path]:
@@ -223,11 +207,8 @@ def sync(force: bool = False, variant: str = "cpu") -> None:
             apply(diff, locks)
             for change in diff.changes:
                 print(f"env: {change}", flush=True)
-        print(
-            f"env: {what} ready in {time.monotonic() - started:.1f}s; "
-            "check it with `invoke check-env`",
-            flush=True,
-        )
+        took = time.monotonic() - started
+        print(f"env: {what} ready in {took:.1f}s; check it with `invoke check-env`", flush=True)
 
 
 def offline_from(folder: Path) -> None:

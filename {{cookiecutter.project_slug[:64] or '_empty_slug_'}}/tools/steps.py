@@ -1,9 +1,8 @@
 """Run one installer or resolver step so that a person can follow it and trust its error.
 
-The tool's own output is passed through as it comes; when the tool is quiet
-for a while a `still <doing> (Ns)` line says it is alive; on failure the
-output is read for the cause (network, hash, disk, Python, resolution) and
-the error names that cause rather than guessing. Stdlib only.
+The tool's output is passed through as it comes; a quiet tool gets a `still <doing> (Ns)`
+line; a failure's output is read for its cause (network, hash, disk, Python, resolution),
+which the error names rather than guessing.
 """
 
 from __future__ import annotations
@@ -28,45 +27,37 @@ STOP_SECONDS = 10.0
 
 # Installers' own words for each cause, first match wins (network before
 # resolution: pip reports an unreachable index as "no matching version" too).
-CAUSES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("disk", ("No space left on device", "[Errno 28]", "Disk quota exceeded")),
-    (
-        "network",
-        (
-            "Failed to establish a new connection",
-            "Max retries exceeded",
-            "Connection refused",
-            "Network is unreachable",
-            "Name or service not known",
-            "Temporary failure in name resolution",
-            "nodename nor servname",
-            "getaddrinfo failed",
-            "Read timed out",
-            "ConnectTimeoutError",
-            "Could not fetch URL",
-            "dns error",
-            "error sending request",
-            "Failed to fetch",
-            "tcp connect error",
-            "operation timed out",
-        ),
+CAUSES = {
+    "disk": r"No space left on device|\[Errno 28\]|Disk quota exceeded",
+    "network": (
+        "Failed to establish a new connection|Max retries exceeded|Connection refused"
+        "|Network is unreachable|Name or service not known|Temporary failure in name resolution"
+        "|nodename nor servname|getaddrinfo failed|Read timed out|ConnectTimeoutError"
+        "|Could not fetch URL|dns error|error sending request|Failed to fetch|tcp connect error"
+        "|operation timed out"
     ),
-    ("hash", ("DO NOT MATCH THE HASHES", "Hash mismatch", "hash mismatch")),
-    (
-        "resolution",
-        (
-            "ResolutionImpossible",
-            "No solution found",
-            "Could not find a version that satisfies",
-            "No matching distribution found",
-            "not found in the package registry",
-        ),
+    "hash": "DO NOT MATCH THE HASHES|[Hh]ash mismatch",
+    "resolution": (
+        "ResolutionImpossible|No solution found|Could not find a version that satisfies"
+        "|No matching distribution found|not found in the package registry"
     ),
     # After resolution: pip lists versions it skipped for their Python even when
     # the real failure is a pin that does not exist.
-    ("python", ("requires a different Python", "the current Python version")),
-    ("build", ("metadata-generation-failed", "Failed to build", "invalid metadata")),
-)
+    "python": "requires a different Python|the current Python version",
+    "build": "metadata-generation-failed|Failed to build|invalid metadata",
+}
+# What stopped the step, and what to check, for each cause.
+SENTENCES = {
+    "network": "cannot reach {}; check the network or your index settings",
+    "disk": "the disk is full ({}); free some space",
+    "hash": (
+        "a download does not match its locked hash ({}); re-lock with `invoke lock` "
+        "if the package was re-published, else check your index"
+    ),
+    "python": "a package does not support this Python ({})",
+    "resolution": "no versions satisfy the requirements ({})",
+    "build": "a package could not be built or read ({})",
+}
 # Installers retry an unreachable index for minutes by default (pip: 5 retries
 # of up to a 15 s timeout each, more where PIP_DEFAULT_TIMEOUT is raised). A
 # person's own settings win; these only bound the defaults.
@@ -87,62 +78,39 @@ class StepFailed(ToolError):
         self.cause = cause
 
 
-def configured_index(env: Mapping[str, str]) -> str:
-    """The index host the environment sets, else what to check."""
-    for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
-        host = urlsplit(env.get(name, "")).hostname
-        if host:
-            return host
-    return "the package index (pypi.org, or the one your pip/uv settings name)"
-
-
 def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(cause, detail) read from a failed step's output: detail is the host for
     network failures, the most telling line otherwise."""
     lines = output.splitlines()
-    for cause, markers in CAUSES:
-        hits = [line.strip() for line in lines if any(marker in line for marker in markers)]
+    for cause, markers in CAUSES.items():
+        hits = [line.strip() for line in lines if re.search(markers, line)]
         if not hits:
             continue
-        if cause == "network":
-            # pip's retry warnings name only the path; its "Looking in indexes:"
-            # line (not printed with --quiet) names the index.
-            named = [line for line in lines if line.startswith("Looking in indexes:")]
-            for line in hits + named:
-                match = _HOST.search(line)
-                if match:
-                    return cause, match.group(1) or match.group(2)
-            return cause, configured_index(os.environ if env is None else env)
-        return cause, hits[-1]
+        if cause != "network":
+            return cause, hits[-1]
+        # pip's retry warnings name only the path; its "Looking in indexes:"
+        # line (not printed with --quiet) names the index.
+        named = [line for line in lines if line.startswith("Looking in indexes:")]
+        for match in filter(None, map(_HOST.search, hits + named)):
+            return cause, match.group(1) or match.group(2)
+        env = os.environ if env is None else env
+        for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
+            if host := urlsplit(env.get(name, "")).hostname:
+                return cause, host  # the index host the environment sets
+        return cause, "the package index (pypi.org, or the one your pip/uv settings name)"
     errors = [line.strip() for line in lines if re.match(r"\s*(error|ERROR|×)", line)]
     return "other", (errors[-1] if errors else (lines[-1].strip() if lines else ""))
 
 
 def explain(cause: str, detail: str, doing: str) -> str:
     """One sentence: what stopped `doing`, and what to check."""
-    if cause == "network":
-        return f"{doing} failed: cannot reach {detail}; check the network or your index settings"
-    if cause == "disk":
-        return f"{doing} failed: the disk is full ({detail}); free some space"
-    if cause == "hash":
-        return (
-            f"{doing} failed: a download does not match its locked hash ({detail}); "
-            "re-lock with `invoke lock` if the package was re-published, else check your index"
-        )
-    if cause == "python":
-        return f"{doing} failed: a package does not support this Python ({detail})"
-    if cause == "resolution":
-        return f"{doing} failed: no versions satisfy the requirements ({detail})"
-    if cause == "build":
-        return f"{doing} failed: a package could not be built or read ({detail})"
-    return f"{doing} failed: {detail or 'see the output above'}"
+    sentence = SENTENCES[cause].format(detail) if cause in SENTENCES else detail
+    return f"{doing} failed: {sentence or 'see the output above'}"
 
 
 def network_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """`base` (default: this process's environment) with bounded network retries."""
-    env = dict(os.environ if base is None else base)
-    for name, value in BOUNDED_NETWORK.items():
-        env.setdefault(name, value)
+    env = {**BOUNDED_NETWORK, **(os.environ if base is None else base)}
     if "PIP_DEFAULT_TIMEOUT" in env and "PIP_TIMEOUT" not in (base or os.environ):
         del env["PIP_TIMEOUT"]  # the person's own timeout, under its other name
     return env
@@ -159,18 +127,6 @@ def _pump(stream, tail: collections.deque, seen: list[float]) -> None:
         sys.stdout.flush()
         tail.append(line)
         seen[0] = time.monotonic()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Ask a step that is still running to stop, then make sure it has."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def run_step(
@@ -213,10 +169,15 @@ def run_step(
                 seen[0] = time.monotonic()
         code = process.wait()
     finally:
-        _stop(process)
+        if process.poll() is None:  # stopped early (Ctrl-C, SIGTERM): make sure it ends
+            process.terminate()
+            try:
+                process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         process.stdout.close()
-    output = "".join(tail)
     if code != 0:
-        cause, detail = cause_of(output, network_env(env))
+        cause, detail = cause_of("".join(tail), network_env(env))
         raise StepFailed(explain(cause, detail, doing), cause)
-    return output
+    return "".join(tail)

@@ -1,21 +1,80 @@
-"""Tools a project needs before its env exists (pip-compile, uv, conda-lock).
+"""What a project needs before its env exists: its Python, and tools to lock with.
 
-Each is installed once, at a pinned version, into its own venv under
-`.cache/lock-tools/`, so a fresh clone can lock without anything installed.
-Stdlib only.
+`find_python` asks every candidate for its own version: a pyenv shim may start a
+different Python than its name says, and that must not pass. Tools (pip-compile,
+uv, conda-lock) are each installed once, at a pinned version, into their own venv
+under `.cache/lock-tools/`, so a fresh clone can lock without anything installed.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .find_python import find_python
-from .project import ROOT, ToolError, venv_python, wanted_python
+from .project import ROOT, ToolError, venv_python, version_matches, wanted_python
 from .steps import StepFailed, run_step
 
 TOOL_CACHE = ROOT / ".cache" / "lock-tools"
+# A venv's interpreter answers with the base interpreter behind it: a venv
+# about to be rebuilt must not be the base of its own replacement.
+_ASK = (
+    "import sys; print('.'.join(map(str, sys.version_info[:3])));"
+    "print(getattr(sys, '_base_executable', sys.executable))"
+)
+
+
+def interpreter_version(python: str | Path) -> tuple[str, str] | None:
+    """(X.Y.Z, base interpreter path) of a candidate, or None when it does not start."""
+    try:
+        # -I -S: no site, no .pth files to run; the answer needs neither.
+        command = [str(python), "-I", "-S", "-c", _ASK]
+        probe = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = probe.stdout.splitlines()
+    return (lines[0], lines[1]) if probe.returncode == 0 and len(lines) == 2 else None
+
+
+def _printed_by(command: list[str]) -> Iterator[str]:
+    """The path a finder (the py launcher, uv) prints, when it is installed and finds one."""
+    if shutil.which(command[0]):
+        probe = subprocess.run(command, capture_output=True, text=True, check=False)
+        if probe.returncode == 0:
+            yield probe.stdout.strip()
+
+
+def candidates(version: str) -> Iterator[str | Path]:
+    minor = ".".join(version.split(".")[:2])
+    yield sys.executable
+    yield from filter(None, map(shutil.which, (f"python{version}", f"python{minor}", "python3")))
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for folder in sorted((pyenv / "versions").glob(f"{version}*"), reverse=True):
+        yield folder / ("python.exe" if os.name == "nt" else "bin/python")
+    if os.name == "nt":
+        yield from _printed_by(["py", f"-{minor}", "-c", "import sys; print(sys.executable)"])
+    yield from _printed_by(["uv", "python", "find", "--no-project", version])
+
+
+def find_python(version: str | None = None) -> str:
+    """Path of an interpreter of the wanted version, or a ToolError saying how to get one."""
+    version = version or wanted_python()
+    seen: set[str] = set()
+    for candidate in candidates(version):
+        if str(candidate) in seen or not Path(candidate).exists():
+            continue
+        seen.add(str(candidate))
+        found = interpreter_version(candidate)
+        if found and version_matches(found[0], version):
+            return found[1]
+    raise ToolError(
+        f"Python {version} (named by .python-version) is not installed; install it "
+        f"(`pyenv install {version}`, `uv python install {version}` or python.org), "
+        "or write an installed version into .python-version"
+    )
 
 
 def cached_tool(
@@ -23,24 +82,17 @@ def cached_tool(
 ) -> Path:
     """Path of `command` from `package==version`; `python()` makes the venv when missing."""
     tool_venv = TOOL_CACHE / f"{package}-{version}-py{python_tag}"
-    suffix = venv_python(tool_venv).suffix  # ".exe" on Windows
-    executable = venv_python(tool_venv).with_name(command + suffix)
+    tool_python = venv_python(tool_venv)
+    executable = tool_python.with_name(command + tool_python.suffix)  # ".exe" on Windows
     if executable.exists():
         return executable
-    print(
-        f"tools: installing {package}=={version} into {tool_venv.relative_to(ROOT)} "
-        "(once per version)",
-        flush=True,
-    )
     doing = f"installing {package}=={version}"
-    steps = [
-        [python(), "-m", "venv", str(tool_venv)],
-        # Not --quiet: pip's progress, and the index it names, are worth seeing once.
-        [str(venv_python(tool_venv)), "-m", "pip", "install", f"{package}=={version}"],
-    ]
+    print(f"tools: {doing} into {tool_venv.relative_to(ROOT)} (once per version)", flush=True)
     try:
-        for step in steps:
-            run_step("tools", step, doing, cwd=ROOT)
+        run_step("tools", [python(), "-m", "venv", str(tool_venv)], doing, cwd=ROOT)
+        # Not --quiet: pip's progress, and the index it names, are worth seeing once.
+        install = [str(tool_python), "-m", "pip", "install", f"{package}=={version}"]
+        run_step("tools", install, doing, cwd=ROOT)
     except StepFailed as error:
         raise ToolError(f"{error}; run the command again once that is fixed") from None
     finally:
