@@ -141,10 +141,10 @@ def wanted_text() -> str:
 
 def write(path: Path = DERIVED) -> bool:
     """Write the derived file when it differs from what the intent gives; True if written."""
-    text = wanted_text()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    if not differs(path):
         return False
-    path.write_text(text, encoding="utf-8", newline="\n")  # LF on Windows too, as committed
+    # LF on Windows too, as committed.
+    path.write_text(wanted_text(), encoding="utf-8", newline="\n")
     return True
 
 

@@ -89,9 +89,8 @@ def torch_index_args(lock_name: str) -> list[str]:
 def install_args(
     lock_names: Sequence[str], files: Sequence[str] = (), require_hashes: bool = True
 ) -> list[str]:
-    """The installer arguments that install these locks: hash-checked wheels only, from
-    torch's index where the first lock takes it. `make env`, nox and conda's dev tools
-    all install with these; an in-place sync passes its own `files` of the pins that differ."""
+    """Every install's arguments for these locks: hash-checked wheels only, from torch's index
+    where the first lock takes it; an in-place sync passes its `files` of the pins that differ."""
     requirements = [arg for name in (files or lock_names) for arg in ("-r", name)]
     hashes = HASH_CHECKING if require_hashes else ()
     return [*hashes, *WHEELS_ONLY, *torch_index_args(lock_names[0]), *requirements]

@@ -80,8 +80,7 @@ def line_of_package(text: str, name: str, version: str) -> int:
 
 
 def problems() -> Iterator[Problem]:
-    """pylock.toml lists the packages and versions requirements.txt pins, no other, and
-    only files whose hashes it has."""
+    """pylock.toml lists requirements.txt's pins, no other, and only files it has hashes of."""
     if not SOURCE.exists():
         return  # lock-fresh reports the missing lock itself
     if not PYLOCK.exists():
