@@ -1,12 +1,10 @@
 """Write the project's second description of its dependencies from the one a person edits.
 
-A venv project's intent is requirements.in: environment.yml (for conda users)
-is written from it and .python-version. A conda project's intent is
-environment.yml: requirements.in (what the pip locks, nox and CI install) is
-written from it, conda names mapped to PyPI's, `# conda-only` lines and
-conda's own packages (python, pip, cuda-version) left out. `invoke lock`
-writes the derived file; lock-fresh fails a hand edit, naming the intent file.
-Stdlib only: `invoke lock` runs before anything is installed.
+A venv project's intent is requirements.in: environment.yml (for conda users) is written from
+it and .python-version. A conda project's intent is environment.yml: requirements.in (what the
+pip locks, nox and CI install) is written from it, conda names mapped to PyPI's, `# conda-only`
+lines and conda's own packages left out. `invoke lock` writes the derived file; lock-fresh
+fails a hand edit. Stdlib only: `invoke lock` runs before anything is installed.
 """
 
 from __future__ import annotations
@@ -28,18 +26,12 @@ from .project import (
 
 REQUIREMENTS_IN = ROOT / "requirements.in"
 ENVIRONMENT_YML = ROOT / "environment.yml"
-# (the file a person edits, the file written from it)
-INTENT, DERIVED = (
-    (ENVIRONMENT_YML, REQUIREMENTS_IN)
-    if ENV_MANAGER == "conda"
-    else (REQUIREMENTS_IN, ENVIRONMENT_YML)
-)
-# What the derived file is written from, as messages say it.
-SOURCES = (
-    "environment.yml gives"
-    if ENV_MANAGER == "conda"
-    else "requirements.in and .python-version give"
-)
+# The file a person edits, the file written from it, and what messages say it is written from.
+if ENV_MANAGER == "conda":
+    INTENT, DERIVED, SOURCES = ENVIRONMENT_YML, REQUIREMENTS_IN, "environment.yml gives"
+else:
+    INTENT, DERIVED = REQUIREMENTS_IN, ENVIRONMENT_YML
+    SOURCES = "requirements.in and .python-version give"
 REQUIREMENTS_HEADER = (
     "# Written by `invoke lock` from environment.yml: add dependencies there, not\n"
     "# here. The pip locks (requirements.txt), nox and CI install from this file.\n"
@@ -56,12 +48,6 @@ PLATFORMS = ("linux-64", "osx-64", "osx-arm64", "win-64")
 # `name` + optional version specifiers, nothing else: what a conda spec can say.
 _PLAIN_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*((?:[<>=!~]=?\s*[^,;\s\[]+\s*,?\s*)*)")
 _SAFE_YAML_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._<>=!~,*\[\]+-]*")
-
-
-def requirement_lines(text: str) -> list[str]:
-    """The requirements of a requirements file, comments and options (`-c`, `-r`) aside."""
-    lines = (raw.split(" #", 1)[0].strip() for raw in text.splitlines())
-    return [line for line in lines if line and not line.startswith(("#", "-"))]
 
 
 def conda_spec(requirement: str) -> str | None:
@@ -90,7 +76,9 @@ def yaml_item(text: str) -> str:
 def render(requirements_text: str, python_version: str) -> str:
     """environment.yml for these requirements and Python."""
     conda, pip = [], []
-    for requirement in requirement_lines(requirements_text):
+    # The requirements, comments and options (`-c`, `-r`) aside.
+    texts = (raw.split(" #", 1)[0].strip() for raw in requirements_text.splitlines())
+    for requirement in (text for text in texts if text and not text.startswith(("#", "-"))):
         spec = conda_spec(requirement)
         (conda if spec else pip).append(spec or requirement)
     channels = ["conda-forge"] + (["nvidia"] if CUDA_VERSION else [])
@@ -153,10 +141,10 @@ def wanted_text() -> str:
 
 def write(path: Path = DERIVED) -> bool:
     """Write the derived file when it differs from what the intent gives; True if written."""
-    text = wanted_text()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    if not differs(path):
         return False
-    path.write_text(text, encoding="utf-8", newline="\n")  # LF on Windows too, as committed
+    # LF on Windows too, as committed.
+    path.write_text(wanted_text(), encoding="utf-8", newline="\n")
     return True
 
 

@@ -1,10 +1,8 @@
 """hooks-agree: pre-commit hooks run the tool versions pinned in requirements-dev.txt.
 
 Every hook installs from the package index (`repo: local` with pinned
-`additional_dependencies`); no hook repository is cloned. Each pinned
-dependency must equal the pin of requirements-dev.txt, so `ruff` in a hook
-and `ruff` in `.venv` are the same ruff. The config is read with pyyaml (see
-yaml_nodes.py). Exit 0 when they agree, 1 otherwise.
+`additional_dependencies`); no hook repository is cloned. Each pinned dependency must equal
+the pin of requirements-dev.txt, so `ruff` in a hook and `ruff` in `.venv` are the same ruff.
 """
 
 from __future__ import annotations
@@ -40,12 +38,9 @@ def drift() -> Iterator[Problem]:
         return
     root = yaml_nodes.read(CONFIG)
     for number, repo in remote_repos(root):
-        yield at(
-            CONFIG,
-            number,
-            f"hook repository {repo} is cloned from the network",
-            "use `repo: local` with `language: python` and a pinned `additional_dependencies`",
-        )
+        what = f"hook repository {repo} is cloned from the network"
+        fix = "use `repo: local` with `language: python` and a pinned `additional_dependencies`"
+        yield at(CONFIG, number, what, fix)
     if not DEV_LOCK.exists():
         return  # lock-fresh reports the missing lock
     pins = {e.name: e.pinned_version for e in lockfile.read_lock(DEV_LOCK) if e.pinned_version}
@@ -54,26 +49,17 @@ def drift() -> Iterator[Problem]:
         entry = lockfile.LockLine(number, spec.strip(), marker.strip())
         name, version = entry.name, entry.pinned_version
         if name not in pins:
-            yield at(
-                CONFIG,
-                number,
-                f"hook dependency `{requirement}` is not in requirements-dev.txt",
-                f"add {name} to requirements-dev.in, run `invoke lock`, pin the same version here",
-            )
+            what = f"hook dependency `{requirement}` is not in requirements-dev.txt"
+            fix = f"add {name} to requirements-dev.in, run `invoke lock`, pin the same version here"
         elif version is None:
-            yield at(
-                CONFIG,
-                number,
-                f"hook dependency `{requirement}` is not pinned with ==",
-                f"write `{name}=={pins[name]}` (the version in requirements-dev.txt)",
-            )
+            what = f"hook dependency `{requirement}` is not pinned with =="
+            fix = f"write `{name}=={pins[name]}` (the version in requirements-dev.txt)"
         elif version != pins[name]:
-            yield at(
-                CONFIG,
-                number,
-                f"hook pins {name}=={version}, requirements-dev.txt pins {pins[name]}",
-                f"write `{name}=={pins[name]}` here, or change requirements-dev.in and re-lock",
-            )
+            what = f"hook pins {name}=={version}, requirements-dev.txt pins {pins[name]}"
+            fix = f"write `{name}=={pins[name]}` here, or change requirements-dev.in and re-lock"
+        else:
+            continue
+        yield at(CONFIG, number, what, fix)
 
 
 def result() -> Result:

@@ -1,10 +1,9 @@
 """`python -m tools lint`: every pre-commit hook on every file, then the type checker;
 or only the pin checks.
 
-The pin checks (`--pins`, or `--only CHECK`) are offline and instant; pre-commit
-runs each of them as a hook (`python -m tools lint --only CHECK`). Every check
-runs even when an earlier one failed, so one call lists every problem. mypy
-runs from this env, not as a hook: it must see the project's dependencies.
+The pin checks (`--pins`, or `--only CHECK`, each one a pre-commit hook) are offline and
+instant; every check runs even when an earlier one failed, so one call lists every problem.
+mypy runs from this env, not as a hook: it must see the project's dependencies.
 """
 
 from __future__ import annotations
@@ -52,14 +51,6 @@ def result_of(name: str) -> Result:
     return importlib.import_module(f".{pin_checks()[name]}", __package__).result()
 
 
-def check_result(name: str) -> Result:
-    """One pin check's result; a check that cannot read its files fails with that error."""
-    try:
-        return result_of(name)
-    except ToolError as error:
-        return Result(name, "FAIL", f"ERROR: {error}")
-
-
 def run_check(name: str) -> int:
     """One pin check, as its pre-commit hook runs it: its lines, its exit code."""
     return print_lines(result_of(name))
@@ -68,7 +59,12 @@ def run_check(name: str) -> int:
 def run_pin_checks(names: list[str], as_json: bool = False) -> int:
     if len(names) == 1 and not as_json:  # a pre-commit hook: its output and exit code only
         return run_check(names[0])
-    found = [check_result(name) for name in names]
+    found = []
+    for name in names:
+        try:
+            found.append(result_of(name))
+        except ToolError as error:  # a check that cannot read its files fails with that error
+            found.append(Result(name, "FAIL", f"ERROR: {error}"))
     if as_json:
         print(json_text(found))
         return EXIT_FAILED if any(result.status == "FAIL" for result in found) else EXIT_OK

@@ -1,12 +1,8 @@
 """Write the hashed locks from the `.in` files: `invoke lock`, `nox -s lock`.
 
-Every line of a lock is `==`-pinned with sha256 hashes, no index URL or
-find-links line of the locking machine is written, and the first line
-records the input hash, the Python X.Y and the platforms the lock was
-resolved for, and a digest of its pins, so freshness can be checked
-offline. Each step is echoed and watched (`steps.run_step`): a quiet
-resolver shows it is alive, and a failure names its cause (an unreachable
-index is not a resolution problem).
+Every pin is `==` with sha256 hashes, no index or find-links line of the locking machine is
+written, and the header (lockfile.stamp) lets freshness be checked offline. Each step is
+watched (`steps.run_step`): a quiet resolver shows it is alive, and a failure names its cause.
 """
 
 from __future__ import annotations
@@ -65,11 +61,7 @@ def tool_executable() -> Path:
 
 
 def compile_command(
-    tool: Path,
-    in_file: str,
-    lock: str,
-    upgrade: bool,
-    upgrade_packages: Sequence[str],
+    tool: Path, in_file: str, lock: str, upgrade: bool, upgrade_packages: Sequence[str]
 ) -> list[str]:
     if LOCK_TOOL == "uv":
         command = [str(tool), "pip", "compile", in_file, "--output-file", lock]
@@ -83,17 +75,13 @@ def compile_command(
     if LOCK_TOOL == "uv" and lock in TORCH_BACKENDS:
         # Two indexes: each pin says which one it came from (`# from <index>`).
         command.append("--emit-index-annotation")
-    if upgrade:
-        command.append("--upgrade")
-    for name in upgrade_packages:
-        command += ["--upgrade-package", name]
-    return command
+    command += ["--upgrade"] if upgrade else []
+    return command + [arg for name in upgrade_packages for arg in ("--upgrade-package", name)]
 
 
 def torch_index_args(lock_name: str) -> list[str]:
-    """Where this lock's torch family comes from (framework=pytorch), for the lock tool and
-    for installs alike: uv asks PyTorch's index for the torch family only. (pytorch projects
-    lock with uv: the pre-gen hook refuses pip-tools, whose extra index serves any package.)"""
+    """Where this lock's torch family comes from, for the lock tool and installs alike (uv:
+    the pre-gen hook refuses pip-tools, whose extra index would serve any package)."""
     backend = TORCH_BACKENDS.get(lock_name)
     return ["--torch-backend", backend] if backend else []
 
@@ -101,9 +89,8 @@ def torch_index_args(lock_name: str) -> list[str]:
 def install_args(
     lock_names: Sequence[str], files: Sequence[str] = (), require_hashes: bool = True
 ) -> list[str]:
-    """The installer arguments that install these locks: hash-checked wheels only, from
-    torch's index where the first lock takes it. `make env`, nox and conda's dev tools
-    all install with these; an in-place sync passes its own `files` of the pins that differ."""
+    """Every install's arguments for these locks: hash-checked wheels only, from torch's index
+    where the first lock takes it; an in-place sync passes its `files` of the pins that differ."""
     requirements = [arg for name in (files or lock_names) for arg in ("-r", name)]
     hashes = HASH_CHECKING if require_hashes else ()
     return [*hashes, *WHEELS_ONLY, *torch_index_args(lock_names[0]), *requirements]
@@ -121,41 +108,28 @@ def skipped_here(lock_name: str) -> bool:
     return True
 
 
-def _requested(in_file: Path) -> set[str]:
-    """Canonical names of the requirements an `.in` file lists itself."""
-    if not in_file.exists():
-        return set()
-    lines = in_file.read_text(encoding="utf-8").splitlines()
-    matches = (_NAME.match(line) for line in lines if not line.lstrip().startswith(("#", "-")))
-    return {lockfile.canonical(match.group(1)) for match in matches if match}
+def _name(text: str) -> str | None:
+    match = _NAME.match(text)
+    return lockfile.canonical(match.group(1)) if match else None
 
 
-def known_names(extra_names: Sequence[str] = ()) -> set[str]:
-    """Every name a lock pins or an `.in` file asks for (a new one is locked anyway)."""
+def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]) -> list[str]:
+    """The `--upgrade-package` arguments no lock pins and no `.in` file names (a name new
+    in an `.in` file is locked anyway)."""
     known = {lockfile.canonical(name) for name in extra_names}
     for lock_name, in_name in ALL_LOCKS:
         if (ROOT / lock_name).exists():
             known |= {entry.name for entry in lockfile.read_lock(ROOT / lock_name)}
-        known |= _requested(ROOT / in_name)
-    return known
-
-
-def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]) -> list[str]:
-    """The `--upgrade-package` arguments no lock pins and no `.in` file names."""
-    locked = known_names(extra_names)
-    unknown = []
-    for argument in upgrade_packages:
-        match = _NAME.match(argument)
-        if not match or lockfile.canonical(match.group(1)) not in locked:
-            unknown.append(argument)
-    return unknown
+        if (ROOT / in_name).exists():
+            lines = (ROOT / in_name).read_text(encoding="utf-8").splitlines()
+            names = (_name(line) for line in lines if not line.lstrip().startswith(("#", "-")))
+            known |= {name for name in names if name}
+    return [argument for argument in upgrade_packages if _name(argument) not in known]
 
 
 def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] = ()) -> None:
-    """Refuse, before anything is resolved, to upgrade a package no lock holds.
-
-    The lock tools accept such a name silently and change nothing.
-    """
+    """Refuse, before anything is resolved, to upgrade a package no lock holds: the lock
+    tools accept such a name silently and change nothing."""
     unknown = unknown_upgrades(upgrade_packages, extra_names)
     if not unknown:
         return
@@ -196,17 +170,6 @@ def refuse_unreachable_torch_index(lock_name: str, timeout: float = 15) -> None:
         ) from None
 
 
-def lock_one(tool: Path, lock_name: str, in_name: str, command: list[str], env: dict) -> None:
-    print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
-    started = time.monotonic()
-    try:
-        run_step("lock", command, f"locking {in_name}", cwd=ROOT, env=env)
-    except StepFailed as error:
-        raise failure(error, in_name) from None
-    lockfile.stamp(ROOT / lock_name, ROOT / in_name)
-    print(f"lock: wrote {lock_name} in {time.monotonic() - started:.1f}s", flush=True)
-
-
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     write_derived()  # a conda project's requirements.in comes from environment.yml
     tool = tool_executable()
@@ -221,7 +184,14 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
             continue
         refuse_unreachable_torch_index(lock_name)
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
-        lock_one(tool, lock_name, in_name, command, env)
+        print(f"lock: {in_name} -> {lock_name} ({LOCK_TOOL})", flush=True)
+        started = time.monotonic()
+        try:
+            run_step("lock", command, f"locking {in_name}", cwd=ROOT, env=env)
+        except StepFailed as error:
+            raise failure(error, in_name) from None
+        lockfile.stamp(ROOT / lock_name, ROOT / in_name)
+        print(f"lock: wrote {lock_name} in {time.monotonic() - started:.1f}s", flush=True)
         if lock_name == LOCKS[0][0]:
             pylock.write()  # the same pins in PEP 751's format
 
@@ -252,15 +222,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def conda_names() -> list[str]:
-    """The PyPI names of what conda-lock.yml pins, which `--upgrade-package` may name too."""
-    from . import conda_meta
-
-    if not conda_meta.CONDA_LOCK.exists():
-        return []
-    return [conda_meta.pypi_name(package.name) for package in conda_meta.read_conda_lock()]
-
-
 def write_derived() -> None:
     """Rewrite the description derived from the one a person edits, when it changed."""
     from . import derived
@@ -277,11 +238,15 @@ def run(args: argparse.Namespace) -> int:
     # First, as --upgrade-package may name what the intent just gained (lock() writes it
     # too, for `make env`'s first lock; that second call finds nothing to change).
     write_derived()
-    check_upgrades(args.upgrade_package, conda_names() if conda else ())
     if conda:
-        from . import conda_env
+        from . import conda_env, conda_meta
 
+        # What conda-lock.yml pins, `--upgrade-package` may name too.
+        packages = conda_meta.read_conda_lock() if conda_meta.CONDA_LOCK.exists() else []
+        check_upgrades(args.upgrade_package, [conda_meta.pypi_name(p.name) for p in packages])
         conda_env.find_solver()  # no solver: say so before re-locking anything
+    else:
+        check_upgrades(args.upgrade_package)
     lock(args.upgrade, args.upgrade_package)
     if conda:
         conda_env.lock(args.upgrade, args.upgrade_package)

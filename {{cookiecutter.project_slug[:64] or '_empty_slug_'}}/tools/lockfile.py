@@ -1,12 +1,12 @@
 """Read lock files, the header `invoke lock` writes into them, and whether they are fresh.
 
-The header records the inputs' hash, the Python X.Y and platform scope the lock was
-resolved for, and a digest of the pins below it, e.g.
+The header records the inputs' hash, the Python X.Y and platform scope the lock was resolved
+for, and a digest of the pins below it, e.g.
 `# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal pins=89ab...`.
-While both hashes match, the lock is as `invoke lock` wrote it; otherwise its pins are
-read against its `.in` file, so a lock a bot or a hand-run lock tool rewrote stays fresh
-while it satisfies them. Stdlib only at import: `make env` runs this before any env
-exists (reading pins takes `packaging`, else the copy pip carries).
+While both hashes match, the lock is as `invoke lock` wrote it; otherwise its pins are read
+against its `.in` file, so a lock a bot or a hand-run lock tool rewrote stays fresh while it
+satisfies them. Stdlib only at import: `make env` runs this before any env exists (reading
+pins takes `packaging`, else the copy pip carries).
 """
 
 from __future__ import annotations
@@ -69,10 +69,6 @@ def file_sha256(path: Path) -> bytes:
     return digest.digest()
 
 
-def input_sha256(in_file: Path) -> str:
-    return content_sha256(*input_files(in_file))
-
-
 def wanted_minor(folder: Path) -> str | None:
     """X.Y of the `.python-version` in `folder` (the project's root), None when missing."""
     try:
@@ -83,8 +79,8 @@ def wanted_minor(folder: Path) -> str | None:
 
 
 def scope_for(lock_name: str) -> str:
-    """The platforms `invoke lock` resolves this lock for: uv every platform (image-only
-    locks the image's Linux), pip-compile the machine that runs it."""
+    """Where `invoke lock` resolves this lock for: uv every platform (image-only locks the
+    image's Linux), pip-compile the machine that runs it."""
     if lock_name == CONDA_LOCK_NAME:
         return "conda"
     # Imported here, not at the top: the template's tests load this module alone.
@@ -106,14 +102,13 @@ def header_line(
     files = input_files(in_file)
     names = " + ".join(path.name for path in files)
     python = python or wanted_minor(in_file.parent)
-    fields = [f"{key}={value}" for key, value in (("python", python), ("scope", scope)) if value]
-    fields += [f"pins={pins}"] if pins else []
+    named = (("python", python), ("scope", scope), ("pins", pins))
+    fields = [f"{key}={value}" for key, value in named if value]
     return " ".join([f"{HEADER}{content_sha256(*files)} ({names})", *fields])
 
 
 def pins_sha256(lines: list[str]) -> str:
-    """A digest of a lock's lines below its header: it only tells an untouched lock from an
-    edited one (whose pins are then read), so 64 bits are plenty."""
+    # It only tells an untouched lock from an edited one (whose pins are then read): 64 bits.
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
@@ -149,11 +144,6 @@ def read_header(lock: Path) -> Header | None:
     return None
 
 
-def recorded_sha256(lock: Path) -> str | None:
-    header = read_header(lock)
-    return header.sha256 if header else None
-
-
 def tool_python(lock: Path) -> str | None:
     """The Python X.Y the lock tool's own header names: pip-compile's "with Python 3.11",
     or the `--python-version` of the uv command it shows."""
@@ -165,8 +155,7 @@ def tool_python(lock: Path) -> str | None:
 
 
 def stamp(lock: Path, in_file: Path, scope: str | None = None) -> None:
-    """Put the header (for `scope`, default scope_for) in the lock's first line, replacing an
-    older one."""
+    """Write the header (for `scope`, default scope_for) as the lock's first line."""
     lines = lines_below_header(lock)
     header = header_line(in_file, scope=scope or scope_for(lock.name), pins=pins_sha256(lines))
     lock.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
@@ -189,26 +178,26 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
         return Staleness(f"has lost its input: {name} is missing", f"restore {name}")
     if not lock.exists():
         return Staleness("is missing", fix)
-    header = read_header(lock)
-    missing = ", ".join(path.name for path in input_files(in_file)[1:] if not path.exists())
+    files = input_files(in_file)
+    missing = ", ".join(path.name for path in files[1:] if not path.exists())
     if missing:  # a `-c`/`-r` file: lock that first
         return Staleness(f"is stale: {missing}, named by {in_file.name}, is missing", fix)
-    hashed = header is not None and header.sha256 == input_sha256(in_file)
+    header, now = read_header(lock), content_sha256(*files)
+    hashed = header is not None and header.sha256 == now
     if lock.name == CONDA_LOCK_NAME:  # fresh by its header alone
         if header is None:
             return Staleness(
                 f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix
             )
         if not hashed:
-            names = " + ".join(path.name for path in input_files(in_file))
-            now = input_sha256(in_file)[:12]
-            what = f"locked from an older {names} (recorded {header.sha256[:12]}, now {now})"
+            names = " + ".join(path.name for path in files)
+            what = f"locked from an older {names} (recorded {header.sha256[:12]}, now {now[:12]})"
             return Staleness(f"is stale: {what}", fix, header.line_no)
     # Unless `invoke lock` wrote it from these very inputs, its pins are read.
     elif not (hashed and header.pins == pins_sha256(lines_below_header(lock))):
         found = satisfaction(lock, in_file)
         if found:
-            return Staleness(f"is stale: {found[0]}", fix, found[1])
+            return Staleness(f"is stale: {found.problem}", fix, found.line_no)
         if header is None:
             python = tool_python(lock)
             if python is None:  # no Python recorded anywhere: the pins decide
@@ -238,9 +227,9 @@ def is_fresh(lock: Path, in_file: Path) -> bool:
     return staleness(lock, in_file) is None
 
 
-def satisfaction(lock: Path, in_file: Path) -> tuple[str, int] | None:
-    """unsatisfied's (problem, lock line), remembered per content of the lock and its inputs
-    in `.cache/lock-satisfies.json`: importing `packaging` takes longer than the rest of
+def satisfaction(lock: Path, in_file: Path) -> Unsatisfied | None:
+    """unsatisfied, remembered per content of the lock and its inputs in
+    `.cache/lock-satisfies.json`: importing `packaging` takes longer than the rest of
     `lock-fresh` or check-env's `fresh`."""
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
     key = content_sha256(lock, *input_files(in_file))
@@ -251,17 +240,17 @@ def satisfaction(lock: Path, in_file: Path) -> tuple[str, int] | None:
     memo = memo if isinstance(memo, dict) else {}
     known = memo.get(lock.name)
     if isinstance(known, list) and len(known) == 2 and known[0] == key:
-        return tuple(known[1]) if known[1] else None
+        return Unsatisfied(*known[1]) if known[1] else None
     found = unsatisfied(lock, in_file)
     if found and found.problem.startswith("cannot be checked"):
-        return tuple(found)  # says something of this Python, not of the lock: not kept
+        return found  # says something of this Python, not of the lock: not kept
     memo[lock.name] = [key, list(found) if found else None]
     try:
         memo_path.parent.mkdir(exist_ok=True)
         memo_path.write_text(json.dumps(memo), encoding="utf-8")
     except OSError:  # a read-only project (an image): ask again next time
         pass
-    return tuple(found) if found else None
+    return found
 
 
 @dataclass

@@ -1,9 +1,8 @@
 """pylock-agrees: pylock.toml lists requirements.txt's pins, from files with its hashes.
 
-pylock.toml (PEP 751) is requirements.txt in the standard format, converted by uv without
-resolving again, for pip (26.1+) and uv to install from (both experimentally; make env, nox,
-CI and the images install requirements.txt). Both must be committed together: a bot that
-rewrites requirements.txt alone leaves pylock.toml behind.
+pylock.toml (PEP 751) is requirements.txt converted by uv without resolving again, for pip
+(26.1+) and uv to install from (experimentally: make env, nox, CI and the images install
+requirements.txt). A bot that rewrites requirements.txt alone leaves pylock.toml behind.
 """
 
 from __future__ import annotations
@@ -30,17 +29,15 @@ Pins = dict[tuple[str, str], set[str]]  # (name, version) -> sha256 hashes
 def convert_command(uv: Path) -> list[str]:
     """uv writes pylock.toml from the pins of requirements.txt, for every platform: each
     wheel the project's Python range can use, each one with a hash the lock lists."""
-    from .project import TORCH_BACKENDS
+    from .lock import torch_index_args  # lock imports this module
 
     command = [str(uv), "pip", "compile", SOURCE.name, "--no-deps", "--universal"]
     command += ["--output-file", PYLOCK.name, "--python-version", wanted_python(), "--quiet"]
-    backend = TORCH_BACKENDS.get(SOURCE.name)
-    return command + (["--torch-backend", backend] if backend else [])
+    return command + torch_index_args(SOURCE.name)
 
 
 def write() -> None:
-    """Write pylock.toml from requirements.txt."""
-    from . import lock  # lock imports this module
+    from . import lock
 
     print(f"lock: {SOURCE.name} -> {PYLOCK.name} (uv, no new resolution)", flush=True)
     # The lock tool of a uv project, else the same pinned uv in the cache.
@@ -83,8 +80,7 @@ def line_of_package(text: str, name: str, version: str) -> int:
 
 
 def problems() -> Iterator[Problem]:
-    """pylock.toml lists the packages and versions requirements.txt pins, no other, and
-    only files whose hashes it has."""
+    """pylock.toml lists requirements.txt's pins, no other, and only files it has hashes of."""
     if not SOURCE.exists():
         return  # lock-fresh reports the missing lock itself
     if not PYLOCK.exists():

@@ -1,13 +1,9 @@
 """python-agrees: every file that names the project's Python names the same X.Y.
 
-`.python-version` is the reference. Compared with it, when the file exists:
-`requires-python` of pyproject.toml, the Dockerfile's default Python (`ARG
-PYTHON_VERSION=` or a `python:X.Y` base image), the CI workflows'
-`python-version` (`python-version-file: .python-version` agrees by
-construction), versions hard-coded in noxfile.py and, in a conda project,
-environment.yml's `python=` (in a venv project that file is written from
-.python-version, and lock-fresh checks it). Exit 0 when all agree, 1 with one
-line per disagreement.
+`.python-version` is the reference. Compared with it, where the file exists: pyproject.toml's
+`requires-python`, the Dockerfile's default Python (`ARG PYTHON_VERSION=` or a `python:X.Y`
+base image), the CI workflows' `python-version`, versions written in noxfile.py and, in a conda
+project, environment.yml's `python=` (a venv project's is written from .python-version).
 """
 
 from __future__ import annotations
@@ -37,12 +33,8 @@ def _differs(
     path: Path, line: int, found: str, wanted: str, what: str, fix: str
 ) -> Iterator[Problem]:
     if major_minor(found) != wanted:
-        yield at(
-            path,
-            line,
-            f"{what} names {found}, but .python-version says {wanted}",
-            fix.format(wanted=wanted),
-        )
+        what = f"{what} names {found}, but .python-version says {wanted}"
+        yield at(path, line, what, fix.format(wanted=wanted))
 
 
 def pyproject(wanted: str) -> Iterator[Problem]:
@@ -95,12 +87,8 @@ def ci_workflows(wanted: str) -> Iterator[Problem]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             file_match = re.match(r"\s*python-version-file:\s*['\"]?([^'\"\s#]+)", line)
             if file_match and file_match.group(1) != ".python-version":
-                yield at(
-                    path,
-                    number,
-                    f"python-version-file is {file_match.group(1)}, not .python-version",
-                    "write `python-version-file: .python-version`",
-                )
+                what = f"python-version-file is {file_match.group(1)}, not .python-version"
+                yield at(path, number, what, "write `python-version-file: .python-version`")
             match = re.match(r"\s*python-version:\s*(.+?)\s*(#.*)?$", line)
             if match and "${" not in match.group(1):
                 for version in re.findall(r"\d+\.\d+(?:\.\d+)?", match.group(1)):

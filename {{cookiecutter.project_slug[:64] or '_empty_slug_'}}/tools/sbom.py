@@ -1,12 +1,9 @@
 """`python -m tools sbom`: a CycloneDX 1.6 SBOM (JSON) of the locks, from the locks alone.
 
-Every pinned package is a component with its version, its purl and the
-sha256 hashes the lock allows; the locks' `# via` annotations become the
-dependency graph, with the project itself at its root. Nothing random goes
-in (no serial number, no timestamp), so the same locks always give the same
-bytes: the file can be committed, diffed and attached to a release. An
-image's SBOM is made inside it from the locks it carries (REPRO_LOCKS).
-Stdlib only.
+Every pin is a component with its version, purl and sha256 hashes; the `# via` annotations
+are the dependency graph, the project at its root. Nothing random goes in (no serial number,
+no timestamp), so the same locks always give the same bytes: the file can be committed,
+diffed and attached to a release. An image's SBOM is made inside it from its REPRO_LOCKS.
 """
 
 from __future__ import annotations
@@ -23,9 +20,9 @@ SPEC_VERSION = "1.6"
 DEFAULT_OUTPUT = "sbom.cdx.json"
 
 
-def purl(name: str, version: str) -> str:
-    """The package URL of a PyPI release (names PEP 503-normalised, as purl's pypi type asks)."""
-    return f"pkg:pypi/{name}@{version}"
+def purl(entry: lockfile.LockLine) -> str:
+    """The package URL of a pin (names PEP 503-normalised, as purl's pypi type asks)."""
+    return f"pkg:pypi/{entry.name}@{entry.pinned_version}"
 
 
 def default_locks() -> list[str]:
@@ -35,22 +32,16 @@ def default_locks() -> list[str]:
 
 def components(entries: list[lockfile.LockLine]) -> list[dict]:
     """One component per pinned name and version, with every sha256 the locks allow."""
-    found: dict[str, dict] = {}
+    pins = {purl(entry): entry for entry in entries}
+    digests: dict[str, set[str]] = {ref: set() for ref in pins}
     for entry in entries:
-        ref = purl(entry.name, str(entry.pinned_version))
-        component = found.setdefault(
-            ref,
-            {"type": "library", "bom-ref": ref, "name": entry.name,
-             "version": entry.pinned_version, "purl": ref, "hashes": []},
-        )  # fmt: skip
-        for digest in entry.hashes:
-            algorithm, _, content = digest.partition(":")
-            if algorithm == "sha256" and content not in component["hashes"]:
-                component["hashes"].append(content)
-    for component in found.values():
-        digests = sorted(component["hashes"])
-        component["hashes"] = [{"alg": "SHA-256", "content": digest} for digest in digests]
-    return [found[ref] for ref in sorted(found)]
+        parts = (digest.partition(":") for digest in entry.hashes)
+        digests[purl(entry)] |= {content for kind, _, content in parts if kind == "sha256"}
+    return [
+        {"type": "library", "bom-ref": ref, "name": entry.name, "version": entry.pinned_version,
+         "purl": ref, "hashes": [{"alg": "SHA-256", "content": c} for c in sorted(digests[ref])]}
+        for ref, entry in sorted(pins.items())
+    ]  # fmt: skip
 
 
 def dependencies(entries: list[lockfile.LockLine]) -> list[dict]:
@@ -58,17 +49,15 @@ def dependencies(entries: list[lockfile.LockLine]) -> list[dict]:
     one `via -r requirements.in` is one of the project's own."""
     refs: dict[str, list[str]] = {}
     for entry in entries:
-        refs.setdefault(entry.name, []).append(purl(entry.name, str(entry.pinned_version)))
-    needs: dict[str, set[str]] = {DISTRIBUTION: set()}
-    needs.update({ref: set() for named in refs.values() for ref in named})
+        refs.setdefault(entry.name, []).append(purl(entry))
+    needs: dict[str, set[str]] = {DISTRIBUTION: set(), **{purl(entry): set() for entry in entries}}
     for entry in entries:
-        child = purl(entry.name, str(entry.pinned_version))
         for via in entry.via:
             if via.startswith("-r"):
-                needs[DISTRIBUTION].add(child)
+                needs[DISTRIBUTION].add(purl(entry))
             elif not via.startswith("-"):
                 for parent in refs.get(lockfile.canonical(via.split("[")[0]), []):
-                    needs[parent].add(child)
+                    needs[parent].add(purl(entry))
     return [{"ref": ref, "dependsOn": sorted(needs[ref])} for ref in sorted(needs)]
 
 
