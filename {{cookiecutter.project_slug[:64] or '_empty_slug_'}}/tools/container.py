@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from . import dockerfile, lockfile
@@ -66,14 +67,13 @@ def find_engine() -> str:
                 "or unset CONTAINER_ENGINE to use docker or podman"
             )
         return found
-    for name in ENGINES:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise ToolError(
-        "no container engine on PATH (docker or podman); install one, "
-        "or set CONTAINER_ENGINE to its executable"
-    )
+    found = next(filter(None, map(shutil.which, ENGINES)), None)
+    if found is None:
+        raise ToolError(
+            "no container engine on PATH (docker or podman); install one, "
+            "or set CONTAINER_ENGINE to its executable"
+        )
+    return found
 
 
 def check_engine_running(engine: str) -> None:
@@ -214,46 +214,36 @@ def _execute(command: list[str], dry_run: bool) -> int:
     return subprocess.run(command, env=env, check=False).returncode
 
 
-def _image_exists(engine: str, image: str) -> bool:
-    probe = subprocess.run([engine, "image", "inspect", image], capture_output=True, check=False)
-    return probe.returncode == 0
-
-
-def add_build_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_argument(parser, "image stage to build")
-    add_engine_arguments(parser, "CONTAINER_BUILD_ARGS")
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_argument(parser, "image stage to run")
-    parser.add_argument("--image", default="", help="run this image instead of <slug>:<target>")
-    add_engine_arguments(parser, "CONTAINER_RUN_ARGS", "; '--gpus all' for the gpu image")
+def _add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The options of `docker-<verb>`: build, run or check."""
     parser.add_argument(
-        "command",
-        nargs=argparse.REMAINDER,
-        help="command to run in the image; default: python -m <package> (after `--`)",
+        "--target",
+        default="cpu",
+        help=f"image stage to {verb}: a Dockerfile stage that sets {LOCKS_VARIABLE}",
     )
-
-
-def add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_argument(parser, "image stage to check")
-    parser.add_argument("--image", default="", help="check this image instead of <slug>:<target>")
-    add_engine_arguments(parser, "CONTAINER_RUN_ARGS")
-
-
-def add_target_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--target", default="cpu", help=f"{what}: a Dockerfile stage that sets {LOCKS_VARIABLE}"
-    )
-
-
-def add_engine_arguments(parser: argparse.ArgumentParser, variable: str, more: str = "") -> None:
+    if verb != "build":
+        parser.add_argument(
+            "--image", default="", help=f"{verb} this image instead of <slug>:<target>"
+        )
+    variable = "CONTAINER_BUILD_ARGS" if verb == "build" else "CONTAINER_RUN_ARGS"
+    more = "; '--gpus all' for the gpu image" if verb == "run" else ""
     parser.add_argument(
         "--args",
         default="",
         help=f"extra engine arguments, added after ${variable} (e.g. '--network host'){more}",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the engine command only")
+    if verb == "run":
+        parser.add_argument(
+            "command",
+            nargs=argparse.REMAINDER,
+            help="command to run in the image; default: python -m <package> (after `--`)",
+        )
+
+
+add_build_arguments = partial(_add_arguments, verb="build")
+add_run_arguments = partial(_add_arguments, verb="run")
+add_check_arguments = partial(_add_arguments, verb="check")
 
 
 def _engine(args: argparse.Namespace) -> str:
@@ -266,7 +256,8 @@ def _engine(args: argparse.Namespace) -> str:
 
 def _built_image(engine: str, args: argparse.Namespace) -> str:
     image = args.image or f"{DISTRIBUTION}:{args.target}"
-    if not args.dry_run and not _image_exists(engine, image):
+    inspect = [engine, "image", "inspect", image]
+    if not args.dry_run and subprocess.run(inspect, capture_output=True, check=False).returncode:
         raise ToolError(
             f"image {image} not found; build it: `invoke docker-build --target {args.target}`"
         )
