@@ -59,10 +59,6 @@ def locks_sha256() -> str:
     return lockfile.content_sha256(*(ROOT / name for name in lock_names()))
 
 
-def default_folder() -> Path:
-    return ROOT / "archives" / f"{DISTRIBUTION}-{locks_sha256()[:12]}"
-
-
 def sha256(path: Path) -> str:
     return lockfile.file_sha256(path).hex()
 
@@ -179,20 +175,14 @@ def locked_hashes(folder: Path) -> dict[str, set[str]]:
     return allowed
 
 
-def wheel_name(path: Path) -> str:
-    return lockfile.canonical(path.name.split("-")[0])
-
-
 def problems(folder: Path) -> Iterator[Problem]:
     """Each file against SHA256SUMS, and each wheel against its lock's hashes."""
     sums = folder / SUMS
     if not sums.is_file():
         yield Problem(f"{folder}: no {SUMS}", fix="give the folder `invoke archive` wrote")
         return
-    listed = {}
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        listed[name] = digest
+    lines = (line.partition("  ") for line in sums.read_text(encoding="utf-8").splitlines())
+    listed = {name: digest for digest, _, name in lines}
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     for name in sorted(present - set(listed) - {SUMS}):
         yield Problem(f"{name}: not in {SUMS}", fix="remove it, or make a new archive")
@@ -203,7 +193,7 @@ def problems(folder: Path) -> Iterator[Problem]:
             yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix="restore it from a copy")
     allowed = locked_hashes(folder)
     for wheel in sorted((folder / "wheels").glob("*.whl")):
-        if sha256(wheel) not in allowed.get(wheel_name(wheel), set()):
+        if sha256(wheel) not in allowed.get(lockfile.canonical(wheel.name.split("-")[0]), set()):
             yield Problem(
                 f"wheels/{wheel.name}: no lock lists its sha256", fix="restore it from a copy"
             )
@@ -260,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
             count = len(result.problems)
             raise ToolError(f"{args.verify} is not the archive it was: {count} problem(s) above")
         return print_lines(result)
-    folder = (ROOT / args.output) if args.output else default_folder()
+    folder = ROOT / (args.output or f"archives/{DISTRIBUTION}-{locks_sha256()[:12]}")
     create(folder)
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     print(f"archive: wrote {shown}; {NOTE} there says how to rebuild from it", flush=True)
