@@ -142,10 +142,10 @@ def check_gpu(ctx: Context) -> Result:
             for name in cuda_state.cuda_wheels(ctx.installed)
         ]
         if ctx.expect_gpu:
-            fix = (
+            how = (
                 "build the GPU env: `make env GPU=1`" if GPU else "this project has no GPU variant"
             )
-            problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", fix))
+            problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", how))
         return checked("gpu", problems, "CPU env: no CUDA wheels")
     found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
     problems = []

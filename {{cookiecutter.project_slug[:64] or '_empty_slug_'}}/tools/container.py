@@ -135,14 +135,10 @@ def _git(*args: str) -> str:
 def image_inputs() -> list[str]:
     """Git pathspecs for what goes into the image: the Dockerfile, .dockerignore and
     the COPY sources (from the build context), minus what .dockerignore keeps out."""
-    path = ROOT / "Dockerfile"
     sources = {"Dockerfile", ".dockerignore"}
-    instructions = dockerfile.instructions(path) if path.exists() else []
-    for _, keyword, rest in instructions:
+    for _, keyword, rest in dockerfile.instructions(DOCKERFILE) if DOCKERFILE.exists() else []:
         words = rest.split()
-        if keyword in ("COPY", "ADD") and len(words) > 1:
-            if any(word.startswith("--from") for word in words):
-                continue
+        if keyword in ("COPY", "ADD") and not any(word.startswith("--from") for word in words):
             sources.update(word for word in words[:-1] if not word.startswith("--"))
     ignore = ROOT / ".dockerignore"
     patterns = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
@@ -182,16 +178,8 @@ def passed_through(variable: str, extra: str) -> list[str]:
 def build_command(engine: str, target: str, extra: str = "") -> list[str]:
     lock_sha = lock_sha256(target)
     tags = [arg for tag in image_tags(target, lock_sha) for arg in ("--tag", tag)]
-    return [
-        engine,
-        "build",
-        "--target",
-        target,
-        *tags,
-        *label_args(lock_sha),
-        *passed_through("CONTAINER_BUILD_ARGS", extra),
-        str(ROOT),
-    ]
+    more = passed_through("CONTAINER_BUILD_ARGS", extra)
+    return [engine, "build", "--target", target, *tags, *label_args(lock_sha), *more, str(ROOT)]
 
 
 def run_command(engine: str, image: str, command: Sequence[str], extra: str = "") -> list[str]:
