@@ -41,6 +41,7 @@ from .steps import run_step
 SUMS = "SHA256SUMS"
 NOTE = "REBUILD.md"
 CHECK = "archive"
+RESTORE = "restore it from a copy"
 
 
 def lock_names() -> list[str]:
@@ -188,15 +189,13 @@ def problems(folder: Path) -> Iterator[Problem]:
         yield Problem(f"{name}: not in {SUMS}", fix="remove it, or make a new archive")
     for name, digest in sorted(listed.items()):
         if name not in present:
-            yield Problem(f"{name}: listed in {SUMS}, missing", fix="restore it from a copy")
+            yield Problem(f"{name}: listed in {SUMS}, missing", fix=RESTORE)
         elif sha256(folder / name) != digest:
-            yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix="restore it from a copy")
+            yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix=RESTORE)
     allowed = locked_hashes(folder)
     for wheel in sorted((folder / "wheels").glob("*.whl")):
         if sha256(wheel) not in allowed.get(lockfile.canonical(wheel.name.split("-")[0]), set()):
-            yield Problem(
-                f"wheels/{wheel.name}: no lock lists its sha256", fix="restore it from a copy"
-            )
+            yield Problem(f"wheels/{wheel.name}: no lock lists its sha256", fix=RESTORE)
 
 
 def refuse_unusable(folder: Path) -> None:

@@ -100,17 +100,14 @@ def read_dist(folder: Path) -> Dist | None:
 
 def installed(paths: list[str] | None = None) -> list[Dist]:
     """Every distribution on sys.path, in path order (the first copy is the one imported)."""
-    dists = []
+    dists: list[Dist] = []
     for entry in sys.path if paths is None else paths:
         try:
             names = sorted(os.listdir(entry or "."))
         except OSError:
             continue
-        for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                dist = read_dist(Path(entry or ".", name))
-                if dist:
-                    dists.append(dist)
+        infos = [Path(entry or ".", n) for n in names if n.endswith((".dist-info", ".egg-info"))]
+        dists += filter(None, map(read_dist, infos))
     return dists
 
 
