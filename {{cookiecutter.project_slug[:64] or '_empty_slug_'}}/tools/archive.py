@@ -1,16 +1,9 @@
 """`python -m tools archive`: everything needed to rebuild the env years later, offline.
 
-One folder, `archives/<slug>-<lock hash 12>/` by default:
-- `wheels/`: every wheel the locks pin for this platform and Python, downloaded
-  with the locks' hashes required;
-- `locks/`: the locks, their `.in` files, pylock.toml and `.python-version`;
-- `env-report.json` (the env as built here), `sbom.cdx.json`, and the image as
-  `docker save` output when one was built;
-- `REBUILD.md`, the plain commands for a fresh machine with no network, and
-  `SHA256SUMS`, the checksum of every file.
-`--verify PATH` checks the checksums, and each wheel against the hashes of the
-locks in the archive; `invoke env --from-archive PATH` rebuilds from it with
-the package index cut off.
+One folder, `archives/<slug>-<lock hash 12>/` by default, holds the locked wheels, the locks,
+the env's report, the SBOM, the image when one was built, REBUILD.md and SHA256SUMS (the manual,
+docs/environment.md, lists them). `--verify PATH` checks it; `invoke env --from-archive PATH`
+rebuilds from it with the package index cut off.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """Build, run and check the project's images: `invoke docker-build|docker-run|docker-check`.
 
-The engine is `CONTAINER_ENGINE`, else docker, else podman on PATH. Extra
-engine arguments pass through from `CONTAINER_BUILD_ARGS` (build) and
-`CONTAINER_RUN_ARGS` (run, check), then from `--args`; for example
-`--network host` or `--build-arg BASE_IMAGE=python:3.11-slim@sha256:...`.
-The targets are the Dockerfile's stages that set REPRO_LOCKS, the locks each
-image carries: read from there, they cannot drift from what the image checks.
-Stdlib only.
+Extra engine arguments pass through from `CONTAINER_BUILD_ARGS` (build) or `CONTAINER_RUN_ARGS`
+(run, check), then from `--args`: `--network host`, say. The targets are the Dockerfile's stages
+that set REPRO_LOCKS, the locks each image carries: read from there, they cannot drift from what
+the image checks. Stdlib only.
 """
 
 from __future__ import annotations
