@@ -250,10 +250,8 @@ def render_table(results: list[Result]) -> str:
         lines.append(f"{result.name:<11} {result.status:<6} {result.detail}".rstrip())
         lines += [f"  - {problem}" for problem in result.problems]
     failed = [result.name for result in results if result.status == "FAIL"]
-    lines.append(
-        f"result: {len(failed)} check(s) failed ({', '.join(failed)})" if failed else "result: ok"
-    )
-    return "\n".join(lines)
+    summary = f"{len(failed)} check(s) failed ({', '.join(failed)})" if failed else "ok"
+    return "\n".join([*lines, f"result: {summary}"])
 
 
 FLAGS = {
