@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import importlib.machinery
 import importlib.util
 import os
@@ -38,7 +37,7 @@ class Dist:
             lines = (self.path / "RECORD").read_text(encoding="utf-8").splitlines()
         except OSError:
             return []
-        return [(row[0], row[1] if len(row) > 1 else "") for row in csv.reader(lines) if row]
+        return [_record_row(line) for line in lines if line]
 
     def top_level(self) -> list[str]:
         """The importable top-level names: top_level.txt, else what RECORD installs."""
@@ -59,6 +58,17 @@ class Dist:
         """A folder with __init__.py; a namespace folder is shared by design."""
         folder = self.site_dir / name
         return folder.is_dir() and any((folder / f"__init__{s}").is_file() for s in _SUFFIXES)
+
+
+def _record_row(line: str) -> tuple[str, str]:
+    # Only a path holding a comma or a quote is quoted: parse those with csv (imported only then).
+    if line.startswith('"'):
+        import csv
+
+        row = next(csv.reader([line]))
+        return row[0], row[1] if len(row) > 1 else ""
+    path, _, rest = line.partition(",")
+    return path, rest.partition(",")[0]
 
 
 def _read_header(path: Path) -> dict[str, list[str]]:
