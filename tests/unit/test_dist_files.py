@@ -196,11 +196,12 @@ def test_an_earlier_path_entry_shadows_a_module(
     monkeypatch.setattr(sys, "path", [str(early), str(site), *sys.path])
     monkeypatch.setenv("PYTHONPATH", str(early))
     (shadow,) = dist_files.shadows(dist_files.read_dist(info))
-    assert shadow.module == "shadowed_demo_mod"
-    assert shadow.found == early / "shadowed_demo_mod.py"
-    assert shadow.entry == early
-    assert shadow.expected == site / "shadowed_demo_mod"
-    assert shadow.source == f"PYTHONPATH (its entry {early})"
+    assert shadow.subject == "import shadowed_demo_mod"
+    assert shadow.expected == f"shadowed-demo 1.0's {site / 'shadowed_demo_mod'}"
+    assert shadow.found == (
+        f"{early / 'shadowed_demo_mod.py'}, whose folder {early} is put on sys.path by "
+        f"PYTHONPATH (its entry {early})"
+    )
     assert shadow.fix == f"unset PYTHONPATH, or remove {early} from it"
 
 
@@ -217,6 +218,13 @@ def test_own_copy_first_on_path_is_no_shadow(
     assert dist_files.shadows(dist_files.read_dist(info)) == []
 
 
+class SetuptoolsLikeFinder:
+    """A finder instance on sys.meta_path (not a stock one) that finds nothing."""
+
+    def find_spec(self, *args: object) -> None:
+        return None
+
+
 def test_a_package_whose_init_is_compiled_is_its_own(
     tools: ToolsProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -229,7 +237,7 @@ def test_a_package_whose_init_is_compiled_is_its_own(
     compiled = f"compiled_demo/__init__{importlib.machinery.EXTENSION_SUFFIXES[0]}"
     info = make_dist(site, "compiled-demo", "1.0", files={compiled: ""})
     monkeypatch.setattr(sys, "path", [str(site), *sys.path])
-    monkeypatch.setattr(dist_files, "_standard_import_system", lambda: False)
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, SetuptoolsLikeFinder()])
     assert dist_files.shadows(dist_files.read_dist(info)) == []
 
 

@@ -1,16 +1,9 @@
 """`python -m tools archive`: everything needed to rebuild the env years later, offline.
 
-One folder, `archives/<slug>-<lock hash 12>/` by default:
-- `wheels/`: every wheel the locks pin for this platform and Python, downloaded
-  with the locks' hashes required;
-- `locks/`: the locks, their `.in` files, pylock.toml and `.python-version`;
-- `env-report.json` (the env as built here), `sbom.cdx.json`, and the image as
-  `docker save` output when one was built;
-- `REBUILD.md`, the plain commands for a fresh machine with no network, and
-  `SHA256SUMS`, the checksum of every file.
-`--verify PATH` checks the checksums, and each wheel against the hashes of the
-locks in the archive; `invoke env --from-archive PATH` rebuilds from it with
-the package index cut off.
+One folder, `archives/<slug>-<lock hash 12>/` by default, holds the locked wheels, the locks,
+the env's report, the SBOM, the image when one was built, REBUILD.md and SHA256SUMS (the manual,
+docs/environment.md, lists them). `--verify PATH` checks it; `invoke env --from-archive PATH`
+rebuilds from it with the package index cut off.
 """
 
 from __future__ import annotations
@@ -41,6 +34,7 @@ from .tool_venv import find_python
 SUMS = "SHA256SUMS"
 NOTE = "REBUILD.md"
 CHECK = "archive"
+RESTORE = "restore it from a copy"
 
 
 def lock_names() -> list[str]:
@@ -57,10 +51,6 @@ def kept_files() -> list[Path]:
 def locks_sha256() -> str:
     """The hash of every lock's content: what names the archive."""
     return lockfile.content_sha256(*(ROOT / name for name in lock_names()))
-
-
-def default_folder() -> Path:
-    return ROOT / "archives" / f"{DISTRIBUTION}-{locks_sha256()[:12]}"
 
 
 def sha256(path: Path) -> str:
@@ -179,34 +169,26 @@ def locked_hashes(folder: Path) -> dict[str, set[str]]:
     return allowed
 
 
-def wheel_name(path: Path) -> str:
-    return lockfile.canonical(path.name.split("-")[0])
-
-
 def problems(folder: Path) -> Iterator[Problem]:
     """Each file against SHA256SUMS, and each wheel against its lock's hashes."""
     sums = folder / SUMS
     if not sums.is_file():
         yield Problem(f"{folder}: no {SUMS}", fix="give the folder `invoke archive` wrote")
         return
-    listed = {}
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        listed[name] = digest
+    lines = (line.partition("  ") for line in sums.read_text(encoding="utf-8").splitlines())
+    listed = {name: digest for digest, _, name in lines}
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     for name in sorted(present - set(listed) - {SUMS}):
         yield Problem(f"{name}: not in {SUMS}", fix="remove it, or make a new archive")
     for name, digest in sorted(listed.items()):
         if name not in present:
-            yield Problem(f"{name}: listed in {SUMS}, missing", fix="restore it from a copy")
+            yield Problem(f"{name}: listed in {SUMS}, missing", fix=RESTORE)
         elif sha256(folder / name) != digest:
-            yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix="restore it from a copy")
+            yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix=RESTORE)
     allowed = locked_hashes(folder)
     for wheel in sorted((folder / "wheels").glob("*.whl")):
-        if sha256(wheel) not in allowed.get(wheel_name(wheel), set()):
-            yield Problem(
-                f"wheels/{wheel.name}: no lock lists its sha256", fix="restore it from a copy"
-            )
+        if sha256(wheel) not in allowed.get(lockfile.canonical(wheel.name.split("-")[0]), set()):
+            yield Problem(f"wheels/{wheel.name}: no lock lists its sha256", fix=RESTORE)
 
 
 def refuse_unusable(folder: Path) -> None:
@@ -260,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
             count = len(result.problems)
             raise ToolError(f"{args.verify} is not the archive it was: {count} problem(s) above")
         return print_lines(result)
-    folder = (ROOT / args.output) if args.output else default_folder()
+    folder = ROOT / (args.output or f"archives/{DISTRIBUTION}-{locks_sha256()[:12]}")
     create(folder)
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     print(f"archive: wrote {shown}; {NOTE} there says how to rebuild from it", flush=True)

@@ -1,9 +1,6 @@
 """`invoke check-env`: the running env against the project's locks (stdlib only).
 
-Checks: isolated, python, locked, extras, consistent, fresh, gpu; `imports` with
---imports, `files` with --deep. A conda env's checks also read conda-meta/ and
-conda-lock.yml. Exit codes: 0 ok, 1 a check failed, 2 usage, 3 unexpected, 130
-interrupted; with --json every outcome is one JSON object.
+A conda env's checks also read conda-meta/ and conda-lock.yml; the table CHECKS lists them all.
 """
 
 from __future__ import annotations
@@ -34,8 +31,6 @@ from .project import (
 )
 from .results import Problem, Result, checked, error_json, json_text
 
-CONDA_LOCK_NAME = "conda-lock.yml"
-
 
 def _conda_checks() -> ModuleType:
     from . import check_conda  # only a conda env needs it
@@ -61,28 +56,17 @@ def check_python(ctx: Context) -> Result:
     return checked("python", problems, f"{found} matches .python-version ({wanted})")
 
 
-def shadow_problems(ctx: Context) -> list[Problem]:
-    """A locked module that something earlier on sys.path provides instead."""
-    return [
-        Problem(
-            f"import {shadow.module}",
-            f"{dist.name} {dist.version}'s {shadow.expected}",
-            f"{shadow.found}, whose folder {shadow.entry} is put on sys.path by {shadow.source}",
-            shadow.fix,
-        )
-        for dist in ctx.locked_dists
-        # A wrong version is reported already.
-        if ctx.pins[lockfile.canonical(dist.name)][0] == dist.version
-        for shadow in dist_files.shadows(dist)
-    ]
-
-
 def check_locked(ctx: Context) -> Result:
     problems = [
         Problem(name, f"{version} ({lock})", ctx.installed.get(name) or "not installed", REBUILD)
         for name, (version, lock) in sorted(ctx.pins.items())
         if ctx.installed.get(name) != version
-    ] + shadow_problems(ctx)
+    ]
+    # A locked module that something earlier on sys.path provides instead (at the right version:
+    # a wrong one is reported already).
+    for dist in ctx.locked_dists:
+        if ctx.pins[lockfile.canonical(dist.name)][0] == dist.version:
+            problems += dist_files.shadows(dist)
     detail = f"{len(ctx.pins)} pins from {', '.join(lock.name for lock in ctx.locks)}"
     if ctx.conda:
         problems += _conda_checks().locked(ctx, ctx.conda)
@@ -127,8 +111,7 @@ def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
     if stale is None:
         return None
     found = stale.problem.removeprefix("is stale: ")
-    conda = lock.name == lockfile.CONDA_LOCK_NAME
-    expected = "the input hash of" if conda else "pins that satisfy"
+    expected = "the input hash of" if lock.name == lockfile.CONDA_LOCK_NAME else "pins that satisfy"
     return Problem(lock.name, f"{expected} the current {in_file.name}", found, fix)
 
 
@@ -148,31 +131,22 @@ def check_fresh(ctx: Context) -> Result:
     return checked("fresh", problems, "every lock matches its input")
 
 
-NO_GPU = Problem(
-    "no GPU visible",
-    fix="check the driver (`nvidia-smi`), `docker run --gpus all`, and CUDA_VISIBLE_DEVICES",
-)
-
-
-def cpu_env_problems(ctx: Context) -> list[Problem]:
-    fix = "run `make env` (it removes what no lock names)" + (
-        "; for the GPU env, `make env GPU=1`" if GPU else ""
-    )
-    problems = [
-        Problem(name, "no CUDA wheel in the CPU env", f"{name} {ctx.installed[name]}", fix)
-        for name in cuda_state.cuda_wheels(ctx.installed)
-    ]
-    if ctx.expect_gpu:
-        fix = "build the GPU env: `make env GPU=1`" if GPU else "this project has no GPU variant"
-        problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", fix))
-    return problems
-
-
 def check_gpu(ctx: Context) -> Result:
     if ctx.conda:
         return Result("gpu", "skip", "conda env: its CUDA is conda-lock.yml's (checked by locked)")
     if ctx.variant == "cpu":
-        return checked("gpu", cpu_env_problems(ctx), "CPU env: no CUDA wheels")
+        fix = "run `make env` (it removes what no lock names)"
+        fix += "; for the GPU env, `make env GPU=1`" if GPU else ""
+        problems = [
+            Problem(name, "no CUDA wheel in the CPU env", f"{name} {ctx.installed[name]}", fix)
+            for name in cuda_state.cuda_wheels(ctx.installed)
+        ]
+        if ctx.expect_gpu:
+            how = (
+                "build the GPU env: `make env GPU=1`" if GPU else "this project has no GPU variant"
+            )
+            problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", how))
+        return checked("gpu", problems, "CPU env: no CUDA wheels")
     found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
     problems = []
     if found.version != CUDA_VERSION:
@@ -180,27 +154,11 @@ def check_gpu(ctx: Context) -> Result:
         problems.append(Problem("CUDA", expected, found.version or "none", REBUILD))
     devices = cuda_state.visible_devices()
     if ctx.expect_gpu and not devices:
-        problems.append(NO_GPU)
+        fix = "check the driver (`nvidia-smi`), `docker run --gpus all`, and CUDA_VISIBLE_DEVICES"
+        problems.append(Problem("no GPU visible", fix=fix))
     seen = f"{len(devices)} GPU(s): {'; '.join(devices)}" if devices else "no GPU visible"
     detail = f"GPU env: CUDA {found.version or 'none'} ({found.source}); {seen}"
     return Result("gpu", "FAIL" if problems else "ok", detail, problems)
-
-
-def _import_names() -> list[str]:
-    data = load_pyproject()
-    if data is None:
-        raise ImportError("reading TOML needs Python 3.11+ or tomli")
-    return list(data.get("tool", {}).get("repro", {}).get("check-imports", []))
-
-
-def _flush_c_stdio() -> None:
-    """Write out what C code buffered for stdout while it still points at stderr."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).fflush(None)
-    except (ImportError, OSError, AttributeError, TypeError):
-        pass  # no C library to ask (Windows): Python-level output is redirected anyway
 
 
 @contextmanager
@@ -216,7 +174,12 @@ def stdout_to_stderr() -> Iterator[None]:
     finally:
         for stream in {python_stdout, sys.__stdout__, sys.stderr} - {None}:
             stream.flush()
-        _flush_c_stdio()
+        try:  # what C code buffered for stdout, while it still points at stderr
+            import ctypes
+
+            ctypes.CDLL(None).fflush(None)
+        except (ImportError, OSError, AttributeError, TypeError):
+            pass  # no C library to ask (Windows): Python-level output is redirected anyway
         os.dup2(saved, 1)
         os.close(saved)
         sys.stdout = python_stdout
@@ -226,9 +189,12 @@ def check_imports(ctx: Context) -> Result:
     import importlib
 
     try:
-        names = _import_names()
+        data = load_pyproject()
+        if data is None:
+            raise ImportError("reading TOML needs Python 3.11+ or tomli")
     except (ImportError, OSError) as error:
         return Result("imports", "skip", f"cannot read pyproject.toml here ({error})")
+    names = list(data.get("tool", {}).get("repro", {}).get("check-imports", []))
     problems = []
     with stdout_to_stderr():
         for name in names:
@@ -284,10 +250,8 @@ def render_table(results: list[Result]) -> str:
         lines.append(f"{result.name:<11} {result.status:<6} {result.detail}".rstrip())
         lines += [f"  - {problem}" for problem in result.problems]
     failed = [result.name for result in results if result.status == "FAIL"]
-    lines.append(
-        f"result: {len(failed)} check(s) failed ({', '.join(failed)})" if failed else "result: ok"
-    )
-    return "\n".join(lines)
+    summary = f"{len(failed)} check(s) failed ({', '.join(failed)})" if failed else "ok"
+    return "\n".join([*lines, f"result: {summary}"])
 
 
 FLAGS = {
@@ -334,7 +298,7 @@ def outside_env(in_conda: bool) -> str | None:
 def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Context:
     given = args.lock or env_state.default_locks(in_conda)
     # `--lock conda-lock.yml` names the conda lock (alone: check the conda side only).
-    conda_locks = [lock for lock in given if lock.name.endswith(CONDA_LOCK_NAME)]
+    conda_locks = [lock for lock in given if lock.name.endswith(lockfile.CONDA_LOCK_NAME)]
     missing = [str(lock) for lock in given if not lock.exists()]
     if missing:
         raise ToolError(f"lock file {', '.join(missing)} not found; run `invoke lock`")

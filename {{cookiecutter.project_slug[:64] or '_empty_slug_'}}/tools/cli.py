@@ -8,6 +8,7 @@ only: `python -m tools env` runs before anything is installed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -157,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except BrokenPipeError:  # a reader closed the pipe (`| head`): the rest goes nowhere
-        _quiet_stdout()
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except UsageError as error:
         return _failed(EXIT_USAGE, str(error), as_json)
@@ -179,11 +181,3 @@ def _failed(code: int, message: str, as_json: bool) -> int:
     if as_json:  # a machine reading stdout never gets a bare traceback or nothing
         print(error_json(message.removeprefix("ERROR: "), code))
     return code
-
-
-def _quiet_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

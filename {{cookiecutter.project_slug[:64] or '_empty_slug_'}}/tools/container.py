@@ -1,12 +1,9 @@
 """Build, run and check the project's images: `invoke docker-build|docker-run|docker-check`.
 
-The engine is `CONTAINER_ENGINE`, else docker, else podman on PATH. Extra
-engine arguments pass through from `CONTAINER_BUILD_ARGS` (build) and
-`CONTAINER_RUN_ARGS` (run, check), then from `--args`; for example
-`--network host` or `--build-arg BASE_IMAGE=python:3.11-slim@sha256:...`.
-The targets are the Dockerfile's stages that set REPRO_LOCKS, the locks each
-image carries: read from there, they cannot drift from what the image checks.
-Stdlib only.
+Extra engine arguments pass through from `CONTAINER_BUILD_ARGS` (build) or `CONTAINER_RUN_ARGS`
+(run, check), then from `--args`: `--network host`, say. The targets are the Dockerfile's stages
+that set REPRO_LOCKS, the locks each image carries: read from there, they cannot drift from what
+the image checks. Stdlib only.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from . import dockerfile, lockfile
@@ -66,14 +64,13 @@ def find_engine() -> str:
                 "or unset CONTAINER_ENGINE to use docker or podman"
             )
         return found
-    for name in ENGINES:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise ToolError(
-        "no container engine on PATH (docker or podman); install one, "
-        "or set CONTAINER_ENGINE to its executable"
-    )
+    found = next(filter(None, map(shutil.which, ENGINES)), None)
+    if found is None:
+        raise ToolError(
+            "no container engine on PATH (docker or podman); install one, "
+            "or set CONTAINER_ENGINE to its executable"
+        )
+    return found
 
 
 def check_engine_running(engine: str) -> None:
@@ -135,14 +132,10 @@ def _git(*args: str) -> str:
 def image_inputs() -> list[str]:
     """Git pathspecs for what goes into the image: the Dockerfile, .dockerignore and
     the COPY sources (from the build context), minus what .dockerignore keeps out."""
-    path = ROOT / "Dockerfile"
     sources = {"Dockerfile", ".dockerignore"}
-    instructions = dockerfile.instructions(path) if path.exists() else []
-    for _, keyword, rest in instructions:
+    for _, keyword, rest in dockerfile.instructions(DOCKERFILE) if DOCKERFILE.exists() else []:
         words = rest.split()
-        if keyword in ("COPY", "ADD") and len(words) > 1:
-            if any(word.startswith("--from") for word in words):
-                continue
+        if keyword in ("COPY", "ADD") and not any(word.startswith("--from") for word in words):
             sources.update(word for word in words[:-1] if not word.startswith("--"))
     ignore = ROOT / ".dockerignore"
     patterns = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
@@ -182,16 +175,8 @@ def passed_through(variable: str, extra: str) -> list[str]:
 def build_command(engine: str, target: str, extra: str = "") -> list[str]:
     lock_sha = lock_sha256(target)
     tags = [arg for tag in image_tags(target, lock_sha) for arg in ("--tag", tag)]
-    return [
-        engine,
-        "build",
-        "--target",
-        target,
-        *tags,
-        *label_args(lock_sha),
-        *passed_through("CONTAINER_BUILD_ARGS", extra),
-        str(ROOT),
-    ]
+    more = passed_through("CONTAINER_BUILD_ARGS", extra)
+    return [engine, "build", "--target", target, *tags, *label_args(lock_sha), *more, str(ROOT)]
 
 
 def run_command(engine: str, image: str, command: Sequence[str], extra: str = "") -> list[str]:
@@ -214,46 +199,36 @@ def _execute(command: list[str], dry_run: bool) -> int:
     return subprocess.run(command, env=env, check=False).returncode
 
 
-def _image_exists(engine: str, image: str) -> bool:
-    probe = subprocess.run([engine, "image", "inspect", image], capture_output=True, check=False)
-    return probe.returncode == 0
-
-
-def add_build_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_argument(parser, "image stage to build")
-    add_engine_arguments(parser, "CONTAINER_BUILD_ARGS")
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_argument(parser, "image stage to run")
-    parser.add_argument("--image", default="", help="run this image instead of <slug>:<target>")
-    add_engine_arguments(parser, "CONTAINER_RUN_ARGS", "; '--gpus all' for the gpu image")
+def _add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The options of `docker-<verb>`: build, run or check."""
     parser.add_argument(
-        "command",
-        nargs=argparse.REMAINDER,
-        help="command to run in the image; default: python -m <package> (after `--`)",
+        "--target",
+        default="cpu",
+        help=f"image stage to {verb}: a Dockerfile stage that sets {LOCKS_VARIABLE}",
     )
-
-
-def add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    add_target_argument(parser, "image stage to check")
-    parser.add_argument("--image", default="", help="check this image instead of <slug>:<target>")
-    add_engine_arguments(parser, "CONTAINER_RUN_ARGS")
-
-
-def add_target_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--target", default="cpu", help=f"{what}: a Dockerfile stage that sets {LOCKS_VARIABLE}"
-    )
-
-
-def add_engine_arguments(parser: argparse.ArgumentParser, variable: str, more: str = "") -> None:
+    if verb != "build":
+        parser.add_argument(
+            "--image", default="", help=f"{verb} this image instead of <slug>:<target>"
+        )
+    variable = "CONTAINER_BUILD_ARGS" if verb == "build" else "CONTAINER_RUN_ARGS"
+    more = "; '--gpus all' for the gpu image" if verb == "run" else ""
     parser.add_argument(
         "--args",
         default="",
         help=f"extra engine arguments, added after ${variable} (e.g. '--network host'){more}",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the engine command only")
+    if verb == "run":
+        parser.add_argument(
+            "command",
+            nargs=argparse.REMAINDER,
+            help="command to run in the image; default: python -m <package> (after `--`)",
+        )
+
+
+add_build_arguments = partial(_add_arguments, verb="build")
+add_run_arguments = partial(_add_arguments, verb="run")
+add_check_arguments = partial(_add_arguments, verb="check")
 
 
 def _engine(args: argparse.Namespace) -> str:
@@ -266,7 +241,8 @@ def _engine(args: argparse.Namespace) -> str:
 
 def _built_image(engine: str, args: argparse.Namespace) -> str:
     image = args.image or f"{DISTRIBUTION}:{args.target}"
-    if not args.dry_run and not _image_exists(engine, image):
+    inspect = [engine, "image", "inspect", image]
+    if not args.dry_run and subprocess.run(inspect, capture_output=True, check=False).returncode:
         raise ToolError(
             f"image {image} not found; build it: `invoke docker-build --target {args.target}`"
         )

@@ -34,14 +34,6 @@ def cuda_wheels(installed: dict[str, str]) -> list[str]:
     return sorted(name for name in installed if CUDA_WHEEL.fullmatch(name))
 
 
-def runtime_cuda(installed: dict[str, str]) -> FoundCuda:
-    for name in RUNTIME_WHEELS:
-        if name in installed:
-            version = installed[name]
-            return FoundCuda(".".join(version.split(".")[:2]), f"{name} {version}")
-    return FoundCuda("", "no CUDA runtime wheel")
-
-
 def torch_cuda() -> FoundCuda:
     """torch.version.cuda, read from torch/version.py without importing torch."""
     spec = importlib.util.find_spec("torch")
@@ -66,7 +58,10 @@ def framework_cuda(framework: str, installed: dict[str, str]) -> FoundCuda:
     """The CUDA X.Y the env's framework was built for (the runtime wheel's without one)."""
     if framework == "pytorch":
         return torch_cuda()
-    runtime = runtime_cuda(installed)
+    name = next((name for name in RUNTIME_WHEELS if name in installed), "")
+    version = installed.get(name, "")
+    source = f"{name} {version}" if name else "no CUDA runtime wheel"
+    runtime = FoundCuda(".".join(version.split(".")[:2]), source)
     if framework != "jax":
         return runtime
     plugins = [name for name in installed if JAX_PLUGIN.fullmatch(name)]
@@ -99,7 +94,7 @@ def nvidia_smi(*args: str) -> list[str]:
 def visible_devices() -> list[str]:
     """The GPUs the driver shows (`nvidia-smi -L`), [] where there is no driver or GPU."""
     # CUDA_VISIBLE_DEVICES hides GPUs from CUDA programs, not from nvidia-smi.
-    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+    if os.environ.get("CUDA_VISIBLE_DEVICES") in ("", "-1"):
         return []
     return [line.strip() for line in nvidia_smi("-L") if line.startswith("GPU ")]
 

@@ -1,7 +1,4 @@
-"""Installed distributions as files: METADATA, RECORD, and where their modules import from.
-
-check-env reads these without importing anything.
-"""
+"""Installed distributions as files: METADATA, RECORD, and where their modules import from."""
 
 from __future__ import annotations
 
@@ -16,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from .lockfile import canonical, file_sha256
+from .results import Problem
 
 _SUFFIXES = tuple(importlib.machinery.all_suffixes())
 
@@ -47,10 +45,14 @@ class Dist:
         if listed.is_file():
             names = listed.read_text(encoding="utf-8").split()
             return sorted({name.replace("/", ".").split(".")[0] for name in names})
-        # Classify each first path component once, not each of a package's files.
+        # A folder `pkg/` (its files), a module `mod.py` or an extension `ext.so` installs it.
         parts = (path.replace("\\", "/").partition("/") for path, _ in self.record())
-        firsts = {(first, bool(rest)) for first, _, rest in parts}
-        return sorted({name for name in (_top_name(*item) for item in firsts) if name})
+        names = {
+            first if rest else first.split(".")[0]
+            for first, _, rest in parts
+            if rest or first.endswith(_SUFFIXES)
+        }
+        return sorted(name for name in names if name.isidentifier() and name != "__pycache__")
 
     def is_regular_package(self, name: str) -> bool:
         """A folder with __init__.py; a namespace folder is shared by design."""
@@ -59,7 +61,7 @@ class Dist:
 
 
 def _record_row(line: str) -> tuple[str, str]:
-    # Only a path holding a comma or a quote is quoted: parse those with csv.
+    # Only a path holding a comma or a quote is quoted: parse those with csv (imported only then).
     if line.startswith('"'):
         import csv
 
@@ -67,14 +69,6 @@ def _record_row(line: str) -> tuple[str, str]:
         return row[0], row[1] if len(row) > 1 else ""
     path, _, rest = line.partition(",")
     return path, rest.partition(",")[0]
-
-
-def _top_name(first: str, is_folder: bool) -> str | None:
-    """The module a RECORD path's first component installs: `pkg/`, `mod.py`, `ext.so`."""
-    if is_folder:
-        return first if first.isidentifier() and first != "__pycache__" else None
-    stem = first.split(".")[0]
-    return stem if first.endswith(_SUFFIXES) and stem.isidentifier() else None
 
 
 def _read_header(path: Path) -> dict[str, list[str]]:
@@ -116,17 +110,14 @@ def read_dist(folder: Path) -> Dist | None:
 
 def installed(paths: list[str] | None = None) -> list[Dist]:
     """Every distribution on sys.path, in path order (the first copy is the one imported)."""
-    dists = []
+    dists: list[Dist] = []
     for entry in sys.path if paths is None else paths:
         try:
             names = sorted(os.listdir(entry or "."))
         except OSError:
             continue
-        for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                dist = read_dist(Path(entry or ".", name))
-                if dist:
-                    dists.append(dist)
+        infos = [Path(entry or ".", n) for n in names if n.endswith((".dist-info", ".egg-info"))]
+        dists += filter(None, map(read_dist, infos))
     return dists
 
 
@@ -136,25 +127,6 @@ def by_name(dists: Iterable[Dist]) -> dict[str, Dist]:
     for dist in dists:
         found.setdefault(canonical(dist.name), dist)
     return found
-
-
-@dataclass
-class Shadow:
-    module: str
-    dist: Dist
-    expected: Path  # where the distribution put it
-    found: Path  # what `import module` would load
-    entry: Path  # the sys.path entry that holds `found`
-    source: str  # what put `entry` on sys.path
-    fix: str
-
-
-def _origin(name: str) -> Path | None:
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    return Path(spec.origin) if spec and spec.has_location and spec.origin else None
 
 
 def _same(one: Path, other: Path) -> bool:
@@ -170,21 +142,17 @@ def _names_in(entry: str) -> frozenset[str]:
         return frozenset()
 
 
-def _standard_import_system() -> bool:
-    """Only the stock finders: then the first sys.path entry holding a name provides it."""
-    # The stock finders sit on sys.meta_path as classes, others mostly as instances.
-    finders = {getattr(finder, "__name__", type(finder).__name__) for finder in sys.meta_path}
-    stock = {"BuiltinImporter", "FrozenImporter", "PathFinder"}
-    return finders <= stock and len(sys.path_hooks) <= 2
-
-
 def _clearly_own(module: str, dist: Dist) -> bool:
     """True when no earlier sys.path entry could provide `module` (find_spec would agree).
 
     find_spec for every module costs a stat per entry and candidate; listing each entry
     once rules most modules out, and find_spec decides the rest.
     """
-    if module in sys.builtin_module_names or not _standard_import_system():
+    # Only with the stock finders does the first entry holding a name provide it; they
+    # sit on sys.meta_path as classes, others mostly as instances.
+    finders = {getattr(finder, "__name__", type(finder).__name__) for finder in sys.meta_path}
+    stock = finders <= {"BuiltinImporter", "FrozenImporter", "PathFinder"}
+    if module in sys.builtin_module_names or not stock or len(sys.path_hooks) > 2:
         return False
     own = str(dist.site_dir)
     for entry in sys.path:
@@ -195,7 +163,7 @@ def _clearly_own(module: str, dist: Dist) -> bool:
     return False
 
 
-def shadows(dist: Dist) -> list[Shadow]:
+def shadows(dist: Dist) -> list[Problem]:
     """Each top-level module of `dist` that another path on sys.path provides first."""
     found = []
     for module in dist.top_level():
@@ -204,28 +172,28 @@ def shadows(dist: Dist) -> list[Shadow]:
         package = dist.is_regular_package(module)
         if not package and (dist.site_dir / module).is_dir():
             continue  # a namespace package: several distributions fill it
-        origin = _origin(module)
-        if origin is None:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
             continue
+        if not (spec and spec.has_location and spec.origin):
+            continue
+        origin = Path(spec.origin)
         # __init__.py, or a compiled __init__.cpython-311-x86_64-linux-gnu.so (mypy's)
         is_package = origin.name.partition(".")[0] == "__init__"
         entry = origin.parent.parent if is_package else origin.parent  # site/pkg/__init__.py
         if is_package == package and _same(entry, dist.site_dir):
             continue
         source, fix = blame(entry)
-        found.append(Shadow(module, dist, dist.site_dir / module, origin, entry, source, fix))
+        expected = f"{dist.name} {dist.version}'s {dist.site_dir / module}"
+        where = f"{origin}, whose folder {entry} is put on sys.path by {source}"
+        found.append(Problem(f"import {module}", expected, where, fix))
     return found
 
 
-def _adds(line: str, folder: str, entry: Path) -> bool:
-    """A .pth line names `entry`: as a path line, or inside an `import` line (sys.path.insert)."""
-    if line.startswith(("import ", "import\t")):
-        return str(entry) in line or os.path.realpath(entry) in line
-    return _same(Path(folder, line), entry)
-
-
 def pth_file_adding(entry: Path) -> Path | None:
-    """The site-packages *.pth file with a line that puts `entry` on sys.path."""
+    """The site-packages *.pth file with a line that puts `entry` on sys.path: a path line,
+    or an `import` line naming it (sys.path.insert)."""
     folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
     if site.ENABLE_USER_SITE:
         folders.append(site.getusersitepackages())
@@ -239,8 +207,12 @@ def pth_file_adding(entry: Path) -> Path | None:
                 lines = [line.strip() for line in pth.read_text("utf-8", "replace").splitlines()]
             except OSError:
                 continue
-            if any(_adds(line, folder, entry) for line in lines if line and line[0] != "#"):
-                return pth
+            for line in lines:
+                if line.startswith(("import ", "import\t")):
+                    if str(entry) in line or os.path.realpath(entry) in line:
+                        return pth
+                elif line and line[0] != "#" and _same(Path(folder, line), entry):
+                    return pth
     return None
 
 

@@ -35,10 +35,7 @@ class BaseImage:
 
 
 def dockerfiles(root: Path = ROOT) -> list[Path]:
-    found: set[Path] = set()
-    for pattern in PATTERNS:
-        found.update(path for path in root.glob(pattern) if path.is_file())
-    return sorted(found)
+    return sorted({path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file()})
 
 
 def instructions(path: Path) -> list[tuple[int, str, str]]:
@@ -47,12 +44,9 @@ def instructions(path: Path) -> list[tuple[int, str, str]]:
     logical, start = "", 0
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         stripped = raw.strip()
-        if not logical and (not stripped or stripped.startswith("#")):
+        if stripped.startswith("#") or not (logical or stripped):
             continue
-        if not logical:
-            start = number
-        if logical and stripped.startswith("#"):
-            continue
+        start = start if logical else number
         logical += " " + stripped.removesuffix("\\")
         if stripped.endswith("\\"):
             continue
@@ -69,15 +63,20 @@ def _parse_arg(rest: str, line: int) -> Arg:
 
 
 def args(path: Path) -> list[Arg]:
-    return [
-        _parse_arg(rest, line) for line, keyword, rest in instructions(path) if keyword == "ARG"
-    ]
+    return [_parse_arg(rest, line) for line, key, rest in instructions(path) if key == "ARG"]
+
+
+def _from(rest: str) -> tuple[str, str | None]:
+    """`FROM [--platform=...] image [AS name]` -> (image, the stage's name lowercased)."""
+    words = [word for word in rest.split() if not word.startswith("--")]
+    named = len(words) >= 3 and words[1].lower() == "as"
+    return (words[0] if words else ""), (words[2].lower() if named else None)
 
 
 def base_images(path: Path) -> list[BaseImage]:
     """Every FROM that names an image (not an earlier stage or scratch)."""
     known: dict[str, Arg] = {}
-    stages: set[str] = set()
+    stages: set[str | None] = set()
     images: list[BaseImage] = []
     for line, keyword, rest in instructions(path):
         if keyword == "ARG":
@@ -92,15 +91,10 @@ def base_images(path: Path) -> list[BaseImage]:
             continue
         if keyword != "FROM":
             continue
-        words = [word for word in rest.split() if not word.startswith("--")]
-        if not words:
-            continue
-        written = words[0]
-        if len(words) >= 3 and words[1].lower() == "as":
-            stages.add(words[2].lower())
-        if written.lower() in stages or written == "scratch":
-            continue
-        images.append(_resolve(line, written, known))
+        written, stage = _from(rest)
+        stages.add(stage)
+        if written and written.lower() not in stages and written != "scratch":
+            images.append(_resolve(line, written, known))
     return images
 
 
@@ -141,10 +135,10 @@ def stage_env(path: Path) -> dict[str, dict[str, str]]:
     current: dict[str, str] = {}
     for _, keyword, rest in instructions(path):
         if keyword == "FROM":
-            words = [word for word in rest.split() if not word.startswith("--")]
-            current = dict(stages.get(words[0].lower(), {})) if words else {}
-            if len(words) >= 3 and words[1].lower() == "as":
-                stages[words[2].lower()] = current
+            base, stage = _from(rest)
+            current = dict(stages.get(base.lower(), {}))
+            if stage:
+                stages[stage] = current
         elif keyword == "ENV":
             current.update(_parse_env(rest))
     return stages

@@ -1,7 +1,7 @@
 """What check-env reads once and every check shares: installed dists, pins, results.
 
-Stdlib only; `packaging` (or pip's vendored copy) reads requirements and
-markers where it is importable, and `consistent` is skipped where it is not.
+Stdlib only; `packaging` (or pip's vendored copy) reads requirements and markers where it is
+importable, and `consistent` is skipped where it is not.
 """
 
 from __future__ import annotations
@@ -44,16 +44,12 @@ def default_locks(in_conda: bool) -> list[Path]:
     # from the pip locks (tools/conda_env.py installs it that way).
     if in_conda:
         return [DEV_LOCK]
-    if GPU and built_as_gpu_env(Path(sys.prefix)):
-        return [ROOT / name for name in env_locks("gpu")]
+    if GPU:  # the GPU locks when `make env --gpu` built this env (its stamp names them)
+        from .env_diff import stamped_locks
+
+        if variant_of(stamped_locks(Path(sys.prefix))) == "gpu":
+            return [ROOT / name for name in env_locks("gpu")]
     return [ROOT / lock for lock, _ in LOCKS]
-
-
-def built_as_gpu_env(prefix: Path) -> bool:
-    """Whether `make env --gpu` built this env (its stamp names the GPU lock)."""
-    from .env_diff import stamped_locks
-
-    return variant_of(stamped_locks(prefix)) == "gpu"
 
 
 def in_conda_env(prefix: Path) -> bool:
@@ -158,19 +154,17 @@ class PackagingMemo:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.identity = f"{sys.version}|{sys.platform}|{platform.machine()}"
-        data = self._load()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        if not isinstance(data, dict) or data.get("identity") != self.identity:
+            data = {}
         self.markers: dict[str, bool] = data.get("markers", {})
         self.requirements: dict[str, list] = data.get("requirements", {})
         self.satisfied: dict[str, bool] = data.get("satisfied", {})
         self.changed = False
         self.unavailable = False  # a text was new and no `packaging` could read it
-
-    def _load(self) -> dict:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) and data.get("identity") == self.identity else {}
 
     def marker(self, marker: str, extra: str) -> bool | None:
         key = f"{marker}\0{extra}"

@@ -26,15 +26,12 @@ from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, FRAMEWORK, ROOT, ToolError
 INFORMATIONAL = {"created", "prefix", "cuda_driver", "devices", "image"}
 
 
-def variant() -> str:
-    """The env's variant, as check-env sees it (from the locks it checks against)."""
-    return variant_of([lock.name for lock in default_locks(in_conda_env(Path(sys.prefix)))])
-
-
 def collect() -> dict:
     """This env's report."""
     packages = installed_versions(metadata.distributions())
     found = [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
+    # The env's variant, as check-env sees it (from the locks it checks against).
+    locks = default_locks(in_conda_env(Path(sys.prefix)))
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
@@ -42,7 +39,7 @@ def collect() -> dict:
         "platform": f"{platform.system()}-{platform.machine()}",
         "prefix": sys.prefix,
         "image": os.environ.get("REPRO_IMAGE", ""),
-        "variant": variant(),
+        "variant": variant_of([lock.name for lock in locks]),
         "cuda": cuda_state.framework_cuda(FRAMEWORK, packages).version or None,
         "cudnn": cuda_state.cudnn_version(packages) or None,
         "cuda_driver": cuda_state.driver_version(),
@@ -69,12 +66,11 @@ def load(path: Path) -> dict:
     """A report written by `invoke report`; a ToolError naming why it is not one."""
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
-        reason = None if isinstance(report, dict) else "not a JSON object"
+        if not isinstance(report, dict):
+            raise ValueError("not a JSON object")
     except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
-        reason = str(error)
-    if reason is not None:
         fix = "give a file written by `invoke report`"
-        raise ToolError(f"cannot read report {path} ({reason}); {fix}")
+        raise ToolError(f"cannot read report {path} ({error}); {fix}") from None
     return report
 
 

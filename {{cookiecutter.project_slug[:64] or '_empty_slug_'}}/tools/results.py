@@ -15,8 +15,6 @@ from pathlib import Path
 
 from .project import EXIT_FAILED, EXIT_OK, ROOT
 
-_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -29,7 +27,6 @@ class Problem:
 
     @property
     def what(self) -> str:
-        """The subject, with what was expected and found where known."""
         if self.expected or self.found:
             return f"{self.subject}: expected {self.expected}, found {self.found}"
         return self.subject
@@ -98,14 +95,11 @@ def display(path: Path) -> str:
 
 def line_of(text: str, pattern: str, default: int = 1) -> int:
     """The 1-based number of the first line matching the regex `pattern`."""
-    compiled = re.compile(pattern)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if compiled.search(line):
-            return number
-    return default
+    lines = enumerate(text.splitlines(), start=1)
+    return next((number for number, line in lines if re.search(pattern, line)), default)
 
 
 def major_minor(text: str) -> str | None:
     """'3.11' from '3.11.7', 'python:3.11-slim' or '>=3.11'; None when no X.Y is there."""
-    match = _VERSION_RE.search(text)
-    return f"{match.group(1)}.{match.group(2)}" if match else None
+    match = re.search(r"\d+\.\d+", text)
+    return match.group() if match else None
