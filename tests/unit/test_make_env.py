@@ -186,6 +186,7 @@ def test_uv_build_makes_the_venv_then_installs_locks_and_project_in_one_run(
 def test_uv_build_refuses_a_pin_without_a_hash(tools: ToolsProject) -> None:
     """Without --require-hashes (it refuses a local project), a hashless pin is refused here."""
     tools.answer(lock_tool="uv")
+    cached_uv(tools)
     make_env = tools.module("make_env")
     write_locks(tools)
     (tools.root / "requirements-dev.txt").write_text("pytest==8.0.0\n", encoding="utf-8")
