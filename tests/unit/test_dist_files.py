@@ -173,14 +173,20 @@ def test_verify_record_names_a_changed_and_a_missing_file(
     )
 
 
-def test_is_regular_package_needs_an_init(tools: ToolsProject, tmp_path: Path) -> None:
-    """A folder with __init__.py is a regular package; a namespace folder is not."""
+def test_a_regular_package_found_earlier_is_a_shadow(
+    tools: ToolsProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder with __init__.py is a regular package, which an earlier copy shadows (a
+    namespace folder never is: test_a_namespace_folder_is_never_a_shadow)."""
     dist_files = tools.module("dist_files")
-    files = {"regular/__init__.py": "", "spaced/mod.py": ""}
-    dist = dist_files.read_dist(make_dist(tmp_path, "demo", "1.0", files=files))
-    assert dist.is_regular_package("regular")
-    assert not dist.is_regular_package("spaced")
-    assert not dist.is_regular_package("absent")
+    early, site = tmp_path / "early", tmp_path / "site"
+    (early / "regular_demo").mkdir(parents=True)
+    (early / "regular_demo" / "__init__.py").write_text("", encoding="utf-8")
+    info = make_dist(site, "regular-demo", "1.0", files={"regular_demo/__init__.py": ""})
+    monkeypatch.setattr(sys, "path", [str(early), str(site), *sys.path])
+    (shadow,) = dist_files.shadows(dist_files.read_dist(info))
+    assert shadow.subject == "import regular_demo"
+    assert shadow.found.startswith(f"{early / 'regular_demo' / '__init__.py'}, whose folder")
 
 
 def test_an_earlier_path_entry_shadows_a_module(

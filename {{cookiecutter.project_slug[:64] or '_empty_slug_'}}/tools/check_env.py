@@ -1,6 +1,6 @@
 """`invoke check-env`: the running env against the project's locks (stdlib only).
 
-A conda env's checks also read conda-meta/ and conda-lock.yml; the table CHECKS lists them all.
+A conda env's checks also read conda-meta/ and conda-lock.yml; CHECKS lists them all.
 """
 
 from __future__ import annotations
@@ -62,8 +62,7 @@ def check_locked(ctx: Context) -> Result:
         for name, (version, lock) in sorted(ctx.pins.items())
         if ctx.installed.get(name) != version
     ]
-    # A locked module that something earlier on sys.path provides instead (at the right version:
-    # a wrong one is reported already).
+    # A locked module that an earlier sys.path entry provides (a wrong version is reported above).
     for dist in ctx.locked_dists:
         if ctx.pins[lockfile.canonical(dist.name)][0] == dist.version:
             problems += dist_files.shadows(dist)
@@ -86,8 +85,7 @@ def check_extras(ctx: Context) -> Result:
         for name in sorted(set(ctx.installed) - known)
     ]
     result = checked("extras", problems, "nothing outside the locks")
-    if problems and not ctx.strict:
-        result.status = "warn"
+    result.status = "warn" if problems and not ctx.strict else result.status
     return result
 
 
@@ -110,8 +108,8 @@ def stale_lock(lock: Path, in_file: Path, fix: str) -> Problem | None:
     stale = lockfile.staleness(lock, in_file)
     if stale is None:
         return None
-    found = stale.problem.removeprefix("is stale: ")
     expected = "the input hash of" if lock.name == lockfile.CONDA_LOCK_NAME else "pins that satisfy"
+    found = stale.problem.removeprefix("is stale: ")
     return Problem(lock.name, f"{expected} the current {in_file.name}", found, fix)
 
 
@@ -127,7 +125,7 @@ def check_fresh(ctx: Context) -> Result:
     present = [pair for pair in pairs if pair[1].exists()]
     if not present:
         return Result("fresh", "skip", "no .in files next to the locks")
-    problems = [problem for problem in (stale_lock(*pair) for pair in present) if problem]
+    problems = filter(None, (stale_lock(*pair) for pair in present))
     return checked("fresh", problems, "every lock matches its input")
 
 
@@ -150,8 +148,9 @@ def check_gpu(ctx: Context) -> Result:
     found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
     problems = []
     if found.version != CUDA_VERSION:
-        expected = f"{CUDA_VERSION} (the gpu answer)"
-        problems.append(Problem("CUDA", expected, found.version or "none", REBUILD))
+        problems.append(
+            Problem("CUDA", f"{CUDA_VERSION} (the gpu answer)", found.version or "none", REBUILD)
+        )
     devices = cuda_state.visible_devices()
     if ctx.expect_gpu and not devices:
         fix = "check the driver (`nvidia-smi`), `docker run --gpus all`, and CUDA_VISIBLE_DEVICES"
@@ -166,9 +165,8 @@ def stdout_to_stderr() -> Iterator[None]:
     """Send what imported modules print (from Python or C) to stderr, not into our output."""
     python_stdout = sys.stdout
     python_stdout.flush()
-    saved = os.dup(1)
+    saved, sys.stdout = os.dup(1), sys.stderr
     os.dup2(2, 1)
-    sys.stdout = sys.stderr
     try:
         yield
     finally:
@@ -242,10 +240,8 @@ def selected(args: argparse.Namespace) -> list[str]:
 
 
 def render_table(results: list[Result]) -> str:
-    lines = [
-        f"check-env: {sys.prefix} (Python {platform.python_version()})",
-        f"{'CHECK':<11} {'RESULT':<6} DETAIL",
-    ]
+    lines = [f"check-env: {sys.prefix} (Python {platform.python_version()})"]
+    lines.append(f"{'CHECK':<11} {'RESULT':<6} DETAIL")
     for result in results:
         lines.append(f"{result.name:<11} {result.status:<6} {result.detail}".rstrip())
         lines += [f"  - {problem}" for problem in result.problems]
@@ -267,32 +263,13 @@ FLAGS = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, help_text in FLAGS.items():
         parser.add_argument(flag, action="store_true", help=help_text)
+    help_text = f"run only this check (repeatable): {', '.join(CHECKS)}"
     parser.add_argument(
-        "--only",
-        action="append",
-        choices=list(CHECKS),
-        metavar="CHECK",
-        help=f"run only this check (repeatable): {', '.join(CHECKS)}",
+        "--only", action="append", choices=list(CHECKS), metavar="CHECK", help=help_text
     )
-    parser.add_argument(
-        "--lock",
-        action="append",
-        type=Path,
-        metavar="FILE",
-        help="lock file to check against (repeatable; default: $REPRO_LOCKS, else "
-        "requirements.txt and requirements-dev.txt)",
-    )
-
-
-def outside_env(in_conda: bool) -> str | None:
-    """The one line to print when no env runs this (the system interpreter, say)."""
-    if sys.prefix != sys.base_prefix or in_conda or env_state.belongs_to_project(Path(sys.prefix)):
-        return None
-    env_python = ".conda-env/bin/python" if ENV_MANAGER == "conda" else ".venv/bin/python"
-    return (
-        f"check-env: {sys.executable} is not the project's env; "
-        f"run `invoke check-env` or `{env_python} -m tools check-env`"
-    )
+    help_text = "lock file to check against (repeatable; default: $REPRO_LOCKS, else "
+    help_text += "requirements.txt and requirements-dev.txt)"
+    parser.add_argument("--lock", action="append", type=Path, metavar="FILE", help=help_text)
 
 
 def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Context:
@@ -313,8 +290,12 @@ def make_context(args: argparse.Namespace, prefix: Path, in_conda: bool) -> Cont
 
 def run(args: argparse.Namespace) -> int:
     in_conda = env_state.in_conda_env(Path(sys.prefix))
-    line = outside_env(in_conda)
-    if line:
+    in_venv = sys.prefix != sys.base_prefix
+    if not (in_venv or in_conda or env_state.belongs_to_project(Path(sys.prefix))):
+        # No env runs this (the system interpreter, say): one line.
+        env_python = ".conda-env/bin/python" if ENV_MANAGER == "conda" else ".venv/bin/python"
+        line = f"check-env: {sys.executable} is not the project's env; "
+        line += f"run `invoke check-env` or `{env_python} -m tools check-env`"
         print(error_json(line, EXIT_FAILED) if args.json else line)
         return EXIT_FAILED
     ctx = make_context(args, Path(sys.prefix), in_conda)

@@ -1,7 +1,8 @@
 """Self-checks for EXERCISES.md: `python -m tools exercises [N ...]`.
 
-Prints PASS or TODO (with the next step) per exercise; exits 1 while any
-asked-for exercise is not done. Each check runs the project's own tools.
+Prints PASS or TODO (with the next step) per exercise, and exits 1 while any asked-for
+exercise is not done. Each self-check runs the project's own tools, and returns the next
+step (None when the exercise is done).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 from collections.abc import Callable
 
 from .project import DOCKER, ENV_MANAGER, EXIT_FAILED, EXIT_OK, ROOT, ToolError, UsageError
-from .results import Result
 
 
 def _passes(python: str, *verb: str) -> bool:
@@ -43,10 +43,8 @@ def conda_exercise_2() -> str | None:
             "installed, or commit the one the CI workflow's conda job writes (step 3)"
         )
     if not _passes(sys.executable, "lint", "--only", "lock-fresh"):
-        return (
-            "a lock is stale: `python -m tools lint --only lock-fresh` names it and the fix "
-            "(step 3)"
-        )
+        step = "`python -m tools lint --only lock-fresh` names it and the fix (step 3)"
+        return f"a lock is stale: {step}"
     return None
 
 
@@ -84,14 +82,11 @@ def exercise_3() -> str | None:
 
 def exercises() -> dict[str, Callable[[], str | None]]:
     """Number -> self-check, for this project's env manager and options."""
-    conda = ENV_MANAGER == "conda"
-    chosen = {
-        "1": conda_exercise_1 if conda else venv_exercise_1,
-        "2": conda_exercise_2 if conda else venv_exercise_2,
-    }
-    if DOCKER:
-        chosen["3"] = exercise_3
-    return chosen
+    if ENV_MANAGER == "conda":
+        chosen = {"1": conda_exercise_1, "2": conda_exercise_2}
+    else:
+        chosen = {"1": venv_exercise_1, "2": venv_exercise_2}
+    return {**chosen, "3": exercise_3} if DOCKER else chosen
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,12 +101,7 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(numbers) - set(known))
     if unknown:
         raise UsageError(f"no exercise {', '.join(unknown)}; choose from {', '.join(known)}")
-    results = [result(number, known[number]()) for number in numbers]
-    for done in results:
-        print(f"{done.name}: " + ("PASS" if done.status == "ok" else f"TODO - {done.detail}"))
-    return EXIT_FAILED if any(done.status == "TODO" for done in results) else EXIT_OK
-
-
-def result(number: str, next_step: str | None) -> Result:
-    """An exercise's result: done, or TODO with the next step as its detail."""
-    return Result(f"exercise {number}", "ok" if next_step is None else "TODO", next_step or "")
+    next_steps = [known[number]() for number in numbers]
+    for number, step in zip(numbers, next_steps, strict=True):
+        print(f"exercise {number}: " + ("PASS" if step is None else f"TODO - {step}"))
+    return EXIT_OK if all(step is None for step in next_steps) else EXIT_FAILED

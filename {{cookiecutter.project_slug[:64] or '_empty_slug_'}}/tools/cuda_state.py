@@ -1,7 +1,7 @@
 """The CUDA an env carries and the GPUs this machine shows, for check-env and report.
 
-Stdlib only; the framework is never imported (torch takes seconds): CUDA is read
-from torch's version.py, or from the CUDA runtime wheel jax's plugin and the GPU lock pin.
+Stdlib only; the framework is never imported (torch takes seconds): CUDA is read from
+torch's version.py, or from the CUDA runtime wheel jax's plugin and the GPU lock pin.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ class FoundCuda:
 
 
 def cuda_wheels(installed: dict[str, str]) -> list[str]:
-    """The installed distributions (canonical names) that bring CUDA."""
     return sorted(name for name in installed if CUDA_WHEEL.fullmatch(name))
 
 
@@ -68,13 +67,11 @@ def framework_cuda(framework: str, installed: dict[str, str]) -> FoundCuda:
     if not plugins:
         return FoundCuda("", "no jax CUDA plugin (jax-cudaNN-plugin)")
     major = JAX_PLUGIN.fullmatch(plugins[0]).group(1)
-    if runtime.version.split(".")[0] != major:
-        return FoundCuda(runtime.version, f"{plugins[0]} with {runtime.source}")
-    return FoundCuda(runtime.version, f"{plugins[0]}, {runtime.source}")
+    joined = "," if runtime.version.split(".")[0] == major else " with"
+    return FoundCuda(runtime.version, f"{plugins[0]}{joined} {runtime.source}")
 
 
 def cudnn_version(installed: dict[str, str]) -> str:
-    """cuDNN's version from its wheel ("" without one)."""
     return next((installed[name] for name in CUDNN_WHEELS if name in installed), "")
 
 
@@ -83,9 +80,7 @@ def nvidia_smi(*args: str) -> list[str]:
     if shutil.which("nvidia-smi") is None:
         return []
     try:
-        probe = subprocess.run(
-            ["nvidia-smi", *args], capture_output=True, text=True, check=False, timeout=20
-        )
+        probe = subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
         return []
     return probe.stdout.strip().splitlines() if probe.returncode == 0 else []

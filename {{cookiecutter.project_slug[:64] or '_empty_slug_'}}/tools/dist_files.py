@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.machinery
 import importlib.util
 import os
@@ -37,7 +38,7 @@ class Dist:
             lines = (self.path / "RECORD").read_text(encoding="utf-8").splitlines()
         except OSError:
             return []
-        return [_record_row(line) for line in lines if line]
+        return [(row[0], row[1] if len(row) > 1 else "") for row in csv.reader(lines) if row]
 
     def top_level(self) -> list[str]:
         """The importable top-level names: top_level.txt, else what RECORD installs."""
@@ -54,27 +55,11 @@ class Dist:
         }
         return sorted(name for name in names if name.isidentifier() and name != "__pycache__")
 
-    def is_regular_package(self, name: str) -> bool:
-        """A folder with __init__.py; a namespace folder is shared by design."""
-        folder = self.site_dir / name
-        return folder.is_dir() and any((folder / f"__init__{s}").is_file() for s in _SUFFIXES)
-
-
-def _record_row(line: str) -> tuple[str, str]:
-    # Only a path holding a comma or a quote is quoted: parse those with csv (imported only then).
-    if line.startswith('"'):
-        import csv
-
-        row = next(csv.reader([line]))
-        return row[0], row[1] if len(row) > 1 else ""
-    path, _, rest = line.partition(",")
-    return path, rest.partition(",")[0]
-
 
 def _read_header(path: Path) -> dict[str, list[str]]:
-    """Field name (lowercase) -> values, from the METADATA/PKG-INFO header (to the first
-    blank line). By hand: the `email` parser importlib.metadata uses costs a third of
-    check-env's time budget to import, and parses the long description too."""
+    """Field name (lowercase) -> values of a METADATA/PKG-INFO header. By hand: the `email`
+    parser importlib.metadata uses costs a third of check-env's time to import, and parses
+    the long description too."""
     fields: dict[str, list[str]] = {}
     last: list[str] = []
     with path.open(encoding="utf-8", errors="replace") as file:
@@ -143,11 +128,8 @@ def _names_in(entry: str) -> frozenset[str]:
 
 
 def _clearly_own(module: str, dist: Dist) -> bool:
-    """True when no earlier sys.path entry could provide `module` (find_spec would agree).
-
-    find_spec for every module costs a stat per entry and candidate; listing each entry
-    once rules most modules out, and find_spec decides the rest.
-    """
+    """True when no earlier sys.path entry could provide `module`: listing each entry once
+    rules most modules out cheaper than find_spec, which decides the rest."""
     # Only with the stock finders does the first entry holding a name provide it; they
     # sit on sys.meta_path as classes, others mostly as instances.
     finders = {getattr(finder, "__name__", type(finder).__name__) for finder in sys.meta_path}
@@ -169,8 +151,9 @@ def shadows(dist: Dist) -> list[Problem]:
     for module in dist.top_level():
         if _clearly_own(module, dist):
             continue
-        package = dist.is_regular_package(module)
-        if not package and (dist.site_dir / module).is_dir():
+        folder = dist.site_dir / module
+        package = any((folder / f"__init__{suffix}").is_file() for suffix in _SUFFIXES)
+        if not package and folder.is_dir():
             continue  # a namespace package: several distributions fill it
         try:
             spec = importlib.util.find_spec(module)
@@ -192,27 +175,22 @@ def shadows(dist: Dist) -> list[Problem]:
 
 
 def pth_file_adding(entry: Path) -> Path | None:
-    """The site-packages *.pth file with a line that puts `entry` on sys.path: a path line,
-    or an `import` line naming it (sys.path.insert)."""
+    """The site-packages *.pth file that puts `entry` on sys.path: by a path line, or by an
+    `import` line naming it (sys.path.insert)."""
     folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
     if site.ENABLE_USER_SITE:
         folders.append(site.getusersitepackages())
-    for folder in folders:
+    for pth in [pth for folder in folders for pth in sorted(Path(folder).glob("*.pth"))]:
         try:
-            names = sorted(name for name in os.listdir(folder) if name.endswith(".pth"))
+            lines = pth.read_text("utf-8", "replace").splitlines()
         except OSError:
             continue
-        for pth in (Path(folder, name) for name in names):
-            try:
-                lines = [line.strip() for line in pth.read_text("utf-8", "replace").splitlines()]
-            except OSError:
-                continue
-            for line in lines:
-                if line.startswith(("import ", "import\t")):
-                    if str(entry) in line or os.path.realpath(entry) in line:
-                        return pth
-                elif line and line[0] != "#" and _same(Path(folder, line), entry):
+        for line in map(str.strip, lines):
+            if line.startswith(("import ", "import\t")):
+                if str(entry) in line or os.path.realpath(entry) in line:
                     return pth
+            elif line and line[0] != "#" and _same(pth.parent / line, entry):
+                return pth
     return None
 
 
@@ -232,15 +210,10 @@ def blame(entry: Path) -> tuple[str, str]:
     return "a sys.path entry", fix
 
 
-def _sha256(path: Path) -> str:
-    """RECORD's form of a file's hash: `sha256=` and the urlsafe base64 digest."""
-    import base64
-
-    return "sha256=" + base64.urlsafe_b64encode(file_sha256(path)).rstrip(b"=").decode()
-
-
 def verify_record(dist: Dist) -> tuple[int, list[tuple[str, str]]]:
     """(files hashed, [(file, what is wrong)]) for the files RECORD gives a sha256 for."""
+    import base64  # only --deep needs it
+
     checked, altered = 0, []
     for relative, recorded in dist.record():
         if not recorded.startswith("sha256="):
@@ -249,6 +222,8 @@ def verify_record(dist: Dist) -> tuple[int, list[tuple[str, str]]]:
         path = dist.site_dir / relative
         if not path.is_file():
             altered.append((relative, "a missing file"))
-        elif _sha256(path) != recorded:
+            continue
+        digest = base64.urlsafe_b64encode(file_sha256(path)).rstrip(b"=").decode()
+        if f"sha256={digest}" != recorded:
             altered.append((relative, "other contents (its sha256 differs)"))
     return checked, altered

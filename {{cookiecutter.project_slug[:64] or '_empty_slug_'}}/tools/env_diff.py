@@ -1,8 +1,7 @@
-"""What differs between `.venv` and the locks, read from files only.
-
-`make env` must know in a fraction of a second, without starting the env's interpreter,
-whether the env there is the one it would build. Stdlib only: it runs before anything is
-installed (`packaging`, or pip's vendored copy, evaluates markers when importable).
+"""What differs between `.venv` and the locks, read from files only: `make env` must know in
+a fraction of a second, without starting the env's interpreter, whether the env is the one it
+would build. Stdlib only, as it runs before anything is installed (`packaging`, or pip's
+vendored copy, evaluates markers when importable).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ class Pin:
 class EnvDiff:
     """What to do to `.venv`: rebuild it (and why), or the packages to change."""
 
-    rebuild: str = ""  # the reason the env cannot be synced, e.g. "it was built by Python 3.12"
+    rebuild: str = ""  # why the env cannot be synced, e.g. "it was built by Python 3.12"
     install: list[Pin] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
     project: str = ""  # why the project itself must be (re)installed
@@ -50,8 +49,7 @@ def venv_config(venv: Path) -> dict[str, str]:
 
 
 def venv_version(venv: Path) -> str | None:
-    config = venv_config(venv)
-    return config.get("version") or config.get("version_info")
+    return venv_config(venv).get("version") or venv_config(venv).get("version_info")
 
 
 def site_packages(venv: Path) -> Path | None:
@@ -60,7 +58,7 @@ def site_packages(venv: Path) -> Path | None:
 
 
 def read_stamp(venv: Path) -> dict:
-    """What the last complete build recorded ({} when there is no readable record)."""
+    """What the last complete build recorded ({} without a readable record)."""
     try:
         data = json.loads((venv / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -69,9 +67,9 @@ def read_stamp(venv: Path) -> dict:
 
 
 def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -> str:
-    """The record a complete build or sync leaves: where, with what, from which files, and
-    the versions the locks ask of this env, so that a no-op `make env` evaluates no marker
-    (importing an evaluator costs more than the rest); after an install, those it put in."""
+    """The record a complete build or sync leaves: where, with what, from which files, and the
+    versions the locks ask of this env (after an install, those it put in), so that a no-op
+    `make env` evaluates no marker: importing an evaluator costs more than the rest."""
     python = venv_version(venv) or ""
     if just_installed:
         found = installed(venv)
@@ -103,10 +101,10 @@ def stamped_locks(venv: Path) -> list[str]:
 def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], set[str]] | None:
     """The versions the stamp recorded, when it was written from these very locks."""
     stamp = read_stamp(venv)
-    if stamp.get("locks") != lockfile.content_sha256(*locks):
-        return None
     versions, unknown = stamp.get("versions"), stamp.get("unknown")
-    if not isinstance(versions, dict) or not isinstance(unknown, list):
+    if stamp.get("locks") != lockfile.content_sha256(*locks) or not (
+        isinstance(versions, dict) and isinstance(unknown, list)
+    ):
         return None
     return versions, set(unknown)
 
@@ -114,11 +112,9 @@ def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], se
 def marker_applies(marker: str, python_version: str) -> bool | None:
     """Whether a lock line's marker holds in an env of `python_version` on this machine;
     None when no marker evaluator is importable."""
-    if not marker:
-        return True
-    packaging = packaging_module()
+    packaging = packaging_module() if marker else None
     if packaging is None:
-        return None
+        return None if marker else True
     minor = ".".join(python_version.split(".")[:2])
     return packaging.markers.Marker(marker).evaluate(
         {"python_version": minor, "python_full_version": python_version}
@@ -145,7 +141,7 @@ def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin],
 
 
 def installed(venv: Path) -> dict[str, dist_files.Dist]:
-    """canonical name -> distribution installed in the env ({} without site-packages)."""
+    """canonical name -> distribution installed in the env."""
     site = site_packages(venv)
     return dist_files.by_name(dist_files.installed([str(site)])) if site else {}
 
@@ -180,9 +176,8 @@ def project_reason(venv: Path, dists: dict[str, dist_files.Dist]) -> str:
     if dist is None:
         return f"{DISTRIBUTION} (this project) is not installed"
     try:
-        text = (dist.path / "direct_url.json").read_text(encoding="utf-8")
-        url = json.loads(text).get("url", "")
-    except (OSError, ValueError, AttributeError):
+        url = json.loads((dist.path / "direct_url.json").read_text(encoding="utf-8"))["url"]
+    except (OSError, ValueError, TypeError, KeyError):
         url = ""
     if url.rstrip("/") != ROOT.resolve().as_uri():
         return f"{DISTRIBUTION} (this project) is installed from elsewhere"
@@ -197,13 +192,12 @@ def differences(
     """(names to install, names to remove, one line per change) between the two."""
     install, changes = [], []
     for name, version in sorted(versions.items()):
-        dist = dists.get(name)
-        if dist is None:
+        found = dists[name].version if name in dists else None
+        if found != version:
             install.append(name)
-            changes.append(f"installed {name} {version}")
-        elif dist.version != version:
-            install.append(name)
-            changes.append(f"{name} {dist.version} -> {version}")
+            changes.append(
+                f"installed {name} {version}" if found is None else f"{name} {found} -> {version}"
+            )
     keep = set(versions) | unknown | SEEDS | {lockfile.canonical(DISTRIBUTION)}
     remove = sorted(set(dists) - keep)
     changes += [f"removed {name} {dists[name].version}" for name in remove]

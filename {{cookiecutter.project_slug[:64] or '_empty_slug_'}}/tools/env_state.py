@@ -22,8 +22,6 @@ from .results import Problem, Result
 
 TYPE_CHECKING = False  # what `typing` says at run time, without its import time
 if TYPE_CHECKING:
-    from importlib import metadata
-
     from .conda_meta import CondaState
 
 REBUILD = (
@@ -40,11 +38,9 @@ def default_locks(in_conda: bool) -> list[Path]:
     declared = os.environ.get("REPRO_LOCKS", "").split()
     if declared:
         return [ROOT / name for name in declared]
-    # A conda env takes its runtime from conda-lock.yml and only the dev tools
-    # from the pip locks (tools/conda_env.py installs it that way).
-    if in_conda:
+    if in_conda:  # its runtime comes from conda-lock.yml, only the dev tools from a pip lock
         return [DEV_LOCK]
-    if GPU:  # the GPU locks when `make env --gpu` built this env (its stamp names them)
+    if GPU:  # the GPU locks when `make env GPU=1` built this env (its stamp names them)
         from .env_diff import stamped_locks
 
         if variant_of(stamped_locks(Path(sys.prefix))) == "gpu":
@@ -68,23 +64,15 @@ def belongs_to_project(prefix: Path) -> bool:
 
 def foreign_env(prefix: Path) -> Result:
     """Another project's env: its packages may still match, but it is not this project's."""
-    problem = Problem(
-        str(prefix),
-        "this project's env (.venv, .conda-env, .nox/*, or $REPRO_PROJECT_ENV in an image)",
-        "another project's environment",
-        "deactivate it and run `invoke check-env` in this project",
-    )
+    expected = "this project's env (.venv, .conda-env, .nox/*, or $REPRO_PROJECT_ENV in an image)"
+    fix = "deactivate it and run `invoke check-env` in this project"
+    problem = Problem(str(prefix), expected, "another project's environment", fix)
     return Result("isolated", "warn", problems=[problem])
 
 
-def installed_versions(dists: Iterable[metadata.Distribution | dist_files.Dist]) -> dict[str, str]:
-    """canonical name -> version; of two copies, the first on sys.path (the one imported)."""
-    installed: dict[str, str] = {}
-    for dist in dists:
-        name = dist.name if isinstance(dist, dist_files.Dist) else dist.metadata["Name"]
-        if name:
-            installed.setdefault(lockfile.canonical(name), dist.version)
-    return installed
+def installed_versions(dists: Iterable[dist_files.Dist]) -> dict[str, str]:
+    """canonical name -> version of the first copy on sys.path (the one imported)."""
+    return {name: dist.version for name, dist in dist_files.by_name(dists).items() if name}
 
 
 @dataclass
@@ -103,7 +91,6 @@ class Context:
 
     @property
     def variant(self) -> str:
-        """ "gpu" when the GPU lock is among the locks checked against, else "cpu"."""
         return variant_of([lock.name for lock in self.locks])
 
     @cached_property
@@ -116,19 +103,17 @@ class Context:
     @cached_property
     def pins(self) -> dict[str, tuple[str, str]]:
         """canonical name -> (version, lock file) for every entry that applies here."""
+        conda_names = self.conda.python_names if self.conda else set()  # checked there
         pins: dict[str, tuple[str, str]] = {}
         for lock in self.locks:
             for entry in lockfile.read_lock(lock):
-                if entry.pinned_version and marker_applies(entry.marker):
-                    if self.conda and entry.name in self.conda.python_names:
-                        continue  # conda-lock.yml provides it; its version is checked there
-                    pins.setdefault(entry.name, (entry.pinned_version, lock.name))
-        if self.conda:
-            for package in self.conda.locked:
-                if package.manager == "pip":
-                    pins.setdefault(
-                        lockfile.canonical(package.name), (package.version, self.conda.lock.name)
-                    )
+                if entry.pinned_version and entry.name not in conda_names:
+                    if marker_applies(entry.marker):
+                        pins.setdefault(entry.name, (entry.pinned_version, lock.name))
+        for package in self.conda.locked if self.conda else []:
+            if package.manager == "pip":
+                name = lockfile.canonical(package.name)
+                pins.setdefault(name, (package.version, self.conda.lock.name))
         return pins
 
 
@@ -144,11 +129,9 @@ def packaging_module():  # -> the `packaging` module, pip's vendored copy, or No
 
 
 class PackagingMemo:
-    """packaging's answers for this interpreter, remembered in the env between runs.
-
-    Importing `packaging` takes longer than the rest of a default check-env, and its
-    answers depend only on the text, the installed version and the interpreter (the key).
-    An env that cannot be written (an image) just asks each time.
+    """packaging's answers for this interpreter, remembered in the env between runs: importing
+    it takes longer than the rest of a default check-env, and its answers depend only on the
+    text, the installed version and the interpreter (the key). A read-only env asks each time.
     """
 
     def __init__(self, path: Path) -> None:
@@ -166,38 +149,39 @@ class PackagingMemo:
         self.changed = False
         self.unavailable = False  # a text was new and no `packaging` could read it
 
-    def marker(self, marker: str, extra: str) -> bool | None:
-        key = f"{marker}\0{extra}"
-        if key not in self.markers:
+    def _answer(self, table: dict, key: str, ask):
+        """table[key], asking `ask(packaging)` once; None when no `packaging` is importable."""
+        if key not in table:
             packaging = packaging_module()
             if packaging is None:
                 return None
-            self.markers[key] = packaging.markers.Marker(marker).evaluate({"extra": extra})
-            self.changed = True
-        return self.markers[key]
+            table[key], self.changed = ask(packaging), True
+        return table[key]
+
+    def marker(self, marker: str, extra: str) -> bool | None:
+        def ask(packaging) -> bool:
+            return packaging.markers.Marker(marker).evaluate({"extra": extra})
+
+        return self._answer(self.markers, f"{marker}\0{extra}", ask)
 
     def requirement(self, text: str) -> list | None:
         """[canonical name, normalised text, applies here] of a requirement."""
-        if text not in self.requirements:
-            packaging = packaging_module()
-            if packaging is None:
-                self.unavailable = True
-                return None
+
+        def ask(packaging) -> list:
             requirement = packaging.requirements.Requirement(text)
             applies = not requirement.marker or requirement.marker.evaluate({"extra": ""})
-            name = lockfile.canonical(requirement.name)
-            self.requirements[text] = [name, str(requirement), applies]
-            self.changed = True
-        return self.requirements[text]
+            return [lockfile.canonical(requirement.name), str(requirement), applies]
+
+        parsed = self._answer(self.requirements, text, ask)
+        self.unavailable |= parsed is None
+        return parsed
 
     def contains(self, text: str, version: str) -> bool:
-        key = f"{text}\0{version}"
-        if key not in self.satisfied:
-            packaging = packaging_module()
-            requirement = packaging.requirements.Requirement(text)
-            self.satisfied[key] = requirement.specifier.contains(version, prereleases=True)
-            self.changed = True
-        return self.satisfied[key]
+        def ask(packaging) -> bool:
+            specifier = packaging.requirements.Requirement(text).specifier
+            return specifier.contains(version, prereleases=True)
+
+        return self._answer(self.satisfied, f"{text}\0{version}", ask)
 
     def save(self) -> None:
         if not self.changed:

@@ -1,8 +1,8 @@
 """`invoke report [--compare OTHER.json]`: write or compare an environment report.
 
-A report records what produced a result: Python, platform, packages, the locks'
-hashes, the variant with its CUDA and cuDNN, and the GPUs and driver. `--compare`
-exits 1 when a difference matters (Python, platform, variant, CUDA, a package, a lock).
+A report records what produced a result: Python, platform, packages, the locks' hashes, the
+variant with its CUDA and cuDNN, and the GPUs and driver. `--compare` exits 1 when a
+difference matters (Python, platform, variant, CUDA, a package, a lock).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import platform
 import sys
 import time
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 
-from . import cuda_state, lockfile
+from . import cuda_state, dist_files, lockfile
 from .env_state import default_locks, in_conda_env, installed_versions
 from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, FRAMEWORK, ROOT, ToolError, variant_of
 
@@ -27,11 +26,9 @@ INFORMATIONAL = {"created", "prefix", "cuda_driver", "devices", "image"}
 
 
 def collect() -> dict:
-    """This env's report."""
-    packages = installed_versions(metadata.distributions())
+    packages = installed_versions(dist_files.installed())
     found = [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
-    # The env's variant, as check-env sees it (from the locks it checks against).
-    locks = default_locks(in_conda_env(Path(sys.prefix)))
+    locks = default_locks(in_conda_env(Path(sys.prefix)))  # the variant check-env sees
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
@@ -81,12 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path("env-report.json"),
         help="where to write the report (default: env-report.json)",
     )
-    parser.add_argument(
-        "--compare",
-        type=Path,
-        metavar="OTHER",
-        help="a report written elsewhere: list what differs, exit 1 if anything matters",
-    )
+    parser.add_argument("--compare", type=Path, metavar="OTHER",
+                        help="a report written elsewhere: list what differs, exit 1 if "
+                        "anything matters")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED if found else EXIT_OK
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"report: wrote {args.output} ({len(report['packages'])} packages, "
-        f"Python {report['python']}, {report['variant'].upper()} env)"
-    )
+    packages, python, variant = len(report["packages"]), report["python"], report["variant"]
+    print(f"report: wrote {args.output} ({packages} packages, Python {python}, "
+          f"{variant.upper()} env)")  # fmt: skip
     return EXIT_OK

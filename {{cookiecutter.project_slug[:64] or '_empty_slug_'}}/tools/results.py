@@ -1,8 +1,7 @@
-"""The one result model of check-env's rows, the pin checks and the exercises (stdlib only).
+"""One result model for check-env's rows and the pin checks (stdlib only).
 
-A Problem is one thing wrong (subject, expected, found, fix; in a file, also where);
-a Result is one check's outcome. Both render as check-env's table, as the pin checks'
-`<file>:<line>: <check>: <what>; <fix>` lines (editors and CI logs link these), and as JSON.
+A Problem is one thing wrong, a Result one check's outcome. They render as check-env's table,
+as `<file>:<line>: <check>: <what>; <fix>` lines (editors and CI logs link these), and as JSON.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ class Problem:
         return f"{self.what}; fix: {self.fix}"
 
     def located(self, check: str) -> str:
-        """The `<file>:<line>: <check>: <what>; <fix>` form."""
         return f"{display(self.path)}:{self.line}: {check}: {self.what}; {self.fix}"
 
     def as_dict(self) -> dict:
@@ -50,7 +48,7 @@ def at(path: Path, line: int, what: str, fix: str) -> Problem:
 @dataclass
 class Result:
     name: str
-    status: str = "ok"  # ok | FAIL | warn | skip (an exercise: ok | TODO)
+    status: str = "ok"  # ok | FAIL | warn | skip
     detail: str = ""
     problems: list[Problem] = field(default_factory=list)
 
@@ -59,13 +57,13 @@ class Result:
 
 
 def checked(name: str, problems: Iterable[Problem], passed: str) -> Result:
-    """The result of a check that found `problems` (once each, in order), else `passed`."""
+    """FAIL with `problems` (once each, in order), else ok with the detail `passed`."""
     found = list(dict.fromkeys(problems))
     return Result(name, "FAIL" if found else "ok", "" if found else passed, found)
 
 
 def print_lines(result: Result) -> int:
-    """Print a pin check's result as lines (or its one-line ok); its exit code."""
+    """Print a pin check's result as located lines (or its one-line ok); its exit code."""
     for problem in result.problems:
         print(problem.located(result.name))
     if result.status == "FAIL":
@@ -75,7 +73,6 @@ def print_lines(result: Result) -> int:
 
 
 def json_text(results: list[Result]) -> str:
-    """`--json`: one object, the same shape for check-env and the pin checks."""
     ok = all(result.status != "FAIL" for result in results)
     return json.dumps({"ok": ok, "checks": [result.as_dict() for result in results]}, indent=2)
 
