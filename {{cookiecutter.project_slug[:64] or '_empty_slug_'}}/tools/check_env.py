@@ -140,17 +140,14 @@ def check_gpu(ctx: Context) -> Result:
             for name in cuda_state.cuda_wheels(ctx.installed)
         ]
         if ctx.expect_gpu:
-            how = (
+            fix = (
                 "build the GPU env: `make env GPU=1`" if GPU else "this project has no GPU variant"
             )
-            problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", how))
+            problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", fix))
         return checked("gpu", problems, "CPU env: no CUDA wheels")
     found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
-    problems = []
-    if found.version != CUDA_VERSION:
-        problems.append(
-            Problem("CUDA", f"{CUDA_VERSION} (the gpu answer)", found.version or "none", REBUILD)
-        )
+    other = Problem("CUDA", f"{CUDA_VERSION} (the gpu answer)", found.version or "none", REBUILD)
+    problems = [other] if found.version != CUDA_VERSION else []
     devices = cuda_state.visible_devices()
     if ctx.expect_gpu and not devices:
         fix = "check the driver (`nvidia-smi`), `docker run --gpus all`, and CUDA_VISIBLE_DEVICES"

@@ -39,18 +39,15 @@ def torch_cuda() -> FoundCuda:
     if spec is None or not spec.origin:
         return FoundCuda("", "torch is not installed")
     version_py = Path(spec.origin).parent / "version.py"
-    try:
-        tree = ast.parse(version_py.read_text(encoding="utf-8"))
+    try:  # `cuda = None`, or `cuda: Optional[str] = '12.8'`
+        text = version_py.read_text(encoding="utf-8")
+        assigned = re.search(r"^cuda\s*(?::[^=\n]*)?=(.*)$", text, re.MULTILINE)
+        value = ast.literal_eval(assigned.group(1).strip()) if assigned else None
     except (OSError, SyntaxError, ValueError):
         return FoundCuda("", f"{version_py} is unreadable")
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else []
-        if isinstance(node, ast.AnnAssign) and node.value is not None:  # cuda: Optional[str] = ''
-            targets = [node.target]
-        if any(isinstance(target, ast.Name) and target.id == "cuda" for target in targets):
-            value = ast.literal_eval(node.value)
-            return FoundCuda(value or "", f"torch.version.cuda = {value!r}")
-    return FoundCuda("", f"{version_py} names no cuda")
+    if not assigned:
+        return FoundCuda("", f"{version_py} names no cuda")
+    return FoundCuda(value or "", f"torch.version.cuda = {value!r}")
 
 
 def framework_cuda(framework: str, installed: dict[str, str]) -> FoundCuda:

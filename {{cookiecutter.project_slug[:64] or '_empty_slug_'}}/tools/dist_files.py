@@ -57,9 +57,8 @@ class Dist:
 
 
 def _read_header(path: Path) -> dict[str, list[str]]:
-    """Field name (lowercase) -> values of a METADATA/PKG-INFO header. By hand: the `email`
-    parser importlib.metadata uses costs a third of check-env's time to import, and parses
-    the long description too."""
+    """Field name (lowercase) -> values of a METADATA/PKG-INFO header, by hand: importlib.metadata's
+    `email` parser costs a third of check-env's time to import, and parses the whole file."""
     fields: dict[str, list[str]] = {}
     last: list[str] = []
     with path.open(encoding="utf-8", errors="replace") as file:
@@ -175,8 +174,7 @@ def shadows(dist: Dist) -> list[Problem]:
 
 
 def pth_file_adding(entry: Path) -> Path | None:
-    """The site-packages *.pth file that puts `entry` on sys.path: by a path line, or by an
-    `import` line naming it (sys.path.insert)."""
+    """The site-packages *.pth file that puts `entry` on sys.path (by a path or `import` line)."""
     folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
     if site.ENABLE_USER_SITE:
         folders.append(site.getusersitepackages())

@@ -72,10 +72,9 @@ def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -
     `make env` evaluates no marker: importing an evaluator costs more than the rest."""
     python = venv_version(venv) or ""
     if just_installed:
-        found = installed(venv)
+        found, unknown = installed(venv), set()
         names = {entry.name for lock in locks for entry in lockfile.read_lock(lock)}
         versions = {name: found[name].version for name in sorted(names & found.keys())}
-        unknown = set()
     else:
         pins, unknown = wanted_pins(locks, python)
         versions = {name: pin.version for name, pin in pins.items()}
@@ -102,19 +101,18 @@ def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], se
     """The versions the stamp recorded, when it was written from these very locks."""
     stamp = read_stamp(venv)
     versions, unknown = stamp.get("versions"), stamp.get("unknown")
-    if stamp.get("locks") != lockfile.content_sha256(*locks) or not (
-        isinstance(versions, dict) and isinstance(unknown, list)
-    ):
+    if stamp.get("locks") != lockfile.content_sha256(*locks) or not isinstance(versions, dict):
         return None
-    return versions, set(unknown)
+    return (versions, set(unknown)) if isinstance(unknown, list) else None
 
 
 def marker_applies(marker: str, python_version: str) -> bool | None:
-    """Whether a lock line's marker holds in an env of `python_version` on this machine;
-    None when no marker evaluator is importable."""
-    packaging = packaging_module() if marker else None
+    """Whether a lock's marker holds in an env of `python_version` here (None: no evaluator)."""
+    if not marker:
+        return True
+    packaging = packaging_module()
     if packaging is None:
-        return None if marker else True
+        return None
     minor = ".".join(python_version.split(".")[:2])
     return packaging.markers.Marker(marker).evaluate(
         {"python_version": minor, "python_full_version": python_version}

@@ -1,4 +1,4 @@
-"""What check-env reads once and every check shares: installed dists, pins, results.
+"""What check-env reads once and every check shares: installed dists, pins, packaging's answers.
 
 Stdlib only; `packaging` (or pip's vendored copy) reads requirements and markers where it is
 importable, and `consistent` is skipped where it is not.
@@ -129,10 +129,8 @@ def packaging_module():  # -> the `packaging` module, pip's vendored copy, or No
 
 
 class PackagingMemo:
-    """packaging's answers for this interpreter, remembered in the env between runs: importing
-    it takes longer than the rest of a default check-env, and its answers depend only on the
-    text, the installed version and the interpreter (the key). A read-only env asks each time.
-    """
+    """packaging's answers for this interpreter (the key), kept in the env between runs:
+    importing it takes longer than the rest of check-env. A read-only env asks each time."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -150,7 +148,7 @@ class PackagingMemo:
         self.unavailable = False  # a text was new and no `packaging` could read it
 
     def _answer(self, table: dict, key: str, ask):
-        """table[key], asking `ask(packaging)` once; None when no `packaging` is importable."""
+        """table[key], from `ask(packaging)` the first time; None without `packaging`."""
         if key not in table:
             packaging = packaging_module()
             if packaging is None:
