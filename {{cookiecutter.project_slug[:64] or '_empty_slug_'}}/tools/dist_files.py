@@ -57,8 +57,8 @@ class Dist:
 
 
 def _read_header(path: Path) -> dict[str, list[str]]:
-    """Field name (lowercase) -> values of a METADATA/PKG-INFO header, by hand: importlib.metadata's
-    `email` parser costs a third of check-env's time to import, and parses the whole file."""
+    """Field name (lowercase) -> values of a METADATA/PKG-INFO header. By hand: the `email`
+    parser importlib.metadata uses costs a third of check-env's time to import."""
     fields: dict[str, list[str]] = {}
     last: list[str] = []
     with path.open(encoding="utf-8", errors="replace") as file:
@@ -178,7 +178,7 @@ def pth_file_adding(entry: Path) -> Path | None:
     folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
     if site.ENABLE_USER_SITE:
         folders.append(site.getusersitepackages())
-    for pth in [pth for folder in folders for pth in sorted(Path(folder).glob("*.pth"))]:
+    for pth in [path for folder in folders for path in sorted(Path(folder).glob("*.pth"))]:
         try:
             lines = pth.read_text("utf-8", "replace").splitlines()
         except OSError:

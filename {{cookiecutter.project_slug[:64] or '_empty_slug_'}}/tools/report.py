@@ -72,15 +72,10 @@ def load(path: Path) -> dict:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path("env-report.json"),
-        help="where to write the report (default: env-report.json)",
-    )
-    parser.add_argument("--compare", type=Path, metavar="OTHER",
-                        help="a report written elsewhere: list what differs, exit 1 if "
-                        "anything matters")  # fmt: skip
+    output_help = "where to write the report (default: env-report.json)"
+    parser.add_argument("--output", type=Path, default=Path("env-report.json"), help=output_help)
+    compare_help = "a report written elsewhere: list what differs, exit 1 if anything matters"
+    parser.add_argument("--compare", type=Path, metavar="OTHER", help=compare_help)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,7 +87,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED if found else EXIT_OK
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    packages, python, variant = len(report["packages"]), report["python"], report["variant"]
-    print(f"report: wrote {args.output} ({packages} packages, Python {python}, "
-          f"{variant.upper()} env)")  # fmt: skip
+    summary = f"{len(report['packages'])} packages, Python {report['python']}"
+    print(f"report: wrote {args.output} ({summary}, {report['variant'].upper()} env)")
     return EXIT_OK
