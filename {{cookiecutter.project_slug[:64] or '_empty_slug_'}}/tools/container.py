@@ -1,8 +1,7 @@
 """Build, run and check the project's images: `invoke docker-build|docker-run|docker-check`.
 
-The targets are the Dockerfile's stages that set REPRO_LOCKS, the locks each image carries and
-checks itself against; an image's tag hashes those locks. Extra engine arguments come from
-`CONTAINER_BUILD_ARGS` (build) or `CONTAINER_RUN_ARGS` (run, check), then `--args`. Stdlib only.
+A target is a Dockerfile stage whose REPRO_LOCKS names the locks its image carries, checks and
+is tagged by. Engine arguments come from $CONTAINER_BUILD_ARGS or $CONTAINER_RUN_ARGS, then --args.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from pathlib import Path
 from . import dockerfile, lockfile
 from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError, trailing_words
 
-PROBE_SECONDS = 30
 DOCKERFILE = ROOT / "Dockerfile"
 LOCKS_VARIABLE = "REPRO_LOCKS"
 
@@ -57,19 +55,6 @@ def find_engine() -> str:
         raise ToolError(f"CONTAINER_ENGINE={wanted} is not on PATH", unset)
     install = "install one, or set CONTAINER_ENGINE to its executable"
     raise ToolError("no container engine on PATH (docker or podman)", install)
-
-
-def check_engine_running(engine: str) -> None:
-    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        probe = subprocess.run([engine, "info"], capture_output=True, timeout=PROBE_SECONDS)
-        if probe.returncode == 0:
-            return
-    name = Path(engine).name
-    raise ToolError(
-        f"{name} is installed but its engine does not answer (`{name} info` failed); "
-        f"start it (e.g. `sudo systemctl start {name}`, or Docker Desktop), "
-        "check DOCKER_HOST/CONTAINER_HOST, or set CONTAINER_ENGINE to another engine"
-    )
 
 
 def lock_sha256(target: str) -> str:
@@ -122,29 +107,27 @@ def image_inputs() -> list[str]:
     ]
 
 
-def label_args(lock_sha: str) -> list[str]:
-    """OCI label values as build args; REVISION is HEAD, `-dirty` when an input changed."""
-    revision = _git("rev-parse", "HEAD")
-    if revision and _git("status", "--porcelain", "--untracked-files=all", "--", *image_inputs()):
-        revision += "-dirty"
-    values = {
-        "SOURCE": _git("config", "--get", "remote.origin.url"),
-        "REVISION": revision,
-        "CREATED": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "LOCK_SHA256": lock_sha,
-    }
-    return [arg for key, value in values.items() for arg in ("--build-arg", f"{key}={value}")]
-
-
 def passed_through(variable: str, extra: str) -> list[str]:
     return shlex.split(os.environ.get(variable, "")) + shlex.split(extra)
 
 
 def build_command(engine: str, target: str, extra: str = "") -> list[str]:
+    """Tagged with the locks' hash; the OCI labels' values are build args (REVISION is HEAD,
+    `-dirty` when a file that goes into the image changed)."""
     lock_sha = lock_sha256(target)
+    revision = _git("rev-parse", "HEAD")
+    if revision and _git("status", "--porcelain", "--untracked-files=all", "--", *image_inputs()):
+        revision += "-dirty"
+    labels = {
+        "SOURCE": _git("config", "--get", "remote.origin.url"),
+        "REVISION": revision,
+        "CREATED": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "LOCK_SHA256": lock_sha,
+    }
     tags = [arg for tag in image_tags(target, lock_sha) for arg in ("--tag", tag)]
+    label_args = [arg for label in labels.items() for arg in ("--build-arg", "=".join(label))]
     more = passed_through("CONTAINER_BUILD_ARGS", extra)
-    return [engine, "build", "--target", target, *tags, *label_args(lock_sha), *more, str(ROOT)]
+    return [engine, "build", "--target", target, *tags, *label_args, *more, str(ROOT)]
 
 
 def run_command(engine: str, image: str, command: Sequence[str], extra: str = "") -> list[str]:
@@ -180,11 +163,19 @@ add_check_arguments = partial(_add_arguments, verb="check")
 
 
 def _engine(args: argparse.Namespace) -> str:
+    """The engine, for a known target; one that does not answer is refused, but for a dry run."""
     target_locks(args.target)
     engine = find_engine()
-    if not args.dry_run:
-        check_engine_running(engine)
-    return engine
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        probe = [engine, "info"]
+        if args.dry_run or subprocess.run(probe, capture_output=True, timeout=30).returncode == 0:
+            return engine
+    name = Path(engine).name
+    raise ToolError(
+        f"{name} is installed but its engine does not answer (`{name} info` failed); "
+        f"start it (e.g. `sudo systemctl start {name}`, or Docker Desktop), "
+        "check DOCKER_HOST/CONTAINER_HOST, or set CONTAINER_ENGINE to another engine"
+    )
 
 
 def _built_image(args: argparse.Namespace) -> tuple[str, str]:
