@@ -92,7 +92,7 @@ def image_inputs() -> list[str]:
     """Git pathspecs of what goes into the image: the Dockerfile, .dockerignore and the COPY
     sources from the build context, minus what .dockerignore keeps out."""
     sources = {"Dockerfile", ".dockerignore"}
-    for _, keyword, rest in dockerfile.instructions(DOCKERFILE) if DOCKERFILE.exists() else []:
+    for _, keyword, rest in dockerfile.instructions(DOCKERFILE):  # targets() found it
         words = rest.split()
         if keyword in ("COPY", "ADD") and not any(word.startswith("--from") for word in words):
             sources.update(word for word in words[:-1] if not word.startswith("--"))

@@ -99,9 +99,8 @@ def problems() -> Iterator[Problem]:
     for name, version in sorted(wanted.keys() - found.keys()):
         yield at(PYLOCK, 1, f"lacks {name}=={version}, which {SOURCE.name} pins", FIX)
     for (name, version), listed in sorted(found.items()):
+        # uv leaves out the wheels the Python range cannot use: fewer files agree, none does not.
         allowed = wanted.get((name, version))
-        # uv leaves out the wheels the lock's Python range cannot use (cp311 ones in a
-        # 3.12 project): each file it lists must be one the lock allows, and one at least.
         if allowed is None:
             what = f"has {name}=={version}, which {SOURCE.name} does not pin"
         elif listed - allowed:

@@ -1,8 +1,7 @@
 """`python -m tools sbom`: a CycloneDX 1.6 SBOM (JSON) of the locks, from the locks alone.
 
-Every pin is a component with its purl and sha256 hashes; the `# via` annotations are the
-dependency graph, the project at its root. No serial number and no timestamp: the same locks
-give the same bytes, so the file can be committed and diffed. An image makes its own.
+Each pin is a component (purl, sha256 hashes), `# via` the dependency graph. No serial number,
+no timestamp: the same locks give the same bytes, to commit and diff. An image makes its own.
 """
 
 from __future__ import annotations
