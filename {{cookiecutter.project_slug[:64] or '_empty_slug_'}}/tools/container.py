@@ -163,7 +163,7 @@ add_check_arguments = partial(_add_arguments, verb="check")
 
 
 def _engine(args: argparse.Namespace) -> str:
-    """The engine, for a known target; one that does not answer is refused, but for a dry run."""
+    """The engine, for a known target; refused when it does not answer (a dry run does not ask)."""
     target_locks(args.target)
     engine = find_engine()
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
