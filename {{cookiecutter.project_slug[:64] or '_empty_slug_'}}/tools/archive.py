@@ -1,9 +1,7 @@
 """`python -m tools archive`: everything needed to rebuild the env years later, offline.
 
-One folder, `archives/<slug>-<lock hash 12>/` by default, holds the locked wheels, the locks,
-the env's report, the SBOM, the image when one was built, REBUILD.md and SHA256SUMS (the manual,
-docs/environment.md, lists them). `--verify PATH` checks it; `invoke env --from-archive PATH`
-rebuilds from it with the package index cut off.
+One folder of wheels, locks, report, SBOM, image and checksums (docs/environment.md lists
+them); `--verify DIR` checks it, `invoke env --from-archive DIR` rebuilds from it.
 """
 
 from __future__ import annotations
@@ -14,26 +12,14 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import lockfile
-from .project import (
-    ALL_LOCKS,
-    DISTRIBUTION,
-    DOCKER,
-    EXIT_OK,
-    LOCK_INSTALL_ARGS,
-    PYTHON_VERSION_FILE,
-    ROOT,
-    ToolError,
-    env_python,
-    wanted_python,
-)
+from . import lockfile, project
+from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError, env_python, wanted_python
 from .results import Problem, Result, checked, print_lines
 from .steps import run_step
 from .tool_venv import find_python
 
 SUMS = "SHA256SUMS"
 NOTE = "REBUILD.md"
-CHECK = "archive"
 RESTORE = "restore it from a copy"
 
 
@@ -41,15 +27,7 @@ def lock_names() -> list[str]:
     return [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
 
 
-def kept_files() -> list[Path]:
-    """The text files that say what the env is: locks, their inputs, the Python."""
-    names = [name for pair in ALL_LOCKS for name in pair]
-    names += ["pylock.toml", "environment.yml", "conda-lock.yml", PYTHON_VERSION_FILE.name]
-    return [ROOT / name for name in names if (ROOT / name).exists()]
-
-
-def locks_sha256() -> str:
-    """The hash of every lock's content: what names the archive."""
+def locks_sha256() -> str:  # what names the archive
     return lockfile.content_sha256(*(ROOT / name for name in lock_names()))
 
 
@@ -58,8 +36,7 @@ def sha256(path: Path) -> str:
 
 
 def download_wheels(folder: Path) -> None:
-    """pip downloads each lock's wheels for this platform, refusing any file whose hash
-    the lock does not list (and any sdist)."""
+    """Each lock's wheels for this platform; pip refuses any file the lock has no hash of."""
     from .lock import install_args
 
     pip = [find_python(wanted_python()), "-m", "pip", "download", "--no-deps"]
@@ -70,6 +47,8 @@ def download_wheels(folder: Path) -> None:
 
 def save_image(folder: Path) -> str:
     """`docker save` of the cpu image of these locks, when it was built; what happened."""
+    if not project.DOCKER:
+        return "no image: this project has no Dockerfile"
     from . import container
 
     tag = container.locked_tag("cpu")
@@ -87,26 +66,21 @@ def save_image(folder: Path) -> str:
 
 def write_record(folder: Path) -> None:
     """The env's report (what a rebuild is compared with) and the SBOM, each by its verb."""
-    python = env_python()
-    report = [str(python), "-m", "tools", "report", "--output", str(folder / "env-report.json")]
+    tools = [str(env_python()), "-m", "tools"]
+    report = [*tools, "report", "--output", str(folder / "env-report.json")]
     run_step("archive", report, "writing the env's report", cwd=ROOT)
-    sbom = [str(python), "-m", "tools", "sbom", "--output", str(folder / "sbom.cdx.json")]
-    sbom += [arg for name in lock_names() for arg in ("--lock", name)]
+    locks = [arg for name in lock_names() for arg in ("--lock", name)]
+    sbom = [*tools, "sbom", "--output", str(folder / "sbom.cdx.json"), *locks]
     run_step("archive", sbom, "writing the SBOM", cwd=ROOT)
 
 
 def rebuild_note(image_line: str) -> str:
     python = wanted_python()
-    lock_sha = locks_sha256()
     locks = " ".join(f"-r locks/{name}" for name in lock_names())
-    image = (
-        "\nThe image, saved beside them:\n\n```bash\ndocker load --input image-cpu.tar\n```\n"
-        if image_line.startswith("saved")
-        else ""
-    )
+    load = "\nThe image, saved beside them:\n\n```bash\ndocker load --input image-cpu.tar\n```\n"
     return f"""# Rebuilding {DISTRIBUTION}'s environment without a network
 
-Made from the locks whose hash is `{lock_sha[:12]}` ({image_line}).
+Made from the locks whose hash is `{locks_sha256()[:12]}` ({image_line}).
 You need a fresh machine with Python {python} (the platform of
 `env-report.json`) and this folder; nothing is downloaded.
 
@@ -120,9 +94,9 @@ Without the project's tools, the same env with plain pip:
 ```bash
 python{python} -m venv env
 env/bin/python -m pip install --no-index --find-links wheels \\
-    {" ".join(LOCK_INSTALL_ARGS)} {locks}
+    {" ".join(project.LOCK_INSTALL_ARGS)} {locks}
 ```
-{image}"""
+{load if image_line.startswith("saved") else ""}"""
 
 
 def write_sums(folder: Path) -> None:
@@ -140,15 +114,19 @@ def create(folder: Path) -> None:
         )
     if folder.exists():
         raise ToolError(f"{folder} exists", "give another --output, or remove it first")
+    # The locks, their inputs and the Python: the text files that say what the env is.
+    kept = [name for pair in ALL_LOCKS for name in pair]
+    kept += ["pylock.toml", "environment.yml", "conda-lock.yml", project.PYTHON_VERSION_FILE.name]
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "locks").mkdir(parents=True)
     try:
-        for path in kept_files():
-            shutil.copy2(path, partial / "locks" / path.name)
+        for name in kept:
+            if (ROOT / name).exists():
+                shutil.copy2(ROOT / name, partial / "locks" / name)
         download_wheels(partial / "wheels")
         write_record(partial)
-        image_line = save_image(partial) if DOCKER else "no image: this project has no Dockerfile"
+        image_line = save_image(partial)
         print(f"archive: {image_line}", flush=True)
         (partial / NOTE).write_text(rebuild_note(image_line), encoding="utf-8")
         write_sums(partial)
@@ -156,17 +134,6 @@ def create(folder: Path) -> None:
         shutil.rmtree(partial, ignore_errors=True)  # never a folder that looks whole
         raise
     partial.rename(folder)
-
-
-def locked_hashes(folder: Path) -> dict[str, set[str]]:
-    """Canonical name -> the sha256 hashes the archive's locks allow for it."""
-    allowed: dict[str, set[str]] = {}
-    for name, _ in ALL_LOCKS:
-        lock = folder / "locks" / name
-        for entry in lockfile.read_lock(lock) if lock.exists() else []:
-            hashes = {value.removeprefix("sha256:") for value in entry.hashes}
-            allowed.setdefault(entry.name, set()).update(hashes)
-    return allowed
 
 
 def problems(folder: Path) -> Iterator[Problem]:
@@ -185,28 +152,26 @@ def problems(folder: Path) -> Iterator[Problem]:
             yield Problem(f"{name}: listed in {SUMS}, missing", fix=RESTORE)
         elif sha256(folder / name) != digest:
             yield Problem(f"{name}: its sha256 is not {SUMS}'s", fix=RESTORE)
-    allowed = locked_hashes(folder)
+    locks = [folder / "locks" / name for name, _ in ALL_LOCKS]
+    entries = [entry for lock in locks if lock.exists() for entry in lockfile.read_lock(lock)]
+    allowed = {(e.name, value.removeprefix("sha256:")) for e in entries for value in e.hashes}
     for wheel in sorted((folder / "wheels").glob("*.whl")):
-        if sha256(wheel) not in allowed.get(lockfile.canonical(wheel.name.split("-")[0]), set()):
+        if (lockfile.canonical(wheel.name.split("-")[0]), sha256(wheel)) not in allowed:
             yield Problem(f"wheels/{wheel.name}: no lock lists its sha256", fix=RESTORE)
 
 
 def refuse_unusable(folder: Path) -> None:
     """One line when the archive cannot rebuild this checkout's env: a file changed, or its
     locks are not the ones here (the env is the locks')."""
-    found = problems(folder)
-    first = next(found, None)
+    first = next(problems(folder), None)
     if first:
         raise ToolError(
             f"{folder} is not the archive it was ({first.what})",
             f"`invoke archive --verify {folder}` lists every problem; use an intact copy",
         )
-    differ = [
-        name
-        for name in lock_names()
-        if not (folder / "locks" / name).is_file()
-        or (folder / "locks" / name).read_bytes() != (ROOT / name).read_bytes()
-    ]
+    locks = (path for path in (folder / "locks").glob("*") if path.is_file())
+    archived = {path.name: path.read_bytes() for path in locks}
+    differ = [name for name in lock_names() if archived.get(name) != (ROOT / name).read_bytes()]
     if differ:
         raise ToolError(
             f"{', '.join(differ)} here differ from the archive's locks",
@@ -215,22 +180,15 @@ def refuse_unusable(folder: Path) -> None:
 
 
 def verify(folder: Path) -> Result:
-    return checked(CHECK, problems(folder), f"{folder}: every file matches {SUMS} and the locks")
+    passed = f"{folder}: every file matches {SUMS} and the locks"
+    return checked("archive", problems(folder), passed)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--output",
-        type=Path,
-        metavar="DIR",
-        help="the folder to write (default: archives/<slug>-<lock hash 12>)",
-    )
-    parser.add_argument(
-        "--verify",
-        type=Path,
-        metavar="DIR",
-        help="check an archive's files against its SHA256SUMS and its locks, write nothing",
-    )
+    default = "the folder to write (default: archives/<slug>-<lock hash 12>)"
+    parser.add_argument("--output", type=Path, metavar="DIR", help=default)
+    verify_help = "check an archive's files against its SHA256SUMS and its locks, write nothing"
+    parser.add_argument("--verify", type=Path, metavar="DIR", help=verify_help)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,16 +1,15 @@
 """Read a Dockerfile's build args, base images (FROM lines, ARGs resolved) and stage ENVs.
 
-Stdlib only. Base images are usually build args with defaults
-(`ARG BASE_IMAGE=python:3.11-slim` then `FROM ${BASE_IMAGE} AS builder`), so
-a FROM is resolved through the ARG defaults declared before it.
+Stdlib only. A base image is usually a build arg with a default (`ARG BASE_IMAGE=python:3.11-slim`
+then `FROM ${BASE_IMAGE} AS builder`): a FROM is resolved through the ARG defaults before it.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .project import ROOT
 
@@ -18,15 +17,13 @@ PATTERNS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "docker/**/Dockerfile*
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     name: str
     default: str | None
     line: int
 
 
-@dataclass(frozen=True)
-class BaseImage:
+class BaseImage(NamedTuple):
     line: int  # the FROM line
     written: str  # the image as written, e.g. ${BASE_IMAGE}
     image: str | None  # resolved through ARG defaults; None when an ARG has no default
@@ -58,8 +55,7 @@ def instructions(path: Path) -> list[tuple[int, str, str]]:
 
 def _parse_arg(rest: str, line: int) -> Arg:
     name, eq, default = rest.partition("=")
-    value = default.strip().strip("'\"") if eq else None
-    return Arg(name.strip(), value, line)
+    return Arg(name.strip(), default.strip().strip("'\"") if eq else None, line)
 
 
 def args(path: Path) -> list[Arg]:
@@ -76,25 +72,20 @@ def _from(rest: str) -> tuple[str, str | None]:
 def base_images(path: Path) -> list[BaseImage]:
     """Every FROM that names an image (not an earlier stage or scratch)."""
     known: dict[str, Arg] = {}
-    stages: set[str | None] = set()
+    stages: set[str | None] = {"scratch"}
     images: list[BaseImage] = []
     for line, keyword, rest in instructions(path):
         if keyword == "ARG":
             arg = _parse_arg(rest, line)
-            if arg.default is None and arg.name in known:
-                continue  # re-declared inside a stage: the global default still applies
-            if arg.default is not None and "$" in arg.default:
-                # A default may name earlier args: ARG BASE=python:${PYTHON_VERSION}-slim
-                resolved = _resolve(line, arg.default, known)
-                arg = Arg(arg.name, resolved.image, line)
-            known[arg.name] = arg
-            continue
-        if keyword != "FROM":
-            continue
-        written, stage = _from(rest)
-        stages.add(stage)
-        if written and written.lower() not in stages and written != "scratch":
-            images.append(_resolve(line, written, known))
+            if arg.default is not None:  # it may name earlier args: ARG B=python:${V}-slim
+                known[arg.name] = arg._replace(default=_resolve(line, arg.default, known).image)
+            elif arg.name not in known:  # re-declared in a stage: the global default applies
+                known[arg.name] = arg
+        elif keyword == "FROM":
+            written, stage = _from(rest)
+            stages.add(stage)
+            if written and written.lower() not in stages:
+                images.append(_resolve(line, written, known))
     return images
 
 
@@ -119,15 +110,6 @@ def _resolve(line: int, written: str, known: dict[str, Arg]) -> BaseImage:
     return BaseImage(line, written, image, source_line)
 
 
-def _parse_env(rest: str) -> dict[str, str]:
-    """`ENV A=1 B="x y"` -> {A: 1, B: x y}; the legacy `ENV A x y` sets one variable."""
-    words = shlex.split(rest)
-    if words and "=" not in words[0]:
-        name, _, value = rest.strip().partition(" ")
-        return {name: value.strip()}
-    return dict(word.partition("=")[::2] for word in words)
-
-
 def stage_env(path: Path) -> dict[str, dict[str, str]]:
     """Each named stage's ENV values as written (`$VAR` unexpanded), with those of an
     earlier stage it is built FROM."""
@@ -140,7 +122,12 @@ def stage_env(path: Path) -> dict[str, dict[str, str]]:
             if stage:
                 stages[stage] = current
         elif keyword == "ENV":
-            current.update(_parse_env(rest))
+            words = shlex.split(rest)
+            if words and "=" not in words[0]:  # the legacy `ENV A x y` sets one variable
+                name, _, value = rest.partition(" ")
+                current[name] = value.strip()
+            else:
+                current.update(word.partition("=")[::2] for word in words)
     return stages
 
 

@@ -1,8 +1,8 @@
 """pylock-agrees: pylock.toml lists requirements.txt's pins, from files with its hashes.
 
 pylock.toml (PEP 751) is requirements.txt converted by uv without resolving again, for pip
-(26.1+) and uv to install from (experimentally: make env, nox, CI and the images install
-requirements.txt). A bot that rewrites requirements.txt alone leaves pylock.toml behind.
+26.1+ and uv (experimentally: make env, nox, CI and the images install requirements.txt).
+A bot that rewrites requirements.txt alone leaves pylock.toml behind.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from .results import Problem, Result, at, checked
 from .steps import StepFailed, run_step
 from .tool_venv import bootstrapped
 
-CHECK = "pylock-agrees"
 PYLOCK = ROOT / "pylock.toml"
 SOURCE = ROOT / LOCKS[0][0]  # requirements.txt
 FIX = "run `invoke lock`, which writes pylock.toml from requirements.txt, then commit both"
@@ -27,8 +26,7 @@ Pins = dict[tuple[str, str], set[str]]  # (name, version) -> sha256 hashes
 
 
 def convert_command(uv: Path) -> list[str]:
-    """uv writes pylock.toml from the pins of requirements.txt, for every platform: each
-    wheel the project's Python range can use, each one with a hash the lock lists."""
+    """uv writes, for every platform, each wheel of the pins the project's Python can use."""
     from .lock import torch_index_args  # lock imports this module
 
     command = [str(uv), "pip", "compile", SOURCE.name, "--no-deps", "--universal"]
@@ -80,7 +78,6 @@ def line_of_package(text: str, name: str, version: str) -> int:
 
 
 def problems() -> Iterator[Problem]:
-    """pylock.toml lists requirements.txt's pins, no other, and only files it has hashes of."""
     if not SOURCE.exists():
         return  # lock-fresh reports the missing lock itself
     if not PYLOCK.exists():
@@ -101,14 +98,12 @@ def problems() -> Iterator[Problem]:
     wanted = lock_pins()
     for name, version in sorted(wanted.keys() - found.keys()):
         yield at(PYLOCK, 1, f"lacks {name}=={version}, which {SOURCE.name} pins", FIX)
-    for name, version in sorted(found.keys() - wanted.keys()):
-        what = f"has {name}=={version}, which {SOURCE.name} does not pin"
-        yield at(PYLOCK, line_of_package(text, name, version), what, FIX)
-    for name, version in sorted(wanted.keys() & found.keys()):
-        # uv leaves out the wheels the lock's Python range cannot use (cp311 ones in a
-        # 3.12 project): each file it lists must be one the lock allows, and one at least.
-        allowed, listed = wanted[name, version], found[name, version]
-        if listed - allowed:
+    for (name, version), listed in sorted(found.items()):
+        # uv leaves out the wheels the Python range cannot use: fewer files agree, none does not.
+        allowed = wanted.get((name, version))
+        if allowed is None:
+            what = f"has {name}=={version}, which {SOURCE.name} does not pin"
+        elif listed - allowed:
             what = f"{name}=={version} lists file hashes that {SOURCE.name} does not"
         elif allowed and not listed:
             what = f"{name}=={version} lists no file to install"
@@ -121,4 +116,4 @@ def result() -> Result:
     from .lock_fresh import untracked_locks
 
     found = [*problems(), *untracked_locks([PYLOCK])]
-    return checked(CHECK, found, f"{PYLOCK.name} lists the pins of {SOURCE.name}")
+    return checked("pylock-agrees", found, f"{PYLOCK.name} lists the pins of {SOURCE.name}")
