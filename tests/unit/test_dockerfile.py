@@ -78,6 +78,16 @@ def test_base_image_with_an_arg_without_default_is_unresolved(tools: ToolsProjec
     assert (image.image, image.unresolved, image.line, image.source_line) == (None, "BASE", 2, 2)
 
 
+def test_an_alternative_value_is_used_only_when_the_arg_is_set(tools: ToolsProject) -> None:
+    """`${X:+word}` is word when X has a value and empty when not, as Docker reads it."""
+    dockerfile = tools.module("dockerfile")
+    path = tools.write(
+        "Dockerfile",
+        "ARG REG=mirror\nFROM ${REG:+local/}python:3.11 AS a\nFROM ${NONE:+x/}alpine:3 AS b\n",
+    )
+    assert [i.image for i in dockerfile.base_images(path)] == ["local/python:3.11", "alpine:3"]
+
+
 def test_a_later_arg_default_overrides_an_earlier_one(tools: ToolsProject) -> None:
     """An ARG re-declared with a default changes what a later FROM resolves to."""
     dockerfile = tools.module("dockerfile")

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .project import ROOT
 
 PATTERNS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "docker/**/Dockerfile*")
-_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_VAR_RE = re.compile(r"\$\{([A-Za-z_]\w*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_]\w*)")
 
 
 class Arg(NamedTuple):
@@ -94,14 +94,14 @@ def _resolve(line: int, written: str, known: dict[str, Arg]) -> BaseImage:
 
     def substitute(match: re.Match[str]) -> str:
         nonlocal source_line, missing
-        name = match.group(1) or match.group(3)
+        name, operator, word = match.group(1) or match.group(4), match.group(2), match.group(3)
         arg = known.get(name)
         if arg is not None and arg.default is not None:
             source_line = arg.line
-            return arg.default
-        if match.group(2) is not None:
-            return match.group(2)
-        missing = name
+            return word if operator == "+" else arg.default  # ${X:+word}: word when X is set
+        if operator:
+            return "" if operator == "+" else word
+        missing = missing or name  # the first unresolved ARG is named
         return ""
 
     image = _VAR_RE.sub(substitute, written)
