@@ -1,12 +1,9 @@
 """Read lock files, the header `invoke lock` writes into them, and whether they are fresh.
 
-The header records the inputs' hash, the Python X.Y and platform scope the lock was resolved
-for, and a digest of the pins below it, e.g.
-`# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal pins=89ab...`.
-While both hashes match, the lock is as `invoke lock` wrote it; otherwise its pins are read
-against its `.in` file, so a lock a bot or a hand-run lock tool rewrote stays fresh while it
-satisfies them. Stdlib only at import: `make env` runs this before any env exists (reading
-pins takes `packaging`, else the copy pip carries).
+The header records the inputs' hash, the Python X.Y and scope the lock was resolved for, and a
+digest of the pins below it: `# input-sha256: 6f16... (requirements.in) python=3.11
+scope=universal pins=89ab...`. A lock whose hashes no longer match is fresh while its pins
+satisfy its `.in` file. Stdlib only at import: `make env` runs this before any env exists.
 """
 
 from __future__ import annotations
@@ -22,8 +19,7 @@ from typing import Any, NamedTuple
 
 HEADER = "# input-sha256: "
 CONDA_LOCK_NAME = "conda-lock.yml"
-# A `-r`/`-c` line, in every spelling pip takes: what the header hashes, and what the pins
-# are read against.
+# A `-r`/`-c` line, in every spelling pip takes.
 _INCLUDE_RE = re.compile(r"^(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
 _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
@@ -79,8 +75,7 @@ def wanted_minor(folder: Path) -> str | None:
 
 
 def scope_for(lock_name: str) -> str:
-    """Where `invoke lock` resolves this lock for: uv every platform (image-only locks the
-    image's Linux), pip-compile the machine that runs it."""
+    """uv resolves for every platform (image-only locks: Linux), pip-compile for this one."""
     if lock_name == CONDA_LOCK_NAME:
         return "conda"
     # Imported here, not at the top: the template's tests load this module alone.
@@ -118,13 +113,13 @@ def lines_below_header(lock: Path) -> list[str]:
 
 
 class Header(NamedTuple):
-    """What a lock's header records; python and scope are None in older templates' locks."""
+    """A lock's header; python, scope and pins are None in older templates' locks."""
 
     sha256: str
     python: str | None
     scope: str | None
     line_no: int
-    pins: str | None = None  # pins_sha256 of the lock as `invoke lock` wrote it
+    pins: str | None = None
 
 
 def read_header(lock: Path) -> Header | None:
@@ -138,15 +133,13 @@ def read_header(lock: Path) -> Header | None:
             rest = line[len(HEADER) :]
             fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
             sha256 = (rest.split() or [""])[0]  # an empty hash matches nothing
-            return Header(
-                sha256, fields.get("python"), fields.get("scope"), number, fields.get("pins")
-            )
+            python, scope, pins = (fields.get(key) for key in ("python", "scope", "pins"))
+            return Header(sha256, python, scope, number, pins)
     return None
 
 
 def tool_python(lock: Path) -> str | None:
-    """The Python X.Y the lock tool's own header names: pip-compile's "with Python 3.11",
-    or the `--python-version` of the uv command it shows."""
+    """The Python X.Y in the lock tool's own header ("with Python 3.11", `--python-version`)."""
     for line in lock.read_text(encoding="utf-8").splitlines()[:10]:
         found = _TOOL_PYTHON_RE.search(line) if line.startswith("#") else None
         if found:
@@ -170,8 +163,7 @@ class Staleness(NamedTuple):
 
 
 def staleness(lock: Path, in_file: Path) -> Staleness | None:
-    """None when `lock` satisfies its current inputs for the Python of `.python-version`;
-    else what differs and the fix."""
+    """None when `lock` satisfies its inputs and `.python-version`; else what differs."""
     fix = f"run `{relock_command(lock)}`"
     if not in_file.exists():
         name = in_file.name
@@ -223,14 +215,12 @@ def stale_reason(lock: Path, in_file: Path) -> str | None:
 
 
 def is_fresh(lock: Path, in_file: Path) -> bool:
-    """True when the lock satisfies its current inputs and the current Python X.Y."""
     return staleness(lock, in_file) is None
 
 
 def satisfaction(lock: Path, in_file: Path) -> Unsatisfied | None:
-    """unsatisfied, remembered per content of the lock and its inputs in
-    `.cache/lock-satisfies.json`: importing `packaging` takes longer than the rest of
-    `lock-fresh` or check-env's `fresh`."""
+    """unsatisfied, memoised per content in `.cache/lock-satisfies.json`: importing
+    `packaging` takes longer than the rest of `lock-fresh`."""
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
     key = content_sha256(lock, *input_files(in_file))
     try:
@@ -318,8 +308,6 @@ class Unsatisfied(NamedTuple):
 
 
 class Wanted(NamedTuple):
-    """One requirement of the intent, and where it is written."""
-
     where: str  # requirements.in:4
     text: str
     requirement: Any  # packaging's Requirement
