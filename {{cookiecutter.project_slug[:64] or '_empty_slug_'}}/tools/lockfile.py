@@ -158,7 +158,7 @@ class Staleness(NamedTuple):
     """Why a lock does not match its inputs: `problem` reads after the lock's name."""
 
     problem: str
-    fix: str
+    fix: str = ""
     line_no: int = 1
 
 
@@ -187,9 +187,8 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
             return Staleness(f"is stale: {what}", fix, header.line_no)
     # Unless `invoke lock` wrote it from these very inputs, its pins are read.
     elif not (hashed and header.pins == pins_sha256(lines_below_header(lock))):
-        found = satisfaction(lock, in_file)
-        if found:
-            return Staleness(f"is stale: {found.problem}", fix, found.line_no)
+        if found := satisfaction(lock, in_file):
+            return found._replace(problem=f"is stale: {found.problem}", fix=fix)
         if header is None:
             python = tool_python(lock)
             if python is None:  # no Python recorded anywhere: the pins decide
@@ -218,7 +217,7 @@ def is_fresh(lock: Path, in_file: Path) -> bool:
     return staleness(lock, in_file) is None
 
 
-def satisfaction(lock: Path, in_file: Path) -> Unsatisfied | None:
+def satisfaction(lock: Path, in_file: Path) -> Staleness | None:
     """unsatisfied, memoised per content in `.cache/lock-satisfies.json`: importing
     `packaging` takes longer than the rest of `lock-fresh`."""
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
@@ -229,12 +228,12 @@ def satisfaction(lock: Path, in_file: Path) -> Unsatisfied | None:
         memo = {}
     memo = memo if isinstance(memo, dict) else {}
     known = memo.get(lock.name)
-    if isinstance(known, list) and len(known) == 2 and known[0] == key:
-        return Unsatisfied(*known[1]) if known[1] else None
+    if isinstance(known, list) and len(known) == 3 and known[0] == key:
+        return Staleness(known[1], line_no=known[2]) if known[1] else None
     found = unsatisfied(lock, in_file)
     if found and found.problem.startswith("cannot be checked"):
         return found  # says something of this Python, not of the lock: not kept
-    memo[lock.name] = [key, list(found) if found else None]
+    memo[lock.name] = [key, *((found.problem, found.line_no) if found else (None, 1))]
     try:
         memo_path.parent.mkdir(exist_ok=True)
         memo_path.write_text(json.dumps(memo), encoding="utf-8")
@@ -300,13 +299,6 @@ def _collect_via(entry: LockLine, comment: str, in_list: bool) -> bool:
     return False
 
 
-class Unsatisfied(NamedTuple):
-    """What the lock gets wrong, to read after "is stale: ", at the lock's line."""
-
-    problem: str
-    line_no: int = 1
-
-
 class Wanted(NamedTuple):
     where: str  # requirements.in:4
     text: str
@@ -350,20 +342,20 @@ def _by_name(entries: list[LockLine]) -> dict[str, list[LockLine]]:
     return found
 
 
-def unsatisfied(lock: Path, in_file: Path) -> Unsatisfied | None:
+def unsatisfied(lock: Path, in_file: Path) -> Staleness | None:
     """The first way `lock` fails its intent (see _failures), or None."""
     try:
         wanted, constraints = read_intent(in_file)
     except ValueError as error:
-        return Unsatisfied(str(error))
+        return Staleness(str(error))
     except ImportError:
-        return Unsatisfied("cannot be checked here: neither packaging nor pip is installed")
+        return Staleness("cannot be checked here: neither packaging nor pip is installed")
     return next(_failures(_by_name(read_lock(lock)), wanted, constraints, in_file), None)
 
 
 def _failures(
     pins: dict[str, list[LockLine]], wanted: list[Wanted], constraints: list[Path], in_file: Path
-) -> Iterator[Unsatisfied]:
+) -> Iterator[Staleness]:
     """Every requirement pinned in range (one with a marker may be missing: the lock was
     resolved where it is false); every pin agrees with the `-c` locks and is reached from the
     requirements through `# via` annotations, if any. A pin edited by hand inside its range
@@ -371,22 +363,20 @@ def _failures(
     for want in wanted:
         name = canonical(want.requirement.name)
         if name not in pins and want.requirement.marker is None:
-            yield Unsatisfied(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
+            yield Staleness(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
         for pin in pins.get(name, []):
             version = pin.pinned_version
             if version and not want.requirement.specifier.contains(version, prereleases=True):
                 what = f"pins {name}=={version}, outside {want.where}'s `{want.text}`"
-                yield Unsatisfied(what, pin.line_no)
+                yield Staleness(what, line_no=pin.line_no)
     for constraint in (path for path in constraints if path.exists()):
         for name, fixed in _by_name(read_lock(constraint)).items():
-            allowed = {entry.pinned_version for entry in fixed}
+            allowed = " or ".join(sorted(str(entry.pinned_version) for entry in fixed))
             for pin in pins.get(name, []):
-                if pin.pinned_version not in allowed:
-                    yield Unsatisfied(
-                        f"pins {name}=={pin.pinned_version}, where {constraint.name} "
-                        f"(its `-c` constraint) pins {' or '.join(sorted(map(str, allowed)))}",
-                        pin.line_no,
-                    )
+                if pin.pinned_version not in {entry.pinned_version for entry in fixed}:
+                    what = f"pins {name}=={pin.pinned_version}, where {constraint.name} "
+                    what += f"(its `-c` constraint) pins {allowed}"
+                    yield Staleness(what, line_no=pin.line_no)
     if not any(entry.via for entries in pins.values() for entry in entries):
         return  # written without `# via` annotations: nothing to follow
     parents = {
@@ -399,8 +389,5 @@ def _failures(
     lost = [entry for name, entries in pins.items() if name not in reached for entry in entries]
     if lost:  # the one that claims the intent itself (removed from it) first
         entry = min(lost, key=lambda e: (not any(v.startswith("-r") for v in e.via), e.line_no))
-        yield Unsatisfied(
-            f"pins {entry.name}, which nothing in {in_file.name} asks for or depends on "
-            "(removed from it?)",
-            entry.line_no,
-        )
+        what = f"pins {entry.name}, which nothing in {in_file.name} asks for or depends on"
+        yield Staleness(f"{what} (removed from it?)", line_no=entry.line_no)

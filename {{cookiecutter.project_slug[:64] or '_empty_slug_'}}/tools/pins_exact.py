@@ -74,17 +74,14 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Problem]:
 
 def loose_actions(root: Path = ROOT) -> Iterator[Problem]:
     for path in workflows(root):
-        for key, value in yaml_nodes.pairs(yaml_nodes.read(path)):
-            if key != "uses" or value.id != "scalar":
-                continue
-            uses = str(value.value)
+        for line, uses in yaml_nodes.scalars(yaml_nodes.read(path), "uses"):
             action, _, ref = uses.partition("@")
             if uses.startswith(("./", "docker://")) or COMMIT_SHA.fullmatch(ref):
                 continue
             problem = f"`{uses}` is not pinned to a commit SHA" if ref else f"`{action}` has no ref"
             sha = f"`{action}@<40-hex sha> # v4.2.1`"
             fix = f"pin the release's full commit SHA, the tag as a comment: {sha}"
-            yield at(path, yaml_nodes.line(value), problem, fix)
+            yield at(path, line, problem, fix)
 
 
 def result() -> Result:
