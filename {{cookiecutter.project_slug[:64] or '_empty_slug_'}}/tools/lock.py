@@ -115,11 +115,13 @@ def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] =
     )
 
 
-def failure(error: StepFailed, in_name: str) -> ToolError:
+def failure(
+    error: StepFailed, in_name: str, tool: str = "the resolver", command: str = COMPILE_COMMAND
+) -> ToolError:
+    """A resolver's (or Python's) failure names the input to fix; others say their own cause."""
     if error.cause in {"resolution", "python"}:
         return ToolError(
-            f"{error}; read the resolver message above, fix {in_name}, "
-            f"then run `{COMPILE_COMMAND}` again"
+            f"{error}; read {tool} message above, fix {in_name}, then run `{command}` again"
         )
     return error
 
