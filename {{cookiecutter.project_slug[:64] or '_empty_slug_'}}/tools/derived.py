@@ -90,9 +90,8 @@ def render(requirements_text: str, python_version: str) -> str:
 def pip_range(conda_version: str) -> str:
     """A conda version spec in pip's terms: `=1.2` -> `==1.2.*`, `1.2` -> `==1.2`, a build
     string dropped; parts sorted, so that one range has one spelling."""
-    version = conda_version.strip().split()[0] if conda_version.strip() else ""
     parts = []
-    for part in filter(None, version.split(",")):
+    for part in filter(None, (conda_version.split() or [""])[0].split(",")):
         if part.startswith("=") and not part.startswith("=="):
             part = "==" + part[1:] + ("" if part.endswith("*") else ".*")
         elif part[:1].isdigit():

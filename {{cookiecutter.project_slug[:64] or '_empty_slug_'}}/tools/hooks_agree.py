@@ -1,8 +1,7 @@
 """hooks-agree: pre-commit hooks run the tool versions pinned in requirements-dev.txt.
 
-Every hook installs from the package index (`repo: local` with pinned
-`additional_dependencies`); no hook repository is cloned. Each pinned dependency must equal
-the pin of requirements-dev.txt, so `ruff` in a hook and `ruff` in `.venv` are the same ruff.
+Hooks are `repo: local` with `additional_dependencies` pinned as requirements-dev.txt pins
+them, so `ruff` in a hook and in `.venv` are the same ruff; no hook repository is cloned.
 """
 
 from __future__ import annotations

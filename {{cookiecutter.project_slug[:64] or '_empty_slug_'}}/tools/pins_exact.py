@@ -1,8 +1,7 @@
 """pins-exact: exact versions in locks, base images and CI actions; no index in a lock.
 
-A lock line naming a package source (`--index-url`...) would make every install ask another
-server, over plain http if it says so. A base image tag must be fixed (a digest may follow);
-a `uses:` must name a 40-hex commit SHA: a tag can be moved to other code, a SHA cannot.
+A lock's `--index-url` line would send every install to another server. A `uses:` must name a
+commit SHA: a tag can be moved to other code, a SHA cannot.
 """
 
 from __future__ import annotations
@@ -37,8 +36,7 @@ def loose_lock_lines() -> Iterator[Problem]:
         for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
             if re.match(r"\s*(-e|--editable)\s", raw):
                 yield at(lock, number, f"editable line `{raw.strip()}`", RELOCK)
-            source = SOURCE_OPTION.match(raw)
-            if source:
+            if source := SOURCE_OPTION.match(raw):
                 what = f"`{source.group(1)}` line: the lock names where packages come from"
                 yield at(lock, number, what, SOURCE_FIX)
         for entry in lockfile.read_lock(lock):
