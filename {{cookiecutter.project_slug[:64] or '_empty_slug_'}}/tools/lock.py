@@ -95,7 +95,7 @@ def install_args(
 
 
 def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]) -> list[str]:
-    """The `--upgrade-package` arguments no lock pins and no `.in` file names."""
+    """The `--upgrade-package` arguments no lock pins and no `.in` file names (to be locked)."""
     known = {lockfile.canonical(name) for name in extra_names}
     for path in (ROOT / name for pair in ALL_LOCKS for name in pair):
         known |= {entry.name for entry in lockfile.read_lock(path)} if path.exists() else set()
