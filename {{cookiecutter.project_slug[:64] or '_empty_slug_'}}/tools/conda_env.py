@@ -64,7 +64,7 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         run_step("conda", command, "locking environment.yml", cwd=ROOT)
     except StepFailed as error:
         raise failure(error, "environment.yml", "conda-lock's", "invoke lock --conda") from None
-    lockfile.stamp(CONDA_LOCK, ENVIRONMENT_YML)
+    lockfile.stamp(CONDA_LOCK, ENVIRONMENT_YML)  # our input hash, read offline by check-env
     print(f"conda: wrote conda-lock.yml in {time.monotonic() - started:.1f}s", flush=True)
 
 
