@@ -35,10 +35,6 @@ from .steps import StepFailed, run_step
 from .tool_venv import bootstrapped
 
 COMPILE_COMMAND = "invoke lock"
-LINUX_ONLY = (
-    "its wheels are Linux-only and pip-compile locks for this machine; "
-    "run `invoke lock` on Linux (or in CI) to refresh it"
-)
 # uv's flags for each lockfile.scope_for: one lock for every OS CI's matrix runs on; image
 # locks for the image's Linux. pip-compile has no such flag: it resolves for here.
 UV_SCOPE_FLAGS = {"universal": ["--universal"], "linux": ["--python-platform", "linux"]}
@@ -154,7 +150,11 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     env["UV_CUSTOM_COMPILE_COMMAND"] = COMPILE_COMMAND
     for lock_name, in_name in ALL_LOCKS:
         if skip_image_locks and (lock_name, in_name) in GPU_LOCKS:
-            print(f"lock: skipped {lock_name}: {LINUX_ONLY}", flush=True)
+            print(
+                f"lock: skipped {lock_name}: its wheels are Linux-only and pip-compile locks "
+                "for this machine; run `invoke lock` on Linux (or in CI) to refresh it",
+                flush=True,
+            )
             continue
         refuse_unreachable_torch_index(lock_name)
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
