@@ -74,8 +74,7 @@ def compile_command(
 
 
 def torch_index_args(lock_name: str) -> list[str]:
-    """Where this lock's torch family comes from, for the lock tool and installs alike (uv:
-    the pre-gen hook refuses pip-tools, whose extra index would serve any package)."""
+    """This lock's torch index, for uv and installs (pip-tools' extra index serves anything)."""
     backend = TORCH_BACKENDS.get(lock_name)
     return ["--torch-backend", backend] if backend else []
 
@@ -99,8 +98,7 @@ def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]
 
 
 def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] = ()) -> None:
-    """Refuse, before anything is resolved, to upgrade a package no lock holds: the lock
-    tools accept such a name silently and change nothing."""
+    """Refuse to upgrade a package no lock holds: the lock tools would silently do nothing."""
     if not (unknown := unknown_upgrades(upgrade_packages, extra_names)):
         return
     names = [lock_name for lock_name, _ in ALL_LOCKS]

@@ -218,8 +218,7 @@ def is_fresh(lock: Path, in_file: Path) -> bool:
 
 
 def satisfaction(lock: Path, in_file: Path) -> Staleness | None:
-    """unsatisfied, memoised per content in `.cache/lock-satisfies.json`: importing
-    `packaging` takes longer than the rest of `lock-fresh`."""
+    """unsatisfied, kept per content in `.cache/lock-satisfies.json` (packaging imports slowly)."""
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
     key = content_sha256(lock, *input_files(in_file))
     try:
@@ -356,10 +355,9 @@ def unsatisfied(lock: Path, in_file: Path) -> Staleness | None:
 def _failures(
     pins: dict[str, list[LockLine]], wanted: list[Wanted], constraints: list[Path], in_file: Path
 ) -> Iterator[Staleness]:
-    """Every requirement pinned in range (one with a marker may be missing: the lock was
-    resolved where it is false); every pin agrees with the `-c` locks and is reached from the
-    requirements through `# via` annotations, if any. A pin edited by hand inside its range
-    passes: its hashes then fail every install."""
+    """Each requirement pinned in range (one with a marker may be missing: the lock was resolved
+    where it is false); each pin agrees with the `-c` locks and is reached through `# via`
+    annotations, if any. A pin edited by hand inside its range passes: its hashes fail installs."""
     for want in wanted:
         name = canonical(want.requirement.name)
         if name not in pins and want.requirement.marker is None:
