@@ -95,15 +95,6 @@ def test_dev_requirements_leave_out_what_conda_provides(tools: ToolsProject) -> 
     ]
 
 
-def test_is_stale_follows_environment_yml(tools: ToolsProject) -> None:
-    """A lock stamped from environment.yml is fresh until environment.yml changes."""
-    module = conda_env(tools)
-    fresh_conda_project(tools, "linux-64")
-    assert not module.is_stale()
-    tools.write("environment.yml", ENVIRONMENT_YML + "  - rich>=13\n")
-    assert module.is_stale()
-
-
 def test_sync_refuses_a_stale_conda_lock(tools: ToolsProject) -> None:
     module, project = conda_env(tools), tools.module("project")
     fresh_conda_project(tools, "linux-64")

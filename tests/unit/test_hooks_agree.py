@@ -38,6 +38,10 @@ def tree(tools: ToolsProject, text: str) -> object:
     return tools.module("yaml_nodes").compose(text, ".pre-commit-config.yaml")
 
 
+def dependencies(tools: ToolsProject, root: object) -> list[tuple[int, str]]:
+    return list(tools.module("yaml_nodes").scalars(root, "additional_dependencies"))
+
+
 def run_check(tools: ToolsProject, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     code = tools.module("lint").run_check("hooks-agree")
     return code, capsys.readouterr().out.splitlines()
@@ -45,7 +49,7 @@ def run_check(tools: ToolsProject, capsys: pytest.CaptureFixture[str]) -> tuple[
 
 def test_hook_dependencies_reads_flow_and_block_lists(tools: ToolsProject) -> None:
     """Quotes and comments go; a block list ends at the next key."""
-    assert list(tools.module("hooks_agree").hook_dependencies(tree(tools, CONFIG))) == [
+    assert dependencies(tools, tree(tools, CONFIG)) == [
         (6, "ruff==0.6.0"),
         (9, "Pre_Commit_Hooks==4.6.0"),
         (10, "tomli==2.0.1"),
@@ -54,7 +58,7 @@ def test_hook_dependencies_reads_flow_and_block_lists(tools: ToolsProject) -> No
 
 def test_hook_dependencies_of_several_items_in_one_flow_list(tools: ToolsProject) -> None:
     text = "- id: x\n  additional_dependencies: [ 'a==1', \"b==2\" ,c==3]\n"
-    assert list(tools.module("hooks_agree").hook_dependencies(tree(tools, text))) == [
+    assert dependencies(tools, tree(tools, text)) == [
         (2, "a==1"), (2, "b==2"), (2, "c==3"),
     ]  # fmt: skip
 
@@ -69,15 +73,16 @@ def test_a_block_list_ends_at_a_less_indented_item(tools: ToolsProject) -> None:
         "  - id: b\n"
         "    entry: b\n"
     )
-    assert list(tools.module("hooks_agree").hook_dependencies(tree(tools, text))) == [
-        (4, "mypy==1.11.0")
-    ]
+    assert dependencies(tools, tree(tools, text)) == [(4, "mypy==1.11.0")]
 
 
-def test_remote_repos_skip_local_and_meta(tools: ToolsProject) -> None:
+def test_repos_are_read_unquoted_at_their_lines(tools: ToolsProject) -> None:
+    """Skipping `local` and `meta` is held by the cloned-repository test below."""
     text = CONFIG + "  - repo: 'https://github.com/psf/black'  # old\n    rev: 24.1.0\n"
-    assert list(tools.module("hooks_agree").remote_repos(tree(tools, text))) == [
-        (15, "https://github.com/psf/black")
+    assert list(tools.module("yaml_nodes").scalars(tree(tools, text), "repo")) == [
+        (2, "local"),
+        (12, "meta"),
+        (15, "https://github.com/psf/black"),
     ]
 
 
@@ -171,9 +176,7 @@ def test_a_cloned_hook_repository_fails_even_without_a_lock(
 def test_a_dependency_with_a_marker_keeps_its_quotes(tools: ToolsProject) -> None:
     """YAML's own quoting: the marker's closing quote stays."""
     text = "- additional_dependencies: [\"tomli==2.0.1; python_version < '3.11'\"]\n"
-    assert list(tools.module("hooks_agree").hook_dependencies(tree(tools, text))) == [
-        (1, "tomli==2.0.1; python_version < '3.11'")
-    ]
+    assert dependencies(tools, tree(tools, text)) == [(1, "tomli==2.0.1; python_version < '3.11'")]
 
 
 def test_invalid_yaml_is_one_error_naming_the_file(tools: ToolsProject) -> None:

@@ -200,6 +200,19 @@ def test_a_conda_projects_environment_yml_names_the_python(
         )
 
 
+def test_an_environment_yml_without_python_names_the_wanted_one(
+    tools: ToolsProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fix names the X.Y of .python-version, not a `{wanted}` placeholder."""
+    tools.answer(env_manager="conda")
+    tools.write("environment.yml", "dependencies:\n  - rich>=13\n")
+    assert tools.module("lint").run_check("python-agrees") == 1
+    assert capsys.readouterr().out == (
+        "environment.yml:1: python-agrees: environment.yml has no `python=` dependency; "
+        "write `  - python=3.11` in environment.yml\n"
+    )
+
+
 def test_a_venv_projects_environment_yml_is_not_read(
     tools: ToolsProject, capsys: pytest.CaptureFixture[str]
 ) -> None:

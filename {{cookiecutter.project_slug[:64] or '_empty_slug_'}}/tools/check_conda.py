@@ -1,7 +1,4 @@
-"""check-env's conda side: the project's conda env against conda-lock.yml.
-
-Used by check-env when the running prefix has conda-meta/ (see conda_meta.py).
-"""
+"""check-env's conda side, for a prefix with conda-meta/: the conda env against conda-lock.yml."""
 
 from __future__ import annotations
 
@@ -11,22 +8,14 @@ from .results import Problem, Result
 
 
 def isolated(conda: conda_meta.CondaState) -> Result:
-    if not conda_meta.is_base_install(conda.prefix):
-        if belongs_to_project(conda.prefix):
-            return Result("isolated", detail=f"conda environment {conda.prefix}")
-        return foreign_env(conda.prefix)
-    return Result(
-        "isolated",
-        "FAIL",
-        problems=[
-            Problem(
-                str(conda.prefix),
-                "the project's conda env (.conda-env or a named env)",
-                "the base install of conda/mamba",
-                "run `make env`, then `invoke check-env` (it uses .conda-env/)",
-            )
-        ],
-    )
+    if conda_meta.is_base_install(conda.prefix):
+        wanted = "the project's conda env (.conda-env or a named env)"
+        fix = "run `make env`, then `invoke check-env` (it uses .conda-env/)"
+        base = Problem(str(conda.prefix), wanted, "the base install of conda/mamba", fix)
+        return Result("isolated", "FAIL", problems=[base])
+    if belongs_to_project(conda.prefix):
+        return Result("isolated", detail=f"conda environment {conda.prefix}")
+    return foreign_env(conda.prefix)
 
 
 def locked(ctx: Context, conda: conda_meta.CondaState) -> list[Problem]:
@@ -45,26 +34,17 @@ def locked(ctx: Context, conda: conda_meta.CondaState) -> list[Problem]:
         name = conda_meta.pypi_name(package.name)
         python_version = ctx.installed.get(name)
         if python_version is not None and python_version != package.version:
-            problems.append(
-                Problem(
-                    name,
-                    f"{package.version} from conda (conda-lock.yml)",
-                    f"{python_version}, put over it by pip",
-                    REBUILD,
-                )
-            )
+            wanted, found = f"{package.version} from conda (conda-lock.yml)", python_version
+            problems.append(Problem(name, wanted, f"{found}, put over it by pip", REBUILD))
     return problems
 
 
 def extras(conda: conda_meta.CondaState) -> list[Problem]:
     locked = {package.name for package in conda.locked if package.manager == "conda"}
+    wanted = "only conda packages that conda-lock.yml names"
+    fix = f"add it to environment.yml and run `invoke lock --conda`, or {REBUILD}"
     return [
-        Problem(
-            name,
-            "only conda packages that conda-lock.yml names",
-            f"{record.version} {record.build} (conda-meta)",
-            f"add it to environment.yml and run `invoke lock --conda`, or {REBUILD}",
-        )
+        Problem(name, wanted, f"{record.version} {record.build} (conda-meta)", fix)
         for name, record in sorted(conda.records.items())
         if name not in locked
     ]

@@ -1,13 +1,8 @@
 """The conda path: `lock` writes conda-lock.yml, `env` builds .conda-env from it.
 
-`lock` runs conda-lock on environment.yml for the platforms the file declares,
-with micromamba, mamba or conda from PATH as the solver; a platform whose
-inputs did not change is not re-solved (`--check-input-hash`). `env` installs
-conda-lock.yml into the project-local prefix `.conda-env/` with
-`conda-lock install` (explicit package URLs, no solve), then the dev tools of
-requirements-dev.txt that the conda lock does not provide (hash-checked, no
-dependencies) and the project itself without dependencies. A failed build
-puts the previous `.conda-env` back.
+conda-lock solves environment.yml with micromamba, mamba or conda from PATH; `env` installs the
+lock into `.conda-env/` (explicit URLs, no solve), then requirements-dev.txt's tools the conda
+lock lacks and the project; a failed build puts the previous `.conda-env` back.
 """
 
 from __future__ import annotations
@@ -22,22 +17,14 @@ from pathlib import Path
 from . import conda_meta, lockfile
 from .conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from .env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
-from .lock import install_args
-from .project import (
-    DEV_LOCK,
-    PROJECT_INSTALL_ARGS,
-    PYTHON_VERSION_FILE,
-    ROOT,
-    ToolError,
-)
+from .lock import failure, install_args
+from .project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
 from .steps import StepFailed, run_step
 from .tool_venv import cached_tool
 
-# conda-lock has a large dependency tree: it lives in its own tool venv
-# (like pip-compile in tools/lock.py), not in requirements-dev.txt.
+# conda-lock's large dependency tree lives in its own tool venv, not in requirements-dev.txt.
 CONDA_LOCK_VERSION = "4.0.3"
-# The virtual packages (__cuda, __glibc...) conda-lock solves with: the machines
-# the lock is for, not the one that locks it.
+# The virtual packages (__cuda, __glibc...) of the machines the lock is for, not this one.
 VIRTUAL_PACKAGES = ROOT / "virtual-packages.yml"
 SOLVERS = ("micromamba", "mamba", "conda")
 NO_SOLVER = (
@@ -48,59 +35,36 @@ NO_SOLVER = (
 
 
 def find_solver() -> str:
-    """micromamba, then mamba, then conda from PATH; none is a ToolError."""
     for name in SOLVERS:
-        found = shutil.which(name)
-        if found:
+        if found := shutil.which(name):
             return found
     raise ToolError(NO_SOLVER)
 
 
 def conda_lock_executable() -> Path:
-    """conda-lock at the pinned version, bootstrapped into a cache venv once."""
     python_tag = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return cached_tool(
         "conda-lock", CONDA_LOCK_VERSION, "conda-lock", python_tag, lambda: sys.executable
     )
 
 
-def is_stale() -> bool:
-    return not lockfile.is_fresh(CONDA_LOCK, ENVIRONMENT_YML)
-
-
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     """Write conda-lock.yml from environment.yml; unchanged inputs are not re-solved."""
     solver = find_solver()
-    command = [
-        str(conda_lock_executable()),
-        "lock",
-        "--conda",
-        solver,
-        "--no-mamba",  # use the solver found above; never let conda-lock fetch one
-        "--file",
-        ENVIRONMENT_YML.name,
-        "--lockfile",
-        CONDA_LOCK.name,
-    ]
+    # --no-mamba: use the solver found above; never let conda-lock fetch one.
+    command = [str(conda_lock_executable()), "lock", "--conda", solver, "--no-mamba"]
+    command += ["--file", ENVIRONMENT_YML.name, "--lockfile", CONDA_LOCK.name]
     if VIRTUAL_PACKAGES.exists():  # which builds (CPU or CUDA X.Y) the solver may pick
         command += ["--virtual-package-spec", VIRTUAL_PACKAGES.name]
-    if not upgrade:
-        command.append("--check-input-hash")
-    for name in upgrade_packages:
-        command += ["--update", name]
+    command += [] if upgrade else ["--check-input-hash"]
+    command += [arg for name in upgrade_packages for arg in ("--update", name)]
     print(f"conda: environment.yml -> conda-lock.yml ({Path(solver).name})", flush=True)
     started = time.monotonic()
     try:
         run_step("conda", command, "locking environment.yml", cwd=ROOT)
     except StepFailed as error:
-        if error.cause not in {"resolution", "python"}:
-            raise
-        raise ToolError(
-            f"{error}; read conda-lock's message above, fix environment.yml, "
-            "then run `invoke lock --conda` again"
-        ) from None
-    # Our own input hash, readable offline by check-env and make env.
-    lockfile.stamp(CONDA_LOCK, ENVIRONMENT_YML)
+        raise failure(error, "environment.yml", "conda-lock's", "invoke lock --conda") from None
+    lockfile.stamp(CONDA_LOCK, ENVIRONMENT_YML)  # our input hash, read offline by check-env
     print(f"conda: wrote conda-lock.yml in {time.monotonic() - started:.1f}s", flush=True)
 
 
@@ -136,26 +100,13 @@ def build(solver: str, installer: Path) -> None:
         dev = Path(scratch) / "requirements-dev.conda.txt"
         dev.write_text(dev_requirements(provided), encoding="utf-8")
         pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
+        conda = [str(installer), "install", "--conda", solver, "--no-mamba"]
         steps = [
-            [
-                str(installer),
-                "install",
-                "--conda",
-                solver,
-                "--no-mamba",
-                "--prefix",
-                str(CONDA_ENV),
-                CONDA_LOCK.name,
-            ],
+            [*conda, "--prefix", str(CONDA_ENV), CONDA_LOCK.name],
             [*pip, "--no-deps", *install_args([dev.name], [str(dev)])],
             [*pip, *PROJECT_INSTALL_ARGS],
         ]
-        run_steps(
-            "conda",
-            steps,
-            ROOT,
-            "installing conda-lock.yml into .conda-env",
-        )
+        run_steps("conda", steps, ROOT, "installing conda-lock.yml into .conda-env")
 
 
 def sync(force: bool = False) -> None:
@@ -164,7 +115,7 @@ def sync(force: bool = False) -> None:
     if not CONDA_LOCK.exists():
         print("conda: conda-lock.yml missing; locking first (invoke lock --conda)", flush=True)
         lock()
-    if is_stale():
+    if not lockfile.is_fresh(CONDA_LOCK, ENVIRONMENT_YML):
         raise ToolError(
             "conda-lock.yml is stale: environment.yml changed since it was locked; "
             "run `invoke lock --conda`, then `make env` again"

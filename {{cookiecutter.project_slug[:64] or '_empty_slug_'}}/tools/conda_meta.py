@@ -1,10 +1,8 @@
 """Read the conda side of the project: environment.yml, conda-lock.yml, conda-meta/.
 
-Stdlib only, so it runs before anything is installed. environment.yml is read
-in the documented shape the template writes (top-level keys, one `  - spec`
-per line); conda-lock.yml in the shape conda-lock writes (version 1: PyYAML's
-block style, one `- name:` item per package). Anything else is refused with
-one line rather than guessed at.
+Stdlib only, so it runs before anything is installed. Each file is read in the shape the
+template (environment.yml) or conda-lock (version 1) writes; anything else is refused with one
+line rather than guessed at.
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ def conda_python(prefix: Path = CONDA_ENV) -> Path:
 
 
 def current_platform() -> str:
-    """The conda subdir of this machine: linux-64, linux-aarch64, osx-arm64, win-64, ..."""
+    """This machine's conda subdir: linux-64, linux-aarch64, osx-arm64, win-64, ..."""
     system = {"linux": "linux", "darwin": "osx", "win32": "win"}.get(sys.platform, sys.platform)
     arm = "aarch64" if system == "linux" else "arm64"
     machine = platform.machine().lower()
@@ -63,8 +61,6 @@ def _scalar(text: str) -> str:
 
 @dataclass
 class Spec:
-    """One dependency line of environment.yml."""
-
     text: str
     line: int
     pip: bool = False  # under the `pip:` section (pip syntax)
@@ -90,7 +86,6 @@ def _add_flow_items(env: Environment, key: str, inner: str, number: int) -> None
 
 
 def read_environment(path: Path = ENVIRONMENT_YML) -> Environment:
-    """environment.yml in the template's shape; an unknown line is a ToolError."""
     env = Environment(path)
     key, in_pip = "", False
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -111,12 +106,11 @@ def read_environment(path: Path = ENVIRONMENT_YML) -> Environment:
             continue
         if item and key == "dependencies":
             indent, text = len(item.group(1)), item.group(2)
-            if text.rstrip().rstrip(":") == "pip" and text.rstrip().endswith(":"):
+            if text.rstrip() == "pip:":
                 in_pip = True
                 continue
             in_pip = in_pip and indent > 2
-            conda_only = CONDA_ONLY in text
-            env.specs.append(Spec(_scalar(text), number, in_pip, conda_only))
+            env.specs.append(Spec(_scalar(text), number, in_pip, CONDA_ONLY in text))
             continue
         if item and key in ("channels", "platforms"):
             getattr(env, key).append(_scalar(item.group(2)))
@@ -131,9 +125,7 @@ def read_environment(path: Path = ENVIRONMENT_YML) -> Environment:
 
 
 @dataclass
-class LockedPackage:
-    """One `package:` entry of conda-lock.yml."""
-
+class LockedPackage:  # one `package:` entry of conda-lock.yml
     name: str = ""
     version: str = ""
     manager: str = ""  # conda | pip
@@ -157,7 +149,6 @@ _LOCKED_FIELDS = ("name", "version", "manager", "platform", "url", "build", "cat
 
 
 def read_conda_lock(path: Path = CONDA_LOCK) -> list[LockedPackage]:
-    """The packages of a version-1 conda-lock.yml, as conda-lock writes it."""
     lines = path.read_text(encoding="utf-8").splitlines()
     if not any(re.match(r"^version:\s*1\s*$", line) for line in lines):
         raise ToolError(
@@ -204,8 +195,7 @@ def is_conda_prefix(prefix: Path) -> bool:
     return (prefix / "conda-meta").is_dir()
 
 
-def is_base_install(prefix: Path) -> bool:
-    """The root of a conda/mamba installation (it holds `condabin/` or `envs/`)."""
+def is_base_install(prefix: Path) -> bool:  # the root of a conda/mamba installation
     return (prefix / "condabin").is_dir() or (prefix / "envs").is_dir()
 
 
@@ -247,5 +237,5 @@ class CondaState:
 
     @cached_property
     def python_names(self) -> set[str]:
-        """Canonical PyPI names of every package the conda lock provides (conda wins)."""
+        """Canonical PyPI names of every package the conda lock provides."""
         return {pypi_name(package.name) for package in self.locked}

@@ -1,10 +1,8 @@
 """Write the project's second description of its dependencies from the one a person edits.
 
-A venv project's intent is requirements.in: environment.yml (for conda users) is written from
-it and .python-version. A conda project's intent is environment.yml: requirements.in (what the
-pip locks, nox and CI install) is written from it, conda names mapped to PyPI's, `# conda-only`
-lines and conda's own packages left out. `invoke lock` writes the derived file; lock-fresh
-fails a hand edit. Stdlib only: `invoke lock` runs before anything is installed.
+A venv project edits requirements.in and gets environment.yml; a conda project edits
+environment.yml and gets requirements.in (PyPI names, without `# conda-only` lines and conda's
+own packages). Stdlib only: `invoke lock` runs this before anything is installed.
 """
 
 from __future__ import annotations
@@ -58,14 +56,10 @@ def conda_spec(requirement: str) -> str | None:
         return None
     name = match.group(1).lower().replace("_", "-")
     parts = [part.replace(" ", "") for part in match.group(2).split(",") if part.strip()]
-    converted = []
-    for part in parts:
-        if part.startswith("==") and part.endswith(".*"):
-            part = "=" + part[2:-2]
-        elif part.startswith("==="):
-            return None
-        converted.append(part)
-    return CONDA_NAMES.get(name, name) + ",".join(converted)
+    if any(part.startswith("===") for part in parts):
+        return None
+    parts = ["=" + part[2:-2] if part[:2] == "==" and part[-2:] == ".*" else part for part in parts]
+    return CONDA_NAMES.get(name, name) + ",".join(parts)
 
 
 def yaml_item(text: str) -> str:
@@ -76,7 +70,6 @@ def yaml_item(text: str) -> str:
 def render(requirements_text: str, python_version: str) -> str:
     """environment.yml for these requirements and Python."""
     conda, pip = [], []
-    # The requirements, comments and options (`-c`, `-r`) aside.
     texts = (raw.split(" #", 1)[0].strip() for raw in requirements_text.splitlines())
     for requirement in (text for text in texts if text and not text.startswith(("#", "-"))):
         spec = conda_spec(requirement)
@@ -97,9 +90,8 @@ def render(requirements_text: str, python_version: str) -> str:
 def pip_range(conda_version: str) -> str:
     """A conda version spec in pip's terms: `=1.2` -> `==1.2.*`, `1.2` -> `==1.2`, a build
     string dropped; parts sorted, so that one range has one spelling."""
-    version = conda_version.strip().split()[0] if conda_version.strip() else ""
     parts = []
-    for part in filter(None, version.split(",")):
+    for part in filter(None, (conda_version.split() or [""])[0].split(",")):
         if part.startswith("=") and not part.startswith("=="):
             part = "==" + part[1:] + ("" if part.endswith("*") else ".*")
         elif part[:1].isdigit():
@@ -143,11 +135,9 @@ def write(path: Path = DERIVED) -> bool:
     """Write the derived file when it differs from what the intent gives; True if written."""
     if not differs(path):
         return False
-    # LF on Windows too, as committed.
-    path.write_text(wanted_text(), encoding="utf-8", newline="\n")
+    path.write_text(wanted_text(), encoding="utf-8", newline="\n")  # LF, as committed
     return True
 
 
 def differs(path: Path = DERIVED) -> bool:
-    """Whether the derived file is not what the intent (and .python-version) give."""
     return not path.exists() or path.read_text(encoding="utf-8") != wanted_text()

@@ -1,14 +1,12 @@
 """hooks-agree: pre-commit hooks run the tool versions pinned in requirements-dev.txt.
 
-Every hook installs from the package index (`repo: local` with pinned
-`additional_dependencies`); no hook repository is cloned. Each pinned dependency must equal
-the pin of requirements-dev.txt, so `ruff` in a hook and `ruff` in `.venv` are the same ruff.
+Hooks are `repo: local` with `additional_dependencies` pinned as requirements-dev.txt pins
+them, so `ruff` in a hook and in `.venv` are the same ruff; no hook repository is cloned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from . import lockfile, yaml_nodes
 from .project import DEV_LOCK, ROOT
@@ -18,33 +16,20 @@ CHECK = "hooks-agree"
 CONFIG = ROOT / ".pre-commit-config.yaml"
 
 
-def hook_dependencies(root: Any) -> Iterator[tuple[int, str]]:
-    """(line, requirement) for every item of every `additional_dependencies` list."""
-    for key, value in yaml_nodes.pairs(root):
-        if key == "additional_dependencies" and value.id == "sequence":
-            for item in value.value:
-                if item.id == "scalar":
-                    yield yaml_nodes.line(item), str(item.value)
-
-
-def remote_repos(root: Any) -> Iterator[tuple[int, str]]:
-    for key, value in yaml_nodes.pairs(root):
-        if key == "repo" and value.id == "scalar" and value.value not in ("local", "meta"):
-            yield yaml_nodes.line(value), str(value.value)
-
-
 def drift() -> Iterator[Problem]:
     if not CONFIG.exists():
         return
     root = yaml_nodes.read(CONFIG)
-    for number, repo in remote_repos(root):
+    for number, repo in yaml_nodes.scalars(root, "repo"):
+        if repo in ("local", "meta"):
+            continue
         what = f"hook repository {repo} is cloned from the network"
         fix = "use `repo: local` with `language: python` and a pinned `additional_dependencies`"
         yield at(CONFIG, number, what, fix)
     if not DEV_LOCK.exists():
         return  # lock-fresh reports the missing lock
     pins = {e.name: e.pinned_version for e in lockfile.read_lock(DEV_LOCK) if e.pinned_version}
-    for number, requirement in hook_dependencies(root):
+    for number, requirement in yaml_nodes.scalars(root, "additional_dependencies"):
         spec, _, marker = requirement.partition(";")
         entry = lockfile.LockLine(number, spec.strip(), marker.strip())
         name, version = entry.name, entry.pinned_version

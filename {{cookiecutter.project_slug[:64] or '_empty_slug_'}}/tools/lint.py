@@ -1,9 +1,6 @@
-"""`python -m tools lint`: every pre-commit hook on every file, then the type checker;
-or only the pin checks.
-
-The pin checks (`--pins`, or `--only CHECK`, each one a pre-commit hook) are offline and
-instant; every check runs even when an earlier one failed, so one call lists every problem.
-mypy runs from this env, not as a hook: it must see the project's dependencies.
+"""`python -m tools lint`: every pre-commit hook on every file, then mypy (from this env, as it
+must see the project's dependencies); or only the offline pin checks, every one even when an
+earlier one failed, so one call lists every problem.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from .results import Result, json_text, print_lines
 
 
 def pin_checks() -> dict[str, str]:
-    """Check name -> the module that runs it."""
     return {
         "lock-fresh": "lock_fresh",
         "pins-exact": "pins_exact",
@@ -52,13 +48,12 @@ def result_of(name: str) -> Result:
 
 
 def run_check(name: str) -> int:
-    """One pin check, as its pre-commit hook runs it: its lines, its exit code."""
     return print_lines(result_of(name))
 
 
 def run_pin_checks(names: list[str], as_json: bool = False) -> int:
     if len(names) == 1 and not as_json:  # a pre-commit hook: its output and exit code only
-        return run_check(names[0])
+        return print_lines(result_of(names[0]))
     found = []
     for name in names:
         try:

@@ -1,15 +1,13 @@
 """Write the hashed locks from the `.in` files: `invoke lock`, `nox -s lock`.
 
-Every pin is `==` with sha256 hashes, no index or find-links line of the locking machine is
-written, and the header (lockfile.stamp) lets freshness be checked offline. Each step is
-watched (`steps.run_step`): a quiet resolver shows it is alive, and a failure names its cause.
+Every pin is `==` with hashes, no index line of the locking machine is written, and the header
+(lockfile.stamp) lets freshness be checked offline.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -37,27 +35,24 @@ from .steps import StepFailed, run_step
 from .tool_venv import bootstrapped
 
 COMPILE_COMMAND = "invoke lock"
-PACKAGE = {"pip-tools": "pip-tools", "uv": "uv"}
-EXECUTABLE = {"pip-tools": "pip-compile", "uv": "uv"}
-# uv's flags for each scope lockfile.scope_for gives: one lock for Linux, macOS
-# and Windows (markers where they differ), as CI's matrix needs; image locks
-# target the image's Linux. pip-compile has no such flag: it resolves for here.
+# uv's flags for each lockfile.scope_for: one lock for every OS CI's matrix runs on; image
+# locks for the image's Linux. pip-compile has no such flag: it resolves for here.
 UV_SCOPE_FLAGS = {"universal": ["--universal"], "linux": ["--python-platform", "linux"]}
-_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
 
 def pinned_tool_version() -> str:
     """The lock tool's version in requirements-dev.txt, else the template's default."""
     if DEV_LOCK.exists():
         for entry in lockfile.read_lock(DEV_LOCK):
-            if entry.name == PACKAGE[LOCK_TOOL] and entry.pinned_version:
+            if entry.name == LOCK_TOOL and entry.pinned_version:
                 return entry.pinned_version
     return LOCK_TOOL_VERSION
 
 
 def tool_executable() -> Path:
     """pip-compile or uv at the pinned version, bootstrapped into a cache venv if needed."""
-    return bootstrapped(PACKAGE[LOCK_TOOL], pinned_tool_version(), EXECUTABLE[LOCK_TOOL])
+    executable = "uv" if LOCK_TOOL == "uv" else "pip-compile"
+    return bootstrapped(LOCK_TOOL, pinned_tool_version(), executable)
 
 
 def compile_command(
@@ -72,16 +67,14 @@ def compile_command(
         command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
         command += ["--no-emit-find-links", "--no-emit-trusted-host", "--quiet"]
     command += torch_index_args(lock)
-    if LOCK_TOOL == "uv" and lock in TORCH_BACKENDS:
-        # Two indexes: each pin says which one it came from (`# from <index>`).
+    if LOCK_TOOL == "uv" and lock in TORCH_BACKENDS:  # two indexes: `# from <index>` per pin
         command.append("--emit-index-annotation")
     command += ["--upgrade"] if upgrade else []
     return command + [arg for name in upgrade_packages for arg in ("--upgrade-package", name)]
 
 
 def torch_index_args(lock_name: str) -> list[str]:
-    """Where this lock's torch family comes from, for the lock tool and installs alike (uv:
-    the pre-gen hook refuses pip-tools, whose extra index would serve any package)."""
+    """This lock's torch index, for uv and installs (pip-tools' extra index serves anything)."""
     backend = TORCH_BACKENDS.get(lock_name)
     return ["--torch-backend", backend] if backend else []
 
@@ -96,42 +89,17 @@ def install_args(
     return [*hashes, *WHEELS_ONLY, *torch_index_args(lock_names[0]), *requirements]
 
 
-def skipped_here(lock_name: str) -> bool:
-    """pip-compile resolves for this machine only: image locks need a Linux one."""
-    if LOCK_TOOL == "uv" or sys.platform.startswith("linux"):
-        return False
-    print(
-        f"lock: skipped {lock_name}: its wheels are Linux-only and pip-compile locks for "
-        "this machine; run `invoke lock` on Linux (or in CI) to refresh it",
-        flush=True,
-    )
-    return True
-
-
-def _name(text: str) -> str | None:
-    match = _NAME.match(text)
-    return lockfile.canonical(match.group(1)) if match else None
-
-
 def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]) -> list[str]:
-    """The `--upgrade-package` arguments no lock pins and no `.in` file names (a name new
-    in an `.in` file is locked anyway)."""
+    """The `--upgrade-package` arguments no lock pins and no `.in` file names (to be locked)."""
     known = {lockfile.canonical(name) for name in extra_names}
-    for lock_name, in_name in ALL_LOCKS:
-        if (ROOT / lock_name).exists():
-            known |= {entry.name for entry in lockfile.read_lock(ROOT / lock_name)}
-        if (ROOT / in_name).exists():
-            lines = (ROOT / in_name).read_text(encoding="utf-8").splitlines()
-            names = (_name(line) for line in lines if not line.lstrip().startswith(("#", "-")))
-            known |= {name for name in names if name}
-    return [argument for argument in upgrade_packages if _name(argument) not in known]
+    for path in (ROOT / name for pair in ALL_LOCKS for name in pair):
+        known |= {entry.name for entry in lockfile.read_lock(path)} if path.exists() else set()
+    return [arg for arg in upgrade_packages if lockfile.LockLine(0, arg.strip()).name not in known]
 
 
 def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] = ()) -> None:
-    """Refuse, before anything is resolved, to upgrade a package no lock holds: the lock
-    tools accept such a name silently and change nothing."""
-    unknown = unknown_upgrades(upgrade_packages, extra_names)
-    if not unknown:
+    """Refuse to upgrade a package no lock holds: the lock tools would silently do nothing."""
+    if not (unknown := unknown_upgrades(upgrade_packages, extra_names)):
         return
     names = [lock_name for lock_name, _ in ALL_LOCKS]
     where = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
@@ -141,21 +109,21 @@ def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] =
     )
 
 
-def failure(error: StepFailed, in_name: str) -> ToolError:
-    """The message for a failed lock step: its cause, and the fix for that cause."""
+def failure(
+    error: StepFailed, in_name: str, tool: str = "the resolver", command: str = COMPILE_COMMAND
+) -> ToolError:
+    """A resolver's (or Python's) failure names the input to fix; others say their own cause."""
     if error.cause in {"resolution", "python"}:
         return ToolError(
-            f"{error}; read the resolver message above, fix {in_name}, "
-            f"then run `{COMPILE_COMMAND}` again"
+            f"{error}; read {tool} message above, fix {in_name}, then run `{command}` again"
         )
     return error
 
 
 def refuse_unreachable_torch_index(lock_name: str, timeout: float = 15) -> None:
-    """One line, before resolving, when PyTorch's index for this lock cannot be reached:
-    the resolvers would otherwise retry for minutes and blame the requirements."""
-    backend = TORCH_BACKENDS.get(lock_name)
-    if not backend:
+    """Fail fast when PyTorch's index for this lock is unreachable: the resolvers would retry
+    for minutes and blame the requirements."""
+    if not (backend := TORCH_BACKENDS.get(lock_name)):
         return
     import urllib.request
 
@@ -173,14 +141,18 @@ def refuse_unreachable_torch_index(lock_name: str, timeout: float = 15) -> None:
 def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     write_derived()  # a conda project's requirements.in comes from environment.yml
     tool = tool_executable()
+    # pip-compile resolves for this machine only: image locks need a Linux one.
+    skip_image_locks = LOCK_TOOL != "uv" and not sys.platform.startswith("linux")
     # The header then names the project's command, not this machine's paths.
-    env = {
-        **os.environ,
-        "CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
-        "UV_CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND,
-    }
+    env = {**os.environ, "CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND}
+    env["UV_CUSTOM_COMPILE_COMMAND"] = COMPILE_COMMAND
     for lock_name, in_name in ALL_LOCKS:
-        if (lock_name, in_name) in GPU_LOCKS and skipped_here(lock_name):
+        if skip_image_locks and (lock_name, in_name) in GPU_LOCKS:
+            print(
+                f"lock: skipped {lock_name}: its wheels are Linux-only and pip-compile locks "
+                "for this machine; run `invoke lock` on Linux (or in CI) to refresh it",
+                flush=True,
+            )
             continue
         refuse_unreachable_torch_index(lock_name)
         command = compile_command(tool, in_name, lock_name, upgrade, upgrade_packages)
@@ -223,7 +195,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def write_derived() -> None:
-    """Rewrite the description derived from the one a person edits, when it changed."""
     from . import derived
 
     if derived.write():
@@ -235,13 +206,10 @@ def run(args: argparse.Namespace) -> int:
         pylock.write()
         return EXIT_OK
     conda = getattr(args, "conda", False)
-    # First, as --upgrade-package may name what the intent just gained (lock() writes it
-    # too, for `make env`'s first lock; that second call finds nothing to change).
-    write_derived()
+    write_derived()  # first: --upgrade-package may name what the intent just gained
     if conda:
         from . import conda_env, conda_meta
 
-        # What conda-lock.yml pins, `--upgrade-package` may name too.
         packages = conda_meta.read_conda_lock() if conda_meta.CONDA_LOCK.exists() else []
         check_upgrades(args.upgrade_package, [conda_meta.pypi_name(p.name) for p in packages])
         conda_env.find_solver()  # no solver: say so before re-locking anything

@@ -1,8 +1,7 @@
 """lock-fresh: every lock satisfies its current input file and Python, and is committed.
 
-A lock's pins are read against its `.in` file (lockfile.staleness); `conda-lock.yml` must
-record environment.yml's hash; the file written from the intent must be what `invoke lock`
-writes. In a git work tree an untracked lock fails too: a clone would not get it.
+The file written from the intent must be what `invoke lock` writes; in a git work tree an
+untracked lock fails too: a clone would not get it.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ CONDA_FIX = "run `invoke lock --conda`, then commit environment.yml and conda-lo
 
 
 def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Problem]:
-    """A finding when `lock` is missing or does not match `in_file` and the Python as they are."""
     if not in_file.exists():
         if lock.exists():
             yield at(lock, 1, f"{in_file.name} (its input) is missing", f"restore {in_file.name}")
@@ -34,23 +32,12 @@ def stale(lock: Path, in_file: Path, fix: str) -> Iterator[Problem]:
 
 
 def checked_pairs() -> list[tuple[Path, Path, str]]:
-    """(lock, input, fix) of every lock the project keeps."""
     pairs = [(ROOT / lock_name, ROOT / in_name, FIX) for lock_name, in_name in ALL_LOCKS]
     if ENV_MANAGER == "conda":
         from .conda_meta import CONDA_LOCK, ENVIRONMENT_YML
 
         pairs.append((CONDA_LOCK, ENVIRONMENT_YML, CONDA_FIX))
     return pairs
-
-
-def derived_files() -> Iterator[Problem]:
-    """The file written from the intent is what `invoke lock` writes, not a hand edit."""
-    from . import derived
-
-    if derived.INTENT.exists() and derived.differs():
-        what = f"is not what {derived.SOURCES} (not re-locked, or edited by hand?)"
-        fix = f"run `invoke lock`, which writes it; add dependencies to {derived.INTENT.name}, "
-        yield at(derived.DERIVED, 1, what, fix + "not here")
 
 
 def tracked(paths: Sequence[Path]) -> set[Path] | None:
@@ -68,7 +55,6 @@ def tracked(paths: Sequence[Path]) -> set[Path] | None:
 
 
 def untracked_locks(locks: Sequence[Path]) -> Iterator[Problem]:
-    """One finding per lock on disk that a clone would not get."""
     present = [lock for lock in locks if lock.exists()]
     known = tracked(present)
     missing = [] if known is None else [lock for lock in present if lock not in known]
@@ -79,10 +65,15 @@ def untracked_locks(locks: Sequence[Path]) -> Iterator[Problem]:
 
 
 def problems() -> Iterator[Problem]:
+    from . import derived
+
     pairs = checked_pairs()
     for lock, in_file, fix in pairs:
         yield from stale(lock, in_file, fix)
-    yield from derived_files()
+    if derived.INTENT.exists() and derived.differs():  # a hand edit of the derived file
+        what = f"is not what {derived.SOURCES} (not re-locked, or edited by hand?)"
+        fix = f"run `invoke lock`, which writes it; add dependencies to {derived.INTENT.name}, "
+        yield at(derived.DERIVED, 1, what, fix + "not here")
     yield from untracked_locks([lock for lock, _, _ in pairs])
 
 

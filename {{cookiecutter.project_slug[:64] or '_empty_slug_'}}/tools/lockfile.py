@@ -1,12 +1,9 @@
 """Read lock files, the header `invoke lock` writes into them, and whether they are fresh.
 
-The header records the inputs' hash, the Python X.Y and platform scope the lock was resolved
-for, and a digest of the pins below it, e.g.
-`# input-sha256: 6f16... (requirements.in) python=3.11 scope=universal pins=89ab...`.
-While both hashes match, the lock is as `invoke lock` wrote it; otherwise its pins are read
-against its `.in` file, so a lock a bot or a hand-run lock tool rewrote stays fresh while it
-satisfies them. Stdlib only at import: `make env` runs this before any env exists (reading
-pins takes `packaging`, else the copy pip carries).
+The header records the inputs' hash, the Python X.Y and scope the lock was resolved for, and a
+digest of the pins below it: `# input-sha256: 6f16... (requirements.in) python=3.11
+scope=universal pins=89ab...`. A lock whose hashes no longer match is fresh while its pins
+satisfy its `.in` file. Stdlib only at import: `make env` runs this before any env exists.
 """
 
 from __future__ import annotations
@@ -22,8 +19,7 @@ from typing import Any, NamedTuple
 
 HEADER = "# input-sha256: "
 CONDA_LOCK_NAME = "conda-lock.yml"
-# A `-r`/`-c` line, in every spelling pip takes: what the header hashes, and what the pins
-# are read against.
+# A `-r`/`-c` line, in every spelling pip takes.
 _INCLUDE_RE = re.compile(r"^(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
 _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
@@ -79,8 +75,7 @@ def wanted_minor(folder: Path) -> str | None:
 
 
 def scope_for(lock_name: str) -> str:
-    """Where `invoke lock` resolves this lock for: uv every platform (image-only locks the
-    image's Linux), pip-compile the machine that runs it."""
+    """uv resolves for every platform (image-only locks: Linux), pip-compile for this one."""
     if lock_name == CONDA_LOCK_NAME:
         return "conda"
     # Imported here, not at the top: the template's tests load this module alone.
@@ -118,13 +113,13 @@ def lines_below_header(lock: Path) -> list[str]:
 
 
 class Header(NamedTuple):
-    """What a lock's header records; python and scope are None in older templates' locks."""
+    """A lock's header; python, scope and pins are None in older templates' locks."""
 
     sha256: str
     python: str | None
     scope: str | None
     line_no: int
-    pins: str | None = None  # pins_sha256 of the lock as `invoke lock` wrote it
+    pins: str | None = None
 
 
 def read_header(lock: Path) -> Header | None:
@@ -138,15 +133,13 @@ def read_header(lock: Path) -> Header | None:
             rest = line[len(HEADER) :]
             fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
             sha256 = (rest.split() or [""])[0]  # an empty hash matches nothing
-            return Header(
-                sha256, fields.get("python"), fields.get("scope"), number, fields.get("pins")
-            )
+            python, scope, pins = (fields.get(key) for key in ("python", "scope", "pins"))
+            return Header(sha256, python, scope, number, pins)
     return None
 
 
 def tool_python(lock: Path) -> str | None:
-    """The Python X.Y the lock tool's own header names: pip-compile's "with Python 3.11",
-    or the `--python-version` of the uv command it shows."""
+    """The Python X.Y in the lock tool's own header ("with Python 3.11", `--python-version`)."""
     for line in lock.read_text(encoding="utf-8").splitlines()[:10]:
         found = _TOOL_PYTHON_RE.search(line) if line.startswith("#") else None
         if found:
@@ -165,13 +158,12 @@ class Staleness(NamedTuple):
     """Why a lock does not match its inputs: `problem` reads after the lock's name."""
 
     problem: str
-    fix: str
+    fix: str = ""
     line_no: int = 1
 
 
 def staleness(lock: Path, in_file: Path) -> Staleness | None:
-    """None when `lock` satisfies its current inputs for the Python of `.python-version`;
-    else what differs and the fix."""
+    """None when `lock` satisfies its inputs and `.python-version`; else what differs."""
     fix = f"run `{relock_command(lock)}`"
     if not in_file.exists():
         name = in_file.name
@@ -195,9 +187,8 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
             return Staleness(f"is stale: {what}", fix, header.line_no)
     # Unless `invoke lock` wrote it from these very inputs, its pins are read.
     elif not (hashed and header.pins == pins_sha256(lines_below_header(lock))):
-        found = satisfaction(lock, in_file)
-        if found:
-            return Staleness(f"is stale: {found.problem}", fix, found.line_no)
+        if found := satisfaction(lock, in_file):
+            return found._replace(problem=f"is stale: {found.problem}", fix=fix)
         if header is None:
             python = tool_python(lock)
             if python is None:  # no Python recorded anywhere: the pins decide
@@ -223,14 +214,11 @@ def stale_reason(lock: Path, in_file: Path) -> str | None:
 
 
 def is_fresh(lock: Path, in_file: Path) -> bool:
-    """True when the lock satisfies its current inputs and the current Python X.Y."""
     return staleness(lock, in_file) is None
 
 
-def satisfaction(lock: Path, in_file: Path) -> Unsatisfied | None:
-    """unsatisfied, remembered per content of the lock and its inputs in
-    `.cache/lock-satisfies.json`: importing `packaging` takes longer than the rest of
-    `lock-fresh` or check-env's `fresh`."""
+def satisfaction(lock: Path, in_file: Path) -> Staleness | None:
+    """unsatisfied, kept per content in `.cache/lock-satisfies.json` (packaging imports slowly)."""
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
     key = content_sha256(lock, *input_files(in_file))
     try:
@@ -239,12 +227,12 @@ def satisfaction(lock: Path, in_file: Path) -> Unsatisfied | None:
         memo = {}
     memo = memo if isinstance(memo, dict) else {}
     known = memo.get(lock.name)
-    if isinstance(known, list) and len(known) == 2 and known[0] == key:
-        return Unsatisfied(*known[1]) if known[1] else None
+    if isinstance(known, list) and len(known) == 3 and known[0] == key:
+        return Staleness(known[1], line_no=known[2]) if known[1] else None
     found = unsatisfied(lock, in_file)
     if found and found.problem.startswith("cannot be checked"):
         return found  # says something of this Python, not of the lock: not kept
-    memo[lock.name] = [key, list(found) if found else None]
+    memo[lock.name] = [key, *((found.problem, found.line_no) if found else (None, 1))]
     try:
         memo_path.parent.mkdir(exist_ok=True)
         memo_path.write_text(json.dumps(memo), encoding="utf-8")
@@ -310,16 +298,7 @@ def _collect_via(entry: LockLine, comment: str, in_list: bool) -> bool:
     return False
 
 
-class Unsatisfied(NamedTuple):
-    """What the lock gets wrong, to read after "is stale: ", at the lock's line."""
-
-    problem: str
-    line_no: int = 1
-
-
 class Wanted(NamedTuple):
-    """One requirement of the intent, and where it is written."""
-
     where: str  # requirements.in:4
     text: str
     requirement: Any  # packaging's Requirement
@@ -362,43 +341,40 @@ def _by_name(entries: list[LockLine]) -> dict[str, list[LockLine]]:
     return found
 
 
-def unsatisfied(lock: Path, in_file: Path) -> Unsatisfied | None:
+def unsatisfied(lock: Path, in_file: Path) -> Staleness | None:
     """The first way `lock` fails its intent (see _failures), or None."""
     try:
         wanted, constraints = read_intent(in_file)
     except ValueError as error:
-        return Unsatisfied(str(error))
+        return Staleness(str(error))
     except ImportError:
-        return Unsatisfied("cannot be checked here: neither packaging nor pip is installed")
+        return Staleness("cannot be checked here: neither packaging nor pip is installed")
     return next(_failures(_by_name(read_lock(lock)), wanted, constraints, in_file), None)
 
 
 def _failures(
     pins: dict[str, list[LockLine]], wanted: list[Wanted], constraints: list[Path], in_file: Path
-) -> Iterator[Unsatisfied]:
-    """Every requirement pinned in range (one with a marker may be missing: the lock was
-    resolved where it is false); every pin agrees with the `-c` locks and is reached from the
-    requirements through `# via` annotations, if any. A pin edited by hand inside its range
-    passes: its hashes then fail every install."""
+) -> Iterator[Staleness]:
+    """Each requirement pinned in range (one with a marker may be missing: the lock was resolved
+    where it is false); each pin agrees with the `-c` locks and is reached through `# via`
+    annotations, if any. A pin edited by hand inside its range passes: its hashes fail installs."""
     for want in wanted:
         name = canonical(want.requirement.name)
         if name not in pins and want.requirement.marker is None:
-            yield Unsatisfied(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
+            yield Staleness(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
         for pin in pins.get(name, []):
             version = pin.pinned_version
             if version and not want.requirement.specifier.contains(version, prereleases=True):
                 what = f"pins {name}=={version}, outside {want.where}'s `{want.text}`"
-                yield Unsatisfied(what, pin.line_no)
+                yield Staleness(what, line_no=pin.line_no)
     for constraint in (path for path in constraints if path.exists()):
         for name, fixed in _by_name(read_lock(constraint)).items():
-            allowed = {entry.pinned_version for entry in fixed}
+            allowed = " or ".join(sorted(str(entry.pinned_version) for entry in fixed))
             for pin in pins.get(name, []):
-                if pin.pinned_version not in allowed:
-                    yield Unsatisfied(
-                        f"pins {name}=={pin.pinned_version}, where {constraint.name} "
-                        f"(its `-c` constraint) pins {' or '.join(sorted(map(str, allowed)))}",
-                        pin.line_no,
-                    )
+                if pin.pinned_version not in {entry.pinned_version for entry in fixed}:
+                    what = f"pins {name}=={pin.pinned_version}, where {constraint.name} "
+                    what += f"(its `-c` constraint) pins {allowed}"
+                    yield Staleness(what, line_no=pin.line_no)
     if not any(entry.via for entries in pins.values() for entry in entries):
         return  # written without `# via` annotations: nothing to follow
     parents = {
@@ -411,8 +387,5 @@ def _failures(
     lost = [entry for name, entries in pins.items() if name not in reached for entry in entries]
     if lost:  # the one that claims the intent itself (removed from it) first
         entry = min(lost, key=lambda e: (not any(v.startswith("-r") for v in e.via), e.line_no))
-        yield Unsatisfied(
-            f"pins {entry.name}, which nothing in {in_file.name} asks for or depends on "
-            "(removed from it?)",
-            entry.line_no,
-        )
+        what = f"pins {entry.name}, which nothing in {in_file.name} asks for or depends on"
+        yield Staleness(f"{what} (removed from it?)", line_no=entry.line_no)

@@ -1,8 +1,7 @@
 """pins-exact: exact versions in locks, base images and CI actions; no index in a lock.
 
-A lock line naming a package source (`--index-url`...) would make every install ask another
-server, over plain http if it says so. A base image tag must be fixed (a digest may follow);
-a `uses:` must name a 40-hex commit SHA: a tag can be moved to other code, a SHA cannot.
+A lock's `--index-url` line would send every install to another server. A `uses:` must name a
+commit SHA: a tag can be moved to other code, a SHA cannot.
 """
 
 from __future__ import annotations
@@ -37,8 +36,7 @@ def loose_lock_lines() -> Iterator[Problem]:
         for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
             if re.match(r"\s*(-e|--editable)\s", raw):
                 yield at(lock, number, f"editable line `{raw.strip()}`", RELOCK)
-            source = SOURCE_OPTION.match(raw)
-            if source:
+            if source := SOURCE_OPTION.match(raw):
                 what = f"`{source.group(1)}` line: the lock names where packages come from"
                 yield at(lock, number, what, SOURCE_FIX)
         for entry in lockfile.read_lock(lock):
@@ -74,17 +72,14 @@ def loose_base_images(root: Path = ROOT) -> Iterator[Problem]:
 
 def loose_actions(root: Path = ROOT) -> Iterator[Problem]:
     for path in workflows(root):
-        for key, value in yaml_nodes.pairs(yaml_nodes.read(path)):
-            if key != "uses" or value.id != "scalar":
-                continue
-            uses = str(value.value)
+        for line, uses in yaml_nodes.scalars(yaml_nodes.read(path), "uses"):
             action, _, ref = uses.partition("@")
             if uses.startswith(("./", "docker://")) or COMMIT_SHA.fullmatch(ref):
                 continue
             problem = f"`{uses}` is not pinned to a commit SHA" if ref else f"`{action}` has no ref"
             sha = f"`{action}@<40-hex sha> # v4.2.1`"
             fix = f"pin the release's full commit SHA, the tag as a comment: {sha}"
-            yield at(path, yaml_nodes.line(value), problem, fix)
+            yield at(path, line, problem, fix)
 
 
 def result() -> Result:

@@ -1,9 +1,8 @@
 """python-agrees: every file that names the project's Python names the same X.Y.
 
-`.python-version` is the reference. Compared with it, where the file exists: pyproject.toml's
-`requires-python`, the Dockerfile's default Python (`ARG PYTHON_VERSION=` or a `python:X.Y`
-base image), the CI workflows' `python-version`, versions written in noxfile.py and, in a conda
-project, environment.yml's `python=` (a venv project's is written from .python-version).
+Compared with `.python-version`, where the file exists: pyproject.toml's `requires-python`, the
+Dockerfile's `ARG PYTHON_VERSION=` or `python:X.Y` base image, the CI workflows'
+`python-version`, noxfile.py and, in a conda project, environment.yml's `python=`.
 """
 
 from __future__ import annotations
@@ -29,19 +28,16 @@ CHECK = "python-agrees"
 ARG_NAMES = re.compile(r"(PYTHON|PY)_?VERSION", re.IGNORECASE)
 
 
-def _differs(
-    path: Path, line: int, found: str, wanted: str, what: str, fix: str
-) -> Iterator[Problem]:
-    if major_minor(found) != wanted:
-        what = f"{what} names {found}, but .python-version says {wanted}"
-        yield at(path, line, what, fix.format(wanted=wanted))
+def _differs(path: Path, line: int, found: str, wanted: str, what: str, fix: str) -> list[Problem]:
+    if major_minor(found) == wanted:
+        return []
+    return [at(path, line, f"{what} names {found}, but .python-version says {wanted}", fix)]
 
 
 def pyproject(wanted: str) -> Iterator[Problem]:
     path = ROOT / "pyproject.toml"
     if not path.exists():
         return
-    text = path.read_text(encoding="utf-8")
     try:
         data = load_pyproject()
     except ValueError as error:  # tomllib.TOMLDecodeError
@@ -53,32 +49,27 @@ def pyproject(wanted: str) -> Iterator[Problem]:
     spec = data.get("project", {}).get("requires-python")
     if spec is None:
         return
-    line = line_of(text, r"^\s*requires-python\s*=")
+    line = line_of(path.read_text(encoding="utf-8"), r"^\s*requires-python\s*=")
     lower = re.search(r"(?:>=|==|~=)\s*(\d+\.\d+)", spec)
-    found = lower.group(1) if lower else spec
-    fix = 'set `requires-python = ">={wanted}"`'
+    found, fix = lower.group(1) if lower else spec, f'set `requires-python = ">={wanted}"`'
     yield from _differs(path, line, found, wanted, f"requires-python `{spec}`", fix)
 
 
 def dockerfiles(wanted: str) -> Iterator[Problem]:
     for path in dockerfile.dockerfiles(ROOT):
-        arg_agrees = True
+        found = []
         for arg in dockerfile.args(path):
             if ARG_NAMES.fullmatch(arg.name) and arg.default and "$" not in arg.default:
-                fix = f"set `ARG {arg.name}=" + "{wanted}`"
-                found = list(_differs(path, arg.line, arg.default, wanted, f"ARG {arg.name}", fix))
-                arg_agrees = arg_agrees and not found
-                yield from found
-        if not arg_agrees:
+                fix = f"set `ARG {arg.name}={wanted}`"
+                found += _differs(path, arg.line, arg.default, wanted, f"ARG {arg.name}", fix)
+        yield from found
+        if found:
             continue  # base images built from that ARG would only repeat the finding
         for base in dockerfile.base_images(path):
-            if base.image is None:
-                continue
-            repository, tag, _ = dockerfile.split_image(base.image)
+            repository, tag, _ = dockerfile.split_image(base.image or "")
             tag_python = major_minor(tag) if tag else None
-            if repository.rsplit("/", 1)[-1] == "python" and tag_python:
-                fix = "use a `python:{wanted}-...` base image"
-                what = f"base image `{base.image}`"
+            if base.image and repository.rsplit("/", 1)[-1] == "python" and tag_python:
+                what, fix = f"base image `{base.image}`", f"use a `python:{wanted}-...` base image"
                 yield from _differs(path, base.source_line, tag_python, wanted, what, fix)
 
 
@@ -114,7 +105,7 @@ def environment_yml(wanted: str) -> Iterator[Problem]:
 
     env = conda_meta.read_environment()
     pythons = [spec for spec in env.specs if re.match(r"python\s*[=<>!~]", spec.text)]
-    fix = "write `  - python={wanted}` in environment.yml"
+    fix = f"write `  - python={wanted}` in environment.yml"
     if not pythons:
         yield at(env.path, 1, "environment.yml has no `python=` dependency", fix)
     for spec in pythons:

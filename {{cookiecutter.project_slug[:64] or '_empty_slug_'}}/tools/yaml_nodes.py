@@ -1,8 +1,7 @@
 """YAML files read through pyyaml's node tree, so that every value keeps its line.
 
-pyyaml comes with pre-commit in requirements-dev.txt and is a pinned dependency
-of the hooks that read YAML, so these checks run where it is installed. The
-node tree also keeps `on:` a string (a loaded workflow would make it True).
+pyyaml comes with pre-commit in requirements-dev.txt. The node tree also keeps `on:` a string
+(a loaded workflow would make it True).
 """
 
 from __future__ import annotations
@@ -46,6 +45,9 @@ def pairs(node: Any) -> Iterator[tuple[str, Any]]:
             yield from pairs(item)
 
 
-def line(node: Any) -> int:
-    """The 1-based line a node starts on."""
-    return node.start_mark.line + 1
+def scalars(root: Any, key: str) -> Iterator[tuple[int, str]]:
+    """(line, text) of each scalar value of `key` in the tree, or scalar item of its list."""
+    for name, value in pairs(root):
+        if name == key:
+            items = value.value if value.id == "sequence" else [value]
+            yield from ((i.start_mark.line + 1, str(i.value)) for i in items if i.id == "scalar")
