@@ -126,10 +126,10 @@ def test_pip_installs_without_bytecode_unless_imports_cannot_write_it(
     python = str(tools.root.resolve() / ".venv" / "bin" / "python")
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    assert make_env.installer() == [*pip, "--no-compile"]
+    assert make_env.pip("install") == [*pip, "--no-compile"]
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    assert make_env.installer() == pip
-    assert make_env.uninstaller() == [
+    assert make_env.pip("install") == pip
+    assert make_env.pip("uninstall") == [
         python, "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"
     ]  # fmt: skip
 
@@ -142,9 +142,9 @@ def test_uv_installs_with_the_cached_uv_and_compiles_only_when_needed(
     make_env = tools.module("make_env")
     uv_pip = [uv, "pip", "install", "--python", str(tools.root.resolve() / ".venv/bin/python")]
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    assert make_env.installer() == uv_pip
+    assert make_env.pip("install") == uv_pip
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    assert make_env.installer() == [*uv_pip, "--compile-bytecode"]
+    assert make_env.pip("install") == [*uv_pip, "--compile-bytecode"]
 
 
 def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
@@ -158,11 +158,12 @@ def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
     )
     assert create == ["/usr/bin/python3.11", "-m", "venv", venv]
     assert locks == [
-        *make_env.installer(), "--require-hashes", "--only-binary", ":all:",
+        *make_env.pip("install"), "--require-hashes", "--only-binary", ":all:",
         "-r", "requirements.txt", "-r", "requirements-dev.txt",
     ]  # fmt: skip
     assert project == [
-        *make_env.installer(), "--no-deps", "--no-build-isolation", "--no-index", "--editable", "."
+        *make_env.pip("install"), "--no-deps", "--no-build-isolation", "--no-index",
+        "--editable", ".",
     ]  # fmt: skip
 
 
@@ -178,7 +179,7 @@ def test_uv_build_makes_the_venv_then_installs_locks_and_project_in_one_run(
     assert create == [uv, "venv", "--quiet", "--python", "/usr/bin/python3.11",
                       str(tools.root.resolve() / ".venv")]  # fmt: skip
     assert install == [
-        *make_env.installer(), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
+        *make_env.pip("install"), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
         "-r", "requirements.txt", "-r", "requirements-dev.txt", "--editable", ".",
     ]  # fmt: skip
 
@@ -228,7 +229,7 @@ def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(
     write_locks(tools, "requirements-gpu.txt", "requirements-dev.txt")
     locks = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("gpu"))[1]
     assert locks == [
-        *make_env.installer(), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
+        *make_env.pip("install"), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
         "--torch-backend", "cu126", "-r", "requirements-gpu.txt", "-r", "requirements-dev.txt",
         "--editable", ".",
     ]  # fmt: skip
