@@ -25,8 +25,7 @@ LOCK_FILE = ROOT / ".cache" / "env.lock"
 
 
 def inputs_stamp(*files: Path, salt: str = "") -> str:
-    """Hash of the files an env is built from (and of `salt`, e.g. the lock tool);
-    equal stamps mean nothing to do."""
+    """Hash of the files an env is built from, and of `salt` (e.g. the lock tool)."""
     return hashlib.sha256(f"{salt}\0{lockfile.content_sha256(*files)}".encode()).hexdigest()
 
 
@@ -45,14 +44,12 @@ def has_stamp(env: Path, stamp: str) -> bool:
 def recover_interrupted_build(env: Path) -> None:
     """A build killed hard leaves `<env>.previous`: keep whichever env is complete."""
     previous = env.with_name(env.name + ".previous")
-    if not previous.exists():
-        return
-    if (env / STAMP).exists():
+    if previous.exists() and (env / STAMP).exists():
         shutil.rmtree(previous)
-        return
-    print(f"env: restoring the previous {env.name} left by an interrupted build", flush=True)
-    shutil.rmtree(env, ignore_errors=True)
-    previous.rename(env)
+    elif previous.exists():
+        print(f"env: restoring the previous {env.name} left by an interrupted build", flush=True)
+        shutil.rmtree(env, ignore_errors=True)
+        previous.rename(env)
 
 
 @contextmanager
@@ -75,7 +72,7 @@ def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
 
 
 def run_steps(label: str, steps: list[list[str]], cwd: Path, doing: str) -> None:
-    """Run install steps in order (`steps.run_step`); the first failure stops them."""
+    """Run install steps in order; the first failure stops them."""
     for step in steps:
         run_step(label, step, doing, cwd=cwd)
 
@@ -99,8 +96,7 @@ def _try_lock(handle) -> bool:
 @contextmanager
 def env_lock(label: str) -> Iterator[None]:
     """Hold the project's env lock; a second build waits, saying so, until the first ends.
-    The operating system drops the lock when its holder dies: a killed build never
-    leaves the project locked."""
+    The system drops the lock when its holder dies: a killed build never leaves it locked."""
     LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
     with LOCK_FILE.open("a+b") as handle:
         if not _try_lock(handle):
