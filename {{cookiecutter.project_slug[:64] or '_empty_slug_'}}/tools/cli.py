@@ -11,20 +11,14 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import subprocess
 import sys
-from argparse import ArgumentParser, Namespace
+from argparse import REMAINDER, ArgumentParser, Namespace
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import project
-from .project import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_UNEXPECTED,
-    EXIT_USAGE,
-    ToolError,
-    UsageError,
-)
+from .project import ROOT, ToolError, UsageError, trailing_words
 from .results import error_json
 
 
@@ -45,9 +39,8 @@ class Verb:
 
 def verbs() -> list[Verb]:
     """The verbs of this project, as its answers chose them."""
-    conda = project.ENV_MANAGER == "conda"
+    conda, cluster = project.ENV_MANAGER == "conda", project.CLUSTER
     env_dir = ".conda-env" if conda else ".venv"
-    cluster = project.CLUSTER
     # fmt: off
     chosen = [
         Verb("env", "make_env", f"make {env_dir} exactly the locks (built, or synced in place)",
@@ -63,8 +56,8 @@ def verbs() -> list[Verb]:
         Verb("check-env", "check_env",
              "check the env against the locks (exit 1 with the fix when it drifted)",
              "a check fails; each problem names the package or file and its fix", in_env=True),
-        Verb("test", "run_tests", f"run the project's tests in {env_dir}",
-             "a test fails (pytest's own exit code)", in_env=True),
+        Verb("test", "cli", f"run the project's tests in {env_dir}",
+             "a test fails (pytest's own exit code)", True, "add_test_arguments", "run_tests"),
         Verb("report", "report",
              "write the env's report (Python, platform, packages, lock hashes) or compare one",
              "--compare finds a difference that matters", in_env=True),
@@ -128,11 +121,8 @@ def verb_parser(verb: Verb, parser: ArgumentParser | None = None) -> ArgumentPar
 
 
 def parser() -> ArgumentParser:
-    top = Parser(
-        prog="python -m tools",
-        description="The project's environment tools: make, invoke, nox, pre-commit and CI "
-        "run these verbs.",
-    )
+    about = "The project's environment tools: make, invoke, nox, pre-commit and CI run these verbs."
+    top = Parser(prog="python -m tools", description=about)
     subparsers = top.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb in verbs():
         verb_parser(verb, subparsers.add_parser(verb.name, help=verb.help))
@@ -155,25 +145,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(argv)
         code = args.run(args)
-        sys.stdout.flush()
+        sys.stdout.flush()  # a closed pipe shows here, inside the try
         return code
     except BrokenPipeError:  # a reader closed the pipe (`| head`): the rest goes nowhere
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILED
+        return project.EXIT_FAILED
     except UsageError as error:
-        return _failed(EXIT_USAGE, str(error), as_json)
+        return _failed(project.EXIT_USAGE, str(error), as_json)
     except ToolError as error:
-        return _failed(EXIT_FAILED, f"ERROR: {error}", as_json)
+        return _failed(project.EXIT_FAILED, f"ERROR: {error}", as_json)
     except KeyboardInterrupt:
-        return _failed(EXIT_INTERRUPTED, "interrupted", as_json)
+        return _failed(project.EXIT_INTERRUPTED, "interrupted", as_json)
     except Exception as error:  # noqa: BLE001 - the last line of defence
         log = project.write_crash_log()
         message = (
             f"ERROR: unexpected {type(error).__name__}: {error}; the traceback is in {log}: "
             "please report it with the command you ran"
         )
-        return _failed(EXIT_UNEXPECTED, message, as_json)
+        return _failed(project.EXIT_UNEXPECTED, message, as_json)
 
 
 def _failed(code: int, message: str, as_json: bool) -> int:
@@ -181,3 +171,14 @@ def _failed(code: int, message: str, as_json: bool) -> int:
     if as_json:  # a machine reading stdout never gets a bare traceback or nothing
         print(error_json(message.removeprefix("ERROR: "), code))
     return code
+
+
+def add_test_arguments(parser: ArgumentParser) -> None:
+    words = "arguments for pytest, e.g. -k summary (after `--`)"
+    parser.add_argument("args", nargs=REMAINDER, metavar="ARGS", help=words)
+
+
+def run_tests(args: Namespace) -> int:
+    """`python -m tools test`: pytest in the project env, its exit code the verb's."""
+    command = [sys.executable, "-m", "pytest", *trailing_words(args.args)]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
