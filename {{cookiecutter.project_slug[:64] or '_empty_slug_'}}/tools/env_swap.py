@@ -54,8 +54,7 @@ def recover_interrupted_build(env: Path) -> None:
 
 @contextmanager
 def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
-    """Build at the final path; stamp it on success (`stamp` is the record's text, or a
-    function that reads it from the built env), put the previous env back on failure."""
+    """Build at the final path; on success stamp it (text, or a function of the built env)."""
     previous = env.with_name(env.name + ".previous")
     if env.exists():
         env.rename(previous)

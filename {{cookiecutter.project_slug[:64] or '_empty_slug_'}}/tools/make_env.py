@@ -37,8 +37,7 @@ def project_locks(variant: str = "cpu") -> list[Path]:
 
 
 def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
-    """A runner that locked for itself would test an env nobody reviewed, a different
-    one on each operating system: say which lock is missing, change nothing."""
+    """A runner that locked for itself would test an env nobody reviewed: change nothing."""
     if (missing := missing_locks(variant)) and in_ci():
         raise ToolError(
             f"{', '.join(missing)} missing, and CI never locks: run `invoke lock` "
@@ -178,8 +177,7 @@ def sync(force: bool = False, variant: str = "cpu") -> None:
 
 
 def offline_from(folder: Path) -> None:
-    """Install from an archive's wheels alone, never the package index, once the archive
-    is intact and of this checkout's locks."""
+    """Install from an intact archive's wheels alone, never the package index."""
     from . import archive
 
     archive.refuse_unusable(folder)

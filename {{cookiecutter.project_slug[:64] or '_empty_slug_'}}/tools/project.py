@@ -18,13 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
 # The GPU variant's lock: its CUDA wheels exist for Linux only, so the CPU env is the default.
 GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
-# Every file must match a locked hash and only wheels are taken: a wrong or missing hash
-# fails instead of quietly building the package from its sdist (code that runs at install).
+# Only hash-matching wheels: a bad hash fails instead of building an sdist (code run at install)
 HASH_CHECKING = ("--require-hashes",)
 WHEELS_ONLY = ("--only-binary", ":all:")
 LOCK_INSTALL_ARGS = HASH_CHECKING + WHEELS_ONLY
-# The project after the locks (which bring its dependencies), with no build isolation and
-# no index: the locked build backend builds it, and no unpinned backend is fetched.
+# The project after the locks: the locked build backend builds it, no unpinned one is fetched.
 PROJECT_INSTALL_ARGS = ("--no-deps", "--no-build-isolation", "--no-index", "--editable", ".")
 DEV_LOCK = ROOT / "requirements-dev.txt"
 PYTORCH_INDEX = "https://download.pytorch.org/whl/"  # + a build (cpu, cu128...): an index each
@@ -35,8 +33,7 @@ _RESTORE = "restore it with `git checkout -- .cruft.json`"
 
 
 class ToolError(Exception):
-    """An expected failure: what failed and how to fix it (kept apart for checks that
-    report it as a problem of their own; the message joins them with "; ")."""
+    """An expected failure: what failed and its fix, kept apart for checks ("what; fix")."""
 
     def __init__(self, what: str, fix: str = "") -> None:
         super().__init__(f"{what}; {fix}" if fix else what)
@@ -94,8 +91,7 @@ def _facts() -> dict[str, object]:
 
 
 def __getattr__(name: str) -> object:
-    """PACKAGE, LOCK_TOOL, ALL_LOCKS...: read from the answers when first asked for, so
-    that a missing .cruft.json is one ERROR line inside the CLI, not an import crash."""
+    """PACKAGE, LOCK_TOOL...: read when first asked for (no .cruft.json is no import crash)."""
     if name.isupper() and name in _facts():
         return _facts()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -186,8 +182,7 @@ def version_matches(found: str, wanted: str) -> bool:
 
 
 def handle_termination() -> None:
-    """SIGTERM and SIGHUP (a closed terminal, `kill`, a job scheduler) act like Ctrl-C,
-    so every `finally` and rollback runs before the process ends."""
+    """SIGTERM and SIGHUP (`kill`, a closed terminal) act like Ctrl-C: every rollback runs."""
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
@@ -198,8 +193,7 @@ def handle_termination() -> None:
 
 
 def write_crash_log() -> str:
-    """The traceback of the exception being handled, with the versions a report needs,
-    in .cache/errors/ (the path, relative to the project, is returned)."""
+    """Log the handled exception's traceback and versions in .cache/errors/; return where."""
     import platform
     import time
     import traceback

@@ -1,8 +1,7 @@
 """Run one installer or resolver step so that a person can follow it and trust its error.
 
-The tool's output is passed through as it comes; a quiet tool gets a `still <doing> (Ns)`
-line; a failure's output is read for its cause (network, hash, disk, Python, resolution),
-which the error names rather than guessing.
+Output is passed through as it comes, a quiet tool gets a `still <doing> (Ns)` line, and a
+failure's output is read for its cause (network, hash, disk...), which the error names.
 """
 
 from __future__ import annotations
@@ -65,8 +64,7 @@ class StepFailed(ToolError):
 
 
 def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(cause, detail) read from a failed step's output: detail is the host for
-    network failures, the most telling line otherwise."""
+    """(cause, detail) of a failed step's output: the host for network failures, else a line."""
     lines = output.splitlines()
     for cause, (markers, _) in CAUSES.items():
         hits = [line.strip() for line in lines if re.search(markers, line)]
