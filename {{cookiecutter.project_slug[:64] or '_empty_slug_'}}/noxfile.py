@@ -18,8 +18,7 @@ from tools import project  # noqa: E402
 from tools.lock import install_args  # noqa: E402
 
 MISSING_LOCKS = [name for name, _ in project.LOCKS if not (project.ROOT / name).exists()]
-# Sessions ask for X.Y; check-env then holds the interpreter to .python-version.
-# nox never locks: without the locks, a session refuses before it creates an env.
+# X.Y (check-env then holds it to .python-version); nox never locks: none without the locks.
 PYTHON = False if MISSING_LOCKS else project.python_minor(project.wanted_python())
 
 # `session(default=...)` and `uv|virtualenv` need a recent nox: an older one says so.
