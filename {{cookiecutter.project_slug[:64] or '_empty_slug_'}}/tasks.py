@@ -18,19 +18,6 @@ from tools import cli
 from tools.project import EXIT_INTERRUPTED, ROOT, ToolError, env_python
 
 
-def run_tool(python: str, verb: str, argv: list[str]) -> None:
-    """Run `python -m tools <verb>` from the project root, wherever invoke was started."""
-    # Not `c.run`: invoke would pipe the output through its threads (a closed `| head` ends in
-    # its traceback) and its stdin into the command. The command inherits the terminal instead;
-    # its exit code, Ctrl-C's included, is the task's.
-    try:
-        code = subprocess.run([python, "-m", "tools", verb, *argv], cwd=ROOT).returncode
-    except KeyboardInterrupt:
-        raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
-    if code:
-        raise Exit(code=code)
-
-
 def from_root(typed: str) -> str:
     """A path typed where invoke was started, as the tools (run from the root) see it."""
     path = Path(typed).resolve()
@@ -59,12 +46,10 @@ def to_argv(action: argparse.Action, value: object) -> list[str]:
         return [flag] if value else [f"--no-{flag[2:]}"]
     # `--flag=value`: a value that starts with `-` (`--args=--no-cache`) stays a value.
     if isinstance(action, argparse._AppendAction):
-        return [
-            f"{flag}={from_root(item) if action.type is Path else item}" for item in value or []
-        ]
-    if value in ("", str(action.default)):
-        return []
-    return [f"{flag}={from_root(value) if action.type is Path else value}"]
+        values = value or []
+    else:
+        values = [] if value in ("", str(action.default)) else [value]
+    return [f"{flag}={from_root(item) if action.type is Path else item}" for item in values]
 
 
 def invoke_help(action: argparse.Action) -> str:
@@ -84,7 +69,16 @@ def door(verb: cli.Verb) -> Task:
         argv = [arg for action in actions for arg in to_argv(action, values[action.dest])]
         # Env verbs run with the project env's interpreter, else the running one (nox, images).
         python = env_python() if verb.in_env else Path(sys.executable)
-        run_tool(str(python) if python.exists() else sys.executable, verb.name, argv)
+        tool = [str(python) if python.exists() else sys.executable, "-m", "tools", verb.name]
+        # Not `c.run`: invoke would pipe the output through its threads (a closed `| head` ends
+        # in its traceback) and its stdin into the command. The command inherits the terminal
+        # instead, from the project root; its exit code, Ctrl-C's included, is the task's.
+        try:
+            code = subprocess.run([*tool, *argv], cwd=ROOT).returncode
+        except KeyboardInterrupt:
+            raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
+        if code:
+            raise Exit(code=code)
 
     kind = inspect.Parameter.KEYWORD_ONLY
     body.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
