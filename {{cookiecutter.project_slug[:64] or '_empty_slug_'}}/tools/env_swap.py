@@ -1,9 +1,8 @@
 """Replace a project env (.venv, .conda-env) all at once, or not at all.
 
-Envs cannot move (their scripts carry absolute paths): the new env is built at the final
-path while the old one waits under `<name>.previous`, renamed back on failure or Ctrl-C. A
-stamp written last marks an env complete and records what it was built from. Two builds at
-once would rename each other's envs away: `env_lock` makes the second wait for the first.
+Envs cannot move (their scripts hold absolute paths): the new env is built in place while the
+old one waits as `<name>.previous`, put back on failure. A stamp written last marks it complete
+and records its inputs; `env_lock` keeps two builds from renaming each other's envs away.
 """
 
 from __future__ import annotations

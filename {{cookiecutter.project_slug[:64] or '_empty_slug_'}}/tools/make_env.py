@@ -1,9 +1,8 @@
 """Make `.venv` exactly the locks: `make env`, `invoke env`.
 
-An env that matches its locks (env_diff.py) is left alone; drift is synced in place,
-downloads and hash checks first, so a failure leaves the env as it was. What cannot be
-synced (no env, another Python, a moved folder) and `--force` rebuild it (env_swap.py).
-Bytecode is left to first import, as uv does by default; images compile theirs.
+An env that matches its locks (env_diff.py) is left alone; drift is synced in place, downloads
+and hash checks first, so a failure leaves it as it was. What cannot be synced (no env, another
+Python, a moved folder) and `--force` rebuild it (env_swap.py).
 """
 
 from __future__ import annotations

@@ -130,7 +130,6 @@ def env_python() -> Path:
 
 
 def workflows(root: Path = ROOT) -> list[Path]:
-    """The CI workflow files."""
     folder = root / ".github" / "workflows"
     return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 

@@ -63,7 +63,7 @@ class StepFailed(ToolError):
         self.cause = cause
 
 
-def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, str]:
+def cause_of(output: str, env: Mapping[str, str]) -> tuple[str, str]:
     """(cause, detail) of a failed step's output: the host for network failures, else a line."""
     lines = output.splitlines()
     for cause, (markers, _) in CAUSES.items():
@@ -76,7 +76,6 @@ def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, st
             named = [line for line in lines if line.startswith("Looking in indexes:")]
             for match in filter(None, map(_HOST.search, hits + named)):
                 return cause, match.group(1) or match.group(2)
-            env = os.environ if env is None else env
             for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
                 if host := urlsplit(env.get(name, "")).hostname:
                     return cause, host  # the index host the environment sets
