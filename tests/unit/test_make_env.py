@@ -54,16 +54,17 @@ def test_a_conda_project_may_build_the_venv_instead(tools: ToolsProject) -> None
     [("", False), ("0", False), ("false", False), (" FALSE ", False), ("No", False),
      ("true", True), ("1", True), ("yes", True)],
 )  # fmt: skip
-def test_in_ci_reads_the_ci_variable(
+def test_missing_locks_are_refused_where_the_ci_variable_says_ci(
     tools: ToolsProject, monkeypatch: pytest.MonkeyPatch, value: str, ci: bool
 ) -> None:
+    """(No CI variable at all is not CI: test_missing_locks_outside_ci_or_locks_in_ci_are_fine.)"""
     monkeypatch.setenv("CI", value)
-    assert tools.module("make_env").in_ci() is ci
-
-
-def test_no_ci_variable_is_not_ci(tools: ToolsProject, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CI", raising=False)
-    assert tools.module("make_env").in_ci() is False
+    make_env = tools.module("make_env")
+    if ci:
+        with pytest.raises(make_env.ToolError, match="CI never locks"):
+            make_env.refuse_missing_locks_in_ci()
+    else:
+        make_env.refuse_missing_locks_in_ci()
 
 
 def test_missing_locks_lists_the_absent_ones_in_lock_order(tools: ToolsProject) -> None:

@@ -22,11 +22,6 @@ from .steps import run_step
 from .tool_venv import find_python
 
 
-def in_ci() -> bool:
-    """CI runners set CI (GitHub, GitLab, most others): there, a lock is never made."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def missing_locks(variant: str = "cpu") -> list[str]:
     return [name for name in env_locks(variant) if not (ROOT / name).exists()]
 
@@ -36,8 +31,10 @@ def project_locks(variant: str = "cpu") -> list[Path]:
 
 
 def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
-    """A runner that locked for itself would test an env nobody reviewed: change nothing."""
-    if (missing := missing_locks(variant)) and in_ci():
+    """A CI runner (CI set, as GitHub, GitLab and most set it) that locked for itself would
+    test an env nobody reviewed: say which lock is missing, change nothing."""
+    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    if (missing := missing_locks(variant)) and in_ci:
         raise ToolError(
             f"{', '.join(missing)} missing, and CI never locks: run `invoke lock` "
             "locally, then commit the locks with the .in files"
