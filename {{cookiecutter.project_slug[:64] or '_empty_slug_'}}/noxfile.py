@@ -1,8 +1,7 @@
 """nox sessions: throwaway envs built from the same locks as `make env`.
 
-`nox -s check_env` proves the locks install and match; `nox -s tests` runs
-the tests in such an env; `nox -s lock` re-locks. nox reads ./noxfile.py
-only: from a subfolder, `nox -f ../noxfile.py` (sessions then run from here).
+`nox -s check_env` proves the locks install and match, `nox -s tests` runs the tests in such
+an env, `nox -s lock` re-locks. From a subfolder: `nox -f ../noxfile.py` (run from here).
 """
 
 from __future__ import annotations
@@ -19,12 +18,10 @@ from tools import project  # noqa: E402
 from tools.lock import install_args  # noqa: E402
 
 MISSING_LOCKS = [name for name, _ in project.LOCKS if not (project.ROOT / name).exists()]
-# Sessions ask for X.Y; check-env then holds the interpreter to .python-version.
-# nox never locks: without the locks, a session refuses before it creates an env.
+# X.Y (check-env then holds it to .python-version); nox never locks: none without the locks.
 PYTHON = False if MISSING_LOCKS else project.python_minor(project.wanted_python())
 
-# `session(default=...)` and `uv|virtualenv` need a recent nox: an older one
-# says so instead of misreading this file.
+# `session(default=...)` and `uv|virtualenv` need a recent nox: an older one says so.
 nox.needs_version = ">=2024.3.2"
 nox.options.error_on_missing_interpreters = True
 {%- if cookiecutter.lock_tool == "uv" %}

@@ -18,25 +18,6 @@ from tools import cli
 from tools.project import EXIT_INTERRUPTED, ROOT, ToolError, env_python
 
 
-def project_python() -> str:
-    """The project env's interpreter, or the running one (nox, an image)."""
-    python = env_python()
-    return str(python) if python.exists() else sys.executable
-
-
-def run_tool(python: str, verb: str, argv: list[str]) -> None:
-    """Run `python -m tools <verb>` from the project root, wherever invoke was started."""
-    # Not `c.run`: invoke would pipe the output through its threads (a closed `| head` ends in
-    # its traceback) and its stdin into the command. The command inherits the terminal instead;
-    # its exit code, Ctrl-C's included, is the task's.
-    try:
-        code = subprocess.run([python, "-m", "tools", verb, *argv], cwd=ROOT).returncode
-    except KeyboardInterrupt:
-        raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
-    if code:
-        raise Exit(code=code)
-
-
 def from_root(typed: str) -> str:
     """A path typed where invoke was started, as the tools (run from the root) see it."""
     path = Path(typed).resolve()
@@ -55,30 +36,28 @@ def invoke_default(action: argparse.Action) -> object:
 
 def to_argv(action: argparse.Action, value: object) -> list[str]:
     """One option's value, given to invoke, as the verb's command line."""
-    flag = action.option_strings[0] if action.option_strings else ""
-    if not flag:  # a positional: words, and after `--` for a command
+    if not action.option_strings:  # a positional: words, and after `--` for a command
         words = shlex.split(value or "")
         return (["--"] if action.nargs == argparse.REMAINDER and words else []) + words
+    flag = action.option_strings[0]
     if action.nargs == 0:  # --x, or --no-x for a flag that is on by default
         if bool(value) == bool(action.default):
             return []
         return [flag] if value else [f"--no-{flag[2:]}"]
     # `--flag=value`: a value that starts with `-` (`--args=--no-cache`) stays a value.
     if isinstance(action, argparse._AppendAction):
-        items = [from_root(item) if action.type is Path else item for item in value or []]
-        return [f"{flag}={item}" for item in items]
-    if value in ("", str(action.default)):
-        return []
-    return [f"{flag}={from_root(value) if action.type is Path else value}"]
+        values = value or []
+    else:
+        values = [] if value in ("", str(action.default)) else [value]
+    return [f"{flag}={from_root(item) if action.type is Path else item}" for item in values]
 
 
 def invoke_help(action: argparse.Action) -> str:
     """The option's help; trailing words of the CLI are one quoted string for invoke."""
     if action.option_strings:
         return action.help or ""
-    name = action.dest.replace("_", "-")
     words = (action.help or "").replace(" (after `--`)", "")
-    return f"{words}; as one quoted string: --{name}='...'"
+    return f"{words}; as one quoted string: --{action.dest.replace('_', '-')}='...'"
 
 
 def door(verb: cli.Verb) -> Task:
@@ -88,7 +67,18 @@ def door(verb: cli.Verb) -> Task:
 
     def body(c: object, **values: object) -> None:
         argv = [arg for action in actions for arg in to_argv(action, values[action.dest])]
-        run_tool(project_python() if verb.in_env else sys.executable, verb.name, argv)
+        # Env verbs run with the project env's interpreter, else the running one (nox, images).
+        python = env_python() if verb.in_env else Path(sys.executable)
+        tool = [str(python) if python.exists() else sys.executable, "-m", "tools", verb.name]
+        # Not `c.run`: invoke would pipe the output through its threads (a closed `| head` ends
+        # in its traceback) and its stdin into the command. The command inherits the terminal
+        # instead, from the project root; its exit code, Ctrl-C's included, is the task's.
+        try:
+            code = subprocess.run([*tool, *argv], cwd=ROOT).returncode
+        except KeyboardInterrupt:
+            raise Exit("interrupted", code=EXIT_INTERRUPTED) from None
+        if code:
+            raise Exit(code=code)
 
     kind = inspect.Parameter.KEYWORD_ONLY
     body.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -96,12 +86,9 @@ def door(verb: cli.Verb) -> Task:
         + [inspect.Parameter(a.dest, kind, default=invoke_default(a)) for a in actions]
     )
     body.__doc__ = verb.help[0].upper() + verb.help[1:] + "."
-    return Task(
-        body,
-        name=verb.name,
-        help={action.dest: invoke_help(action) for action in actions},
-        iterable=[a.dest for a in actions if isinstance(a, argparse._AppendAction)],
-    )
+    helps = {action.dest: invoke_help(action) for action in actions}
+    lists = [a.dest for a in actions if isinstance(a, argparse._AppendAction)]
+    return Task(body, name=verb.name, help=helps, iterable=lists)
 
 
 try:

@@ -54,16 +54,17 @@ def test_a_conda_project_may_build_the_venv_instead(tools: ToolsProject) -> None
     [("", False), ("0", False), ("false", False), (" FALSE ", False), ("No", False),
      ("true", True), ("1", True), ("yes", True)],
 )  # fmt: skip
-def test_in_ci_reads_the_ci_variable(
+def test_missing_locks_are_refused_where_the_ci_variable_says_ci(
     tools: ToolsProject, monkeypatch: pytest.MonkeyPatch, value: str, ci: bool
 ) -> None:
+    """(No CI variable at all is not CI: test_missing_locks_outside_ci_or_locks_in_ci_are_fine.)"""
     monkeypatch.setenv("CI", value)
-    assert tools.module("make_env").in_ci() is ci
-
-
-def test_no_ci_variable_is_not_ci(tools: ToolsProject, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CI", raising=False)
-    assert tools.module("make_env").in_ci() is False
+    make_env = tools.module("make_env")
+    if ci:
+        with pytest.raises(make_env.ToolError, match="CI never locks"):
+            make_env.refuse_missing_locks_in_ci()
+    else:
+        make_env.refuse_missing_locks_in_ci()
 
 
 def test_missing_locks_lists_the_absent_ones_in_lock_order(tools: ToolsProject) -> None:
@@ -126,10 +127,10 @@ def test_pip_installs_without_bytecode_unless_imports_cannot_write_it(
     python = str(tools.root.resolve() / ".venv" / "bin" / "python")
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    assert make_env.installer() == [*pip, "--no-compile"]
+    assert make_env.pip("install") == [*pip, "--no-compile"]
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    assert make_env.installer() == pip
-    assert make_env.uninstaller() == [
+    assert make_env.pip("install") == pip
+    assert make_env.pip("uninstall") == [
         python, "-m", "pip", "uninstall", "--disable-pip-version-check", "--yes"
     ]  # fmt: skip
 
@@ -142,9 +143,9 @@ def test_uv_installs_with_the_cached_uv_and_compiles_only_when_needed(
     make_env = tools.module("make_env")
     uv_pip = [uv, "pip", "install", "--python", str(tools.root.resolve() / ".venv/bin/python")]
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    assert make_env.installer() == uv_pip
+    assert make_env.pip("install") == uv_pip
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    assert make_env.installer() == [*uv_pip, "--compile-bytecode"]
+    assert make_env.pip("install") == [*uv_pip, "--compile-bytecode"]
 
 
 def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
@@ -158,11 +159,12 @@ def test_pip_tools_build_makes_a_venv_then_installs_locks_then_the_project(
     )
     assert create == ["/usr/bin/python3.11", "-m", "venv", venv]
     assert locks == [
-        *make_env.installer(), "--require-hashes", "--only-binary", ":all:",
+        *make_env.pip("install"), "--require-hashes", "--only-binary", ":all:",
         "-r", "requirements.txt", "-r", "requirements-dev.txt",
     ]  # fmt: skip
     assert project == [
-        *make_env.installer(), "--no-deps", "--no-build-isolation", "--no-index", "--editable", "."
+        *make_env.pip("install"), "--no-deps", "--no-build-isolation", "--no-index",
+        "--editable", ".",
     ]  # fmt: skip
 
 
@@ -178,7 +180,7 @@ def test_uv_build_makes_the_venv_then_installs_locks_and_project_in_one_run(
     assert create == [uv, "venv", "--quiet", "--python", "/usr/bin/python3.11",
                       str(tools.root.resolve() / ".venv")]  # fmt: skip
     assert install == [
-        *make_env.installer(), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
+        *make_env.pip("install"), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
         "-r", "requirements.txt", "-r", "requirements-dev.txt", "--editable", ".",
     ]  # fmt: skip
 
@@ -228,7 +230,7 @@ def test_a_pytorch_gpu_build_installs_the_gpu_lock_from_its_cuda_index(
     write_locks(tools, "requirements-gpu.txt", "requirements-dev.txt")
     locks = make_env.build_commands("/usr/bin/python3.11", make_env.project_locks("gpu"))[1]
     assert locks == [
-        *make_env.installer(), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
+        *make_env.pip("install"), "--no-deps", "--no-build-isolation", "--only-binary", ":all:",
         "--torch-backend", "cu126", "-r", "requirements-gpu.txt", "-r", "requirements-dev.txt",
         "--editable", ".",
     ]  # fmt: skip

@@ -1,6 +1,5 @@
 """The project's environment tools: one CLI, `python -m tools <verb>` (see cli.py).
 
-Stdlib only, so that `python -m tools env` runs before anything is installed
-(the two pin checks that read YAML use pyyaml, which the dev lock brings); the
-project's facts come from the answers the bake recorded in .cruft.json.
+Stdlib only, so `python -m tools env` runs before anything is installed (the YAML pin
+checks use the dev lock's pyyaml); the project's facts come from .cruft.json.
 """

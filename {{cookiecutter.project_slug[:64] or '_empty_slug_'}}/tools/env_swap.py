@@ -1,9 +1,8 @@
 """Replace a project env (.venv, .conda-env) all at once, or not at all.
 
-Envs cannot move (their scripts carry absolute paths): the new env is built at the final
-path while the old one waits under `<name>.previous`, renamed back on failure or Ctrl-C. A
-stamp written last marks an env complete and records what it was built from. Two builds at
-once would rename each other's envs away: `env_lock` makes the second wait for the first.
+Envs cannot move (their scripts hold absolute paths): the new env is built in place while the
+old one waits as `<name>.previous`, put back on failure. A stamp written last marks it complete
+and records its inputs; `env_lock` keeps two builds from renaming each other's envs away.
 """
 
 from __future__ import annotations
@@ -25,8 +24,7 @@ LOCK_FILE = ROOT / ".cache" / "env.lock"
 
 
 def inputs_stamp(*files: Path, salt: str = "") -> str:
-    """Hash of the files an env is built from (and of `salt`, e.g. the lock tool);
-    equal stamps mean nothing to do."""
+    """Hash of the files an env is built from, and of `salt` (e.g. the lock tool)."""
     return hashlib.sha256(f"{salt}\0{lockfile.content_sha256(*files)}".encode()).hexdigest()
 
 
@@ -45,20 +43,17 @@ def has_stamp(env: Path, stamp: str) -> bool:
 def recover_interrupted_build(env: Path) -> None:
     """A build killed hard leaves `<env>.previous`: keep whichever env is complete."""
     previous = env.with_name(env.name + ".previous")
-    if not previous.exists():
-        return
-    if (env / STAMP).exists():
+    if previous.exists() and (env / STAMP).exists():
         shutil.rmtree(previous)
-        return
-    print(f"env: restoring the previous {env.name} left by an interrupted build", flush=True)
-    shutil.rmtree(env, ignore_errors=True)
-    previous.rename(env)
+    elif previous.exists():
+        print(f"env: restoring the previous {env.name} left by an interrupted build", flush=True)
+        shutil.rmtree(env, ignore_errors=True)
+        previous.rename(env)
 
 
 @contextmanager
 def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
-    """Build at the final path; stamp it on success (`stamp` is the record's text, or a
-    function that reads it from the built env), put the previous env back on failure."""
+    """Build at the final path; on success stamp it (text, or a function of the built env)."""
     previous = env.with_name(env.name + ".previous")
     if env.exists():
         env.rename(previous)
@@ -75,7 +70,7 @@ def swapped_in(env: Path, stamp: str | Callable[[], str]) -> Iterator[None]:
 
 
 def run_steps(label: str, steps: list[list[str]], cwd: Path, doing: str) -> None:
-    """Run install steps in order (`steps.run_step`); the first failure stops them."""
+    """Run install steps in order; the first failure stops them."""
     for step in steps:
         run_step(label, step, doing, cwd=cwd)
 
@@ -99,8 +94,7 @@ def _try_lock(handle) -> bool:
 @contextmanager
 def env_lock(label: str) -> Iterator[None]:
     """Hold the project's env lock; a second build waits, saying so, until the first ends.
-    The operating system drops the lock when its holder dies: a killed build never
-    leaves the project locked."""
+    The system drops the lock when its holder dies: a killed build never leaves it locked."""
     LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
     with LOCK_FILE.open("a+b") as handle:
         if not _try_lock(handle):

@@ -1,12 +1,9 @@
 """`python -m tools k8s-job`: a Kubernetes Job that runs a command in the project's image.
 
-The manifest names the image by its lock hash (`<slug>:<target>-<hash 12>`, the
-tag `invoke docker-build` gives it), never `latest`, so the Job runs exactly
-the locked env. Its one container runs check-env --strict first (a drifted
-image stops the Job before the command), writes the env's report to /out, then
-runs the command. It runs as the image's numeric non-root user with a
-read-only root filesystem: /out (an emptyDir, or `--claim`'s volume) and /tmp
-are the only places it writes. Apply it with `kubectl create -f`.
+The image is named by its lock hash (docker-build's tag), never `latest`. The container runs
+check-env --strict (a drifted image stops the Job), writes the env's report to /out, then the
+command, as the image's numeric non-root user on a read-only root filesystem: it writes only
+to /out (an emptyDir, or `--claim`'s volume) and /tmp. Apply it with `kubectl create -f`.
 """
 
 from __future__ import annotations
@@ -30,50 +27,23 @@ ENTRYPOINT = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .project import GPU
 
-    parser.add_argument(
-        "--target",
-        default="cpu",
-        choices=["cpu", "gpu"] if GPU else ["cpu"],
-        help="the image the Job runs (the Dockerfile stage)",
-    )
-    parser.add_argument(
-        "--registry", default="", help="registry path before the image name, e.g. ghcr.io/org"
-    )
-    parser.add_argument("--cpus", default="2", help="CPUs the Job requests (default: 2)")
-    parser.add_argument("--mem", default="4Gi", help="memory it requests and is limited to")
+    add = parser.add_argument
+    stage = "the image the Job runs (the Dockerfile stage)"
+    add("--target", default="cpu", choices=["cpu", "gpu"] if GPU else ["cpu"], help=stage)
+    add("--registry", default="", help="registry path before the image name, e.g. ghcr.io/org")
+    add("--cpus", default="2", help="CPUs the Job requests (default: 2)")
+    add("--mem", default="4Gi", help="memory it requests and is limited to")
     if GPU:
-        parser.add_argument(
-            "--gpus", type=int, default=1, help="nvidia.com/gpu limit of the gpu target"
-        )
-    parser.add_argument(
-        "--claim",
-        default="",
-        metavar="PVC",
-        help=f"a PersistentVolumeClaim for {OUTPUT_DIR} (default: an emptyDir, gone with the pod)",
-    )
-    parser.add_argument(
-        "--output", type=Path, help="write the manifest to this file (default: print it)"
-    )
-    parser.add_argument(
-        "command", nargs=argparse.REMAINDER, help="the command the Job runs (after `--`)"
-    )
-
-
-def image(target: str, registry: str) -> str:
-    """The image's lock-hash tag (refusing a missing or stale lock, as docker-build does)."""
-    from .container import locked_tag
-
-    tag = locked_tag(target)
-    return f"{registry.rstrip('/')}/{tag}" if registry else tag
+        add("--gpus", type=int, default=1, help="nvidia.com/gpu limit of the gpu target")
+    claim = f"a PersistentVolumeClaim for {OUTPUT_DIR} (default: an emptyDir, gone with the pod)"
+    add("--claim", default="", metavar="PVC", help=claim)
+    add("--output", type=Path, help="write the manifest to this file (default: print it)")
+    add("command", nargs=argparse.REMAINDER, help="the command the Job runs (after `--`)")
 
 
 def container(args: argparse.Namespace, command: list[str], image_name: str) -> dict:
-    resources: dict = {
-        "requests": {"cpu": args.cpus, "memory": args.mem},
-        "limits": {"memory": args.mem},
-    }
-    if args.target == "gpu":
-        resources["limits"]["nvidia.com/gpu"] = args.gpus
+    limits = {"memory": args.mem, **({"nvidia.com/gpu": args.gpus} if args.target == "gpu" else {})}
+    resources = {"requests": {"cpu": args.cpus, "memory": args.mem}, "limits": limits}
     return {
         "name": "job",
         "image": image_name,
@@ -96,7 +66,10 @@ def container(args: argparse.Namespace, command: list[str], image_name: str) -> 
 
 def manifest(args: argparse.Namespace, command: list[str]) -> dict:
     """The Job, as a dict in the shape of batch/v1."""
-    image_name = image(args.target, args.registry)
+    from .container import locked_tag  # refuses a missing or stale lock, as docker-build does
+
+    tag = locked_tag(args.target)
+    image_name = f"{args.registry.rstrip('/')}/{tag}" if args.registry else tag
     out = {"persistentVolumeClaim": {"claimName": args.claim}} if args.claim else {"emptyDir": {}}
     labels = {"app.kubernetes.io/name": DISTRIBUTION, "io.repro/variant": args.target}
     return {
@@ -131,9 +104,8 @@ def run(args: argparse.Namespace) -> int:
     command = trailing_words(args.command)
     if not command:
         raise UsageError("k8s-job: no command given; e.g. `k8s-job -- python -m PKG`")
-    text = "# kubectl create -f this file\n" + yaml.safe_dump(
-        manifest(args, command), sort_keys=False
-    )
+    manifest_yaml = yaml.safe_dump(manifest(args, command), sort_keys=False)
+    text = "# kubectl create -f this file\n" + manifest_yaml
     if args.output is None:
         print(text, end="")
     else:

@@ -1,13 +1,8 @@
 """Make `.venv` exactly the locks: `make env`, `invoke env`.
 
-The env is compared with the locks from its files (env_diff.py): when it is
-the env the locks describe, nothing runs. Drift and lock changes are synced
-in place, installing only what differs (hash-checked, downloads first, so a
-network or hash failure leaves the env as it was) and removing what no lock
-names; each repair is printed. What cannot be synced (no env, another
-Python, a moved folder) and `--force` rebuild from scratch beside the old
-env, which comes back if the build fails or is interrupted. Bytecode is left
-to first import, as uv does by default; images compile theirs.
+An env that matches its locks (env_diff.py) is left alone; drift is synced in place, downloads
+and hash checks first, so a failure leaves it as it was. What cannot be synced (no env, another
+Python, a moved folder) and `--force` rebuild it (env_swap.py).
 """
 
 from __future__ import annotations
@@ -19,43 +14,27 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import env_diff, lockfile
+from . import env_diff, lockfile, project
 from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in, write_stamp
 from .lock import install_args, lock, tool_executable
-from .project import (
-    ALL_LOCKS,
-    ENV_MANAGER,
-    EXIT_OK,
-    GPU,
-    LOCK_TOOL,
-    PROJECT_INSTALL_ARGS,
-    ROOT,
-    VENV,
-    ToolError,
-    UsageError,
-    env_locks,
-    variant_of,
-    venv_python,
-    wanted_python,
-)
+from .project import GPU, LOCK_TOOL, ROOT, VENV, ToolError, UsageError, env_locks, wanted_python
 from .steps import run_step
 from .tool_venv import find_python
-
-
-def in_ci() -> bool:
-    """CI runners set CI (GitHub, GitLab, most others): there, a lock is never made."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def missing_locks(variant: str = "cpu") -> list[str]:
     return [name for name in env_locks(variant) if not (ROOT / name).exists()]
 
 
+def project_locks(variant: str = "cpu") -> list[Path]:
+    return [ROOT / name for name in env_locks(variant)]
+
+
 def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
-    """A runner that locked for itself would test an env nobody reviewed, a different
-    one on each operating system: say which lock is missing, change nothing."""
-    missing = missing_locks(variant)
-    if missing and in_ci():
+    """A CI runner (CI set, as GitHub, GitLab and most set it) that locked for itself would
+    test an env nobody reviewed: say which lock is missing, change nothing."""
+    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    if (missing := missing_locks(variant)) and in_ci:
         raise ToolError(
             f"{', '.join(missing)} missing, and CI never locks: run `invoke lock` "
             "locally, then commit the locks with the .in files"
@@ -63,16 +42,14 @@ def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
 
 
 def ensure_locks(variant: str = "cpu") -> None:
-    missing = missing_locks(variant)
-    if missing:
+    if missing := missing_locks(variant):
         print(f"env: {', '.join(missing)} missing; locking first (invoke lock)", flush=True)
         lock()
-        names = " ".join(name for name, _ in ALL_LOCKS)
+        names = " ".join(name for name, _ in project.ALL_LOCKS)
         print(f"env: commit the new locks with the .in files: `git add {names}`", flush=True)
-    inputs = dict(ALL_LOCKS)
-    for lock_name in env_locks(variant):
-        reason = lockfile.stale_reason(ROOT / lock_name, ROOT / inputs[lock_name])
-        if reason:
+    inputs = dict(project.ALL_LOCKS)
+    for name in env_locks(variant):
+        if reason := lockfile.stale_reason(ROOT / name, ROOT / inputs[name]):
             raise ToolError(f"{reason}, then `make env` again")
 
 
@@ -80,10 +57,8 @@ def chosen_variant(gpu: bool, cpu: bool) -> str:
     """--gpu or --cpu when given, else the variant the env was built as (CPU at first)."""
     if gpu and cpu:
         raise UsageError("--gpu and --cpu ask for two envs; give one of them")
-    if cpu:
-        return "cpu"
     if not gpu:
-        return variant_of(env_diff.stamped_locks(VENV)) if GPU else "cpu"
+        return project.variant_of(env_diff.stamped_locks(VENV)) if GPU and not cpu else "cpu"
     if not GPU:
         raise ToolError(
             "this project has no GPU variant (its gpu answer is no); "
@@ -98,40 +73,27 @@ def chosen_variant(gpu: bool, cpu: bool) -> str:
 
 
 def pip(verb: str) -> list[str]:
-    """uv's pip, or the venv's own, run on .venv."""
+    """uv's pip, or the venv's own, run on .venv. `install` leaves bytecode to first import
+    (pip's --no-compile; uv's default), most of a cold install's time saved; but where imports
+    may not write it (PYTHONDONTWRITEBYTECODE), every start would compile again, so it does."""
+    compile_now = bool(os.environ.get("PYTHONDONTWRITEBYTECODE")) and verb == "install"
     if LOCK_TOOL == "uv":
-        return [str(tool_executable()), "pip", verb, "--python", str(venv_python())]
-    return [str(venv_python()), "-m", "pip", verb, "--disable-pip-version-check"]
-
-
-def installer() -> list[str]:
-    """The install command prefix for .venv, without bytecode (pip's --no-compile; uv's
-    default): an import writes it when first needed, which is most of a cold install's time
-    saved. Where imports may not write it (PYTHONDONTWRITEBYTECODE), every start would
-    compile again, so the install compiles it once instead."""
-    lazy = not os.environ.get("PYTHONDONTWRITEBYTECODE")
-    if LOCK_TOOL == "uv":
-        return pip("install") if lazy else [*pip("install"), "--compile-bytecode"]
-    return [*pip("install"), "--no-compile"] if lazy else pip("install")
-
-
-def uninstaller() -> list[str]:
-    return pip("uninstall") if LOCK_TOOL == "uv" else [*pip("uninstall"), "--yes"]
+        uv_pip = [str(tool_executable()), "pip", verb, "--python", str(project.venv_python())]
+        return [*uv_pip, "--compile-bytecode"] if compile_now else uv_pip
+    extra = {"install": [] if compile_now else ["--no-compile"], "uninstall": ["--yes"]}[verb]
+    return [str(project.venv_python()), "-m", "pip", verb, "--disable-pip-version-check", *extra]
 
 
 def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
     names = [lock.name for lock in locks]
     if LOCK_TOOL != "uv":
-        return [
-            [python, "-m", "venv", str(VENV)],
-            [*installer(), *install_args(names)],
-            [*installer(), *PROJECT_INSTALL_ARGS],
-        ]
-    create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
+        locks_install = [*pip("install"), *install_args(names)]
+        project_install = [*pip("install"), *project.PROJECT_INSTALL_ARGS]
+        return [[python, "-m", "venv", str(VENV)], locks_install, project_install]
     # The locks and the project in one uv run (a second uv start is most of the project's
-    # install time). Hash-checking mode refuses a local project, so the guarantee it gives
-    # is kept another way: every pin must carry hashes (checked here), uv checks each one
-    # it is given, and --no-deps installs nothing the locks do not list.
+    # install time). Hash-checking mode refuses a local project, so its guarantee is kept
+    # another way: every pin must carry hashes (checked here), uv checks each one it is
+    # given, and --no-deps installs nothing the locks do not list.
     for lock_path in locks:
         for entry in lockfile.read_lock(lock_path):
             if not entry.hashes:
@@ -139,13 +101,15 @@ def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
                     f"{lock_path.name}:{entry.line_no}: {entry.name} has no --hash; "
                     "run `invoke lock`, which writes a hash for every pin"
                 )
-    # No --no-index here (the locks need the index): uv builds its own uv_build backend
+    create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
+    # No --no-index (the locks need the index): uv builds its own uv_build backend
     # in-process, so --no-build-isolation fetches no backend.
     one_pass = ["--no-deps", "--no-build-isolation", *install_args(names, require_hashes=False)]
-    return [create, [*installer(), *one_pass, "--editable", "."]]
+    return [create, [*pip("install"), *one_pass, "--editable", "."]]
 
 
 def rebuild(reason: str, locks: list[Path]) -> None:
+    """Build a new .venv beside the old one, which comes back if the build fails."""
     # Windows cannot rename a folder whose python.exe is running (invoke from .venv).
     if os.name == "nt" and Path(sys.prefix).resolve() == VENV.resolve():
         raise ToolError(
@@ -168,17 +132,14 @@ def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
             wanted = Path(scratch) / "requirements-sync.txt"
             wanted.write_text("".join(f"{pin.line}\n" for pin in diff.install), encoding="utf-8")
             names = [lock.name for lock in locks]
-            command = [*installer(), "--no-deps", *install_args(names, [str(wanted)])]
+            command = [*pip("install"), "--no-deps", *install_args(names, [str(wanted)])]
             run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
     if diff.remove:
-        run_step("env", [*uninstaller(), *diff.remove], "removing unlocked packages", cwd=ROOT)
+        run_step("env", [*pip("uninstall"), *diff.remove], "removing unlocked packages", cwd=ROOT)
     if diff.project:
-        run_step("env", [*installer(), *PROJECT_INSTALL_ARGS], "installing the project", cwd=ROOT)
+        command = [*pip("install"), *project.PROJECT_INSTALL_ARGS]
+        run_step("env", command, "installing the project", cwd=ROOT)
     write_stamp(VENV, env_diff.stamp_text(VENV, locks))
-
-
-def project_locks(variant: str = "cpu") -> list[Path]:
-    return [ROOT / name for name in env_locks(variant)]
 
 
 def is_exactly_the_locks() -> bool:
@@ -207,61 +168,47 @@ def sync(force: bool = False, variant: str = "cpu") -> None:
             apply(diff, locks)
             for change in diff.changes:
                 print(f"env: {change}", flush=True)
-        took = time.monotonic() - started
-        print(f"env: {what} ready in {took:.1f}s; check it with `invoke check-env`", flush=True)
+        took = f"{time.monotonic() - started:.1f}s"
+        print(f"env: {what} ready in {took}; check it with `invoke check-env`", flush=True)
 
 
 def offline_from(folder: Path) -> None:
-    """Install from an archive's wheels alone, never the package index, once the archive
-    is intact and of this checkout's locks."""
+    """Install from an intact archive's wheels alone, never the package index."""
     from . import archive
 
     archive.refuse_unusable(folder)
     wheels = str((folder / "wheels").resolve())
     # Read by every pip and uv below, the bootstrap of the lock tool included.
-    os.environ.update(
-        {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": wheels, "UV_OFFLINE": "1", "UV_FIND_LINKS": wheels}
-    )
+    os.environ.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=wheels, UV_OFFLINE="1", UV_FIND_LINKS=wheels)
     print(f"env: installing from {folder} only (no package index)", flush=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="rebuild from scratch, even when the env could be synced",
-    )
-    parser.add_argument(
-        "--from-archive",
-        type=Path,
-        metavar="DIR",
-        help="install from the wheels of an `invoke archive` folder, with no package index",
-    )
+    add = parser.add_argument
+    # fmt: off
+    add("--force", action="store_true",
+        help="rebuild from scratch, even when the env could be synced")
+    add("--from-archive", type=Path, metavar="DIR",
+        help="install from the wheels of an `invoke archive` folder, with no package index")
     if GPU:
-        parser.add_argument(
-            "--gpu",
-            action="store_true",
-            help="build the GPU env (requirements-gpu.txt, Linux); later runs keep it",
-        )
-        parser.add_argument(
-            "--cpu", action="store_true", help="go back to the CPU env (the default)"
-        )
-    if ENV_MANAGER == "conda":
-        parser.add_argument(
-            "--venv",
-            action="store_true",
-            help="build the pip-locked .venv instead of .conda-env (lint, nox)",
-        )
+        add("--gpu", action="store_true",
+            help="build the GPU env (requirements-gpu.txt, Linux); later runs keep it")
+        add("--cpu", action="store_true", help="go back to the CPU env (the default)")
+    if project.ENV_MANAGER == "conda":
+        add("--venv", action="store_true",
+            help="build the pip-locked .venv instead of .conda-env (lint, nox)")
+    # fmt: on
 
 
 def run(args: argparse.Namespace) -> int:
-    if ENV_MANAGER == "conda" and not args.venv:
+    gpu, cpu = getattr(args, "gpu", False), getattr(args, "cpu", False)
+    if project.ENV_MANAGER == "conda" and not args.venv:
         if args.from_archive:
             raise ToolError(
                 "--from-archive rebuilds the pip-locked .venv from the archive's wheels",
                 "add --venv (conda packages are not archived)",
             )
-        if getattr(args, "gpu", False):
+        if gpu:
             raise ToolError(
                 "--gpu builds the pip-locked .venv from requirements-gpu.txt; "
                 "add --venv (.conda-env takes its CUDA from environment.yml)"
@@ -272,15 +219,15 @@ def run(args: argparse.Namespace) -> int:
         refuse_missing_locks_in_ci()
         ensure_locks()  # the dev tools come from requirements-dev.txt
         conda_env.sync(args.force)
-        return EXIT_OK
-    variant = chosen_variant(getattr(args, "gpu", False), getattr(args, "cpu", False))
+        return project.EXIT_OK
+    variant = chosen_variant(gpu, cpu)
     if args.from_archive:
-        if missing_locks(variant):
+        if missing := missing_locks(variant):
             raise ToolError(
-                f"{', '.join(missing_locks(variant))} missing: an archive rebuilds the locks "
+                f"{', '.join(missing)} missing: an archive rebuilds the locks "
                 "of the commit it was made from",
                 "check out that commit",
             )
         offline_from(ROOT / args.from_archive)
     sync(args.force, variant)
-    return EXIT_OK
+    return project.EXIT_OK

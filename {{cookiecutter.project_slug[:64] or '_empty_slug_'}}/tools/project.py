@@ -14,40 +14,26 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
-# The bake's answers, as cruft records them: the one place the project's facts
-# (its names, lock tool, env manager, CUDA) are written; `cruft update` keeps it.
-ANSWERS_FILE = ROOT / ".cruft.json"
-
-# (lock, input) pairs, in the order they are locked: the dev input is
-# constrained by the runtime lock, so the runtime lock comes first.
+# (lock, input) pairs in locking order: the dev input is constrained by the runtime lock.
 LOCKS = (("requirements.txt", "requirements.in"), ("requirements-dev.txt", "requirements-dev.in"))
-# The GPU variant's lock (with gpu): its CUDA wheels exist for Linux only, so
-# the CPU env is the default; `make env GPU=1` and the gpu image install it.
+# The GPU variant's lock: its CUDA wheels exist for Linux only, so the CPU env is the default.
 GPU_LOCKS = (("requirements-gpu.txt", "requirements-gpu.in"),)
-# Every install of a lock: each file must match a locked hash, and only wheels
-# are taken, so a wrong or missing wheel hash fails instead of quietly
-# building the package from its sdist (code that runs at install).
+# Only hash-matching wheels: a bad hash fails instead of building an sdist (code run at install)
 HASH_CHECKING = ("--require-hashes",)
 WHEELS_ONLY = ("--only-binary", ":all:")
 LOCK_INSTALL_ARGS = HASH_CHECKING + WHEELS_ONLY
-# The project itself, after the locks: no dependencies (the locks bring them),
-# no build isolation and no index, so the locked build backend builds it and
-# no unpinned backend is fetched.
+# The project after the locks: the locked build backend builds it, no unpinned one is fetched.
 PROJECT_INSTALL_ARGS = ("--no-deps", "--no-build-isolation", "--no-index", "--editable", ".")
 DEV_LOCK = ROOT / "requirements-dev.txt"
-# PyTorch's own wheel indexes, one per build (cpu, cu128...): with framework=pytorch,
-# `invoke lock` takes the torch family from there and everything else from the
-# package index.
-PYTORCH_INDEX = "https://download.pytorch.org/whl/"
+PYTORCH_INDEX = "https://download.pytorch.org/whl/"  # + a build (cpu, cu128...): an index each
 VENV = ROOT / ".venv"
 PYTHON_VERSION_FILE = ROOT / ".python-version"
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_RESTORE = "restore it with `git checkout -- .cruft.json`"
 
 
 class ToolError(Exception):
-    """An expected failure: what failed and how to fix it (kept apart for checks that
-    report it as a problem of their own; the message joins them with "; ")."""
+    """An expected failure: what failed and its fix, kept apart for checks ("what; fix")."""
 
     def __init__(self, what: str, fix: str = "") -> None:
         super().__init__(f"{what}; {fix}" if fix else what)
@@ -60,28 +46,27 @@ class UsageError(Exception):
 
 @cache
 def answers() -> dict:
-    """The bake's answers (`context.cookiecutter` of .cruft.json)."""
+    """The bake's answers, as cruft records them in .cruft.json (`cruft update` keeps it)."""
     try:
-        record = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
+        record = json.loads((ROOT / ".cruft.json").read_text(encoding="utf-8"))
         return dict(record["context"]["cookiecutter"])
     except FileNotFoundError:
-        raise ToolError(
-            ".cruft.json is missing: the tools read the project's answers from it; "
-            "restore it with `git checkout -- .cruft.json`"
-        ) from None
+        what = ".cruft.json is missing: the tools read the project's answers from it"
+        raise ToolError(f"{what}; {_RESTORE}") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise ToolError(
-            f".cruft.json does not hold the answers ({error}); "
-            "restore it with `git checkout -- .cruft.json`"
-        ) from None
+        raise ToolError(f".cruft.json does not hold the answers ({error}); {_RESTORE}") from None
 
 
 @cache
 def _facts() -> dict[str, object]:
+    given = answers()
     try:
-        given = answers()
         lock_tool, cuda = given["lock_tool"], given["__cuda_version"]
+        framework = given.get("framework", "none")
         gpu_locks = GPU_LOCKS if given["gpu"] != "no" else ()
+        backends = {"requirements.txt": "cpu"} if framework == "pytorch" else {}
+        if backends and cuda and int(cuda.split(".")[0]) < 13:  # CUDA 13's are on the index
+            backends["requirements-gpu.txt"] = "cu" + cuda.replace(".", "")
         return {
             "PACKAGE": given["package_name"],
             "DISTRIBUTION": given["project_slug"],
@@ -93,17 +78,23 @@ def _facts() -> dict[str, object]:
             # What a fresh clone bootstraps before requirements-dev.txt pins it.
             "LOCK_TOOL_VERSION": given[f"__{lock_tool.replace('-', '_')}_version"],
             "UV_VERSION": given["__uv_version"],  # uv writes pylock.toml in every project
-            "FRAMEWORK": given.get("framework", "none"),
+            "FRAMEWORK": framework,
             "CLUSTER": given.get("cluster", "none"),  # none, slurm, kubernetes or all
-            "TORCH_BACKENDS": _torch_backends(given.get("framework"), cuda),
+            # Lock -> the PyTorch index build its torch family comes from (pytorch only).
+            "TORCH_BACKENDS": backends,
             "GPU": bool(gpu_locks),
             "ALL_LOCKS": LOCKS + gpu_locks,
         }
     except (KeyError, TypeError) as error:
-        raise ToolError(
-            f".cruft.json does not hold the answers ({error} is missing); "
-            "restore it with `git checkout -- .cruft.json`"
-        ) from None
+        what = f".cruft.json does not hold the answers ({error} is missing)"
+        raise ToolError(f"{what}; {_RESTORE}") from None
+
+
+def __getattr__(name: str) -> object:
+    """PACKAGE, LOCK_TOOL...: read when first asked for (no .cruft.json is no import crash)."""
+    if name.isupper() and name in _facts():
+        return _facts()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def runtime_locks(variant: str) -> tuple[str, ...]:
@@ -116,8 +107,7 @@ def runtime_locks(variant: str) -> tuple[str, ...]:
 
 
 def variant_of(lock_names: list[str]) -> str:
-    """ "gpu" when these locks include the GPU lock, else "cpu": how make env, check-env
-    and the report tell which env they are looking at."""
+    """The variant ("gpu" or "cpu") these locks are: how tools tell which env they see."""
     return "gpu" if GPU_LOCKS[0][0] in lock_names else "cpu"
 
 
@@ -126,28 +116,8 @@ def env_locks(variant: str) -> tuple[str, ...]:
     return (*runtime_locks(variant), LOCKS[1][0])
 
 
-def _torch_backends(framework: str | None, cuda: str) -> dict[str, str]:
-    """Lock name -> the PyTorch index build its torch family comes from (pytorch only):
-    the CPU build, and cu12X for CUDA 12 (CUDA 13 builds are on the package index)."""
-    if framework != "pytorch":
-        return {}
-    if cuda and int(cuda.split(".")[0]) < 13:
-        return {"requirements.txt": "cpu", "requirements-gpu.txt": "cu" + cuda.replace(".", "")}
-    return {"requirements.txt": "cpu"}
-
-
-def __getattr__(name: str) -> object:
-    """PACKAGE, LOCK_TOOL, ALL_LOCKS...: read from the answers when first asked for, so
-    that a missing .cruft.json is one ERROR line inside the CLI, not an import crash."""
-    if name.isupper() and name in _facts():
-        return _facts()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def venv_python(venv: Path = VENV) -> Path:
-    if os.name == "nt":
-        return venv / "Scripts" / "python.exe"
-    return venv / "bin" / "python"
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def env_python() -> Path:
@@ -160,7 +130,6 @@ def env_python() -> Path:
 
 
 def workflows(root: Path = ROOT) -> list[Path]:
-    """The CI workflow files."""
     folder = root / ".github" / "workflows"
     return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 
@@ -170,9 +139,8 @@ def wanted_python() -> str:
     try:
         version = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise ToolError(
-            ".python-version is missing", "write the project's Python (e.g. 3.11) into it"
-        ) from None
+        fix = "write the project's Python (e.g. 3.11) into it"
+        raise ToolError(".python-version is missing", fix) from None
     parts = version.split(".")
     if not (2 <= len(parts) <= 3 and all(part.isdigit() for part in parts)):
         raise ToolError(f".python-version holds '{version}', not X.Y or X.Y.Z", "write e.g. 3.11")
@@ -199,9 +167,7 @@ def toml_module() -> ModuleType | None:
 def load_pyproject() -> dict | None:
     """pyproject.toml parsed, or None where no TOML reader exists (3.10 without tomli)."""
     toml = toml_module()
-    if toml is None:
-        return None
-    return toml.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return toml and toml.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 def python_minor(version: str) -> str:
@@ -214,44 +180,38 @@ def version_matches(found: str, wanted: str) -> bool:
     return found.split(".")[: len(wanted.split("."))] == wanted.split(".")
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def handle_termination() -> None:
-    """SIGTERM and SIGHUP (a closed terminal, `kill`, a job scheduler) act like Ctrl-C,
-    so every `finally` and rollback runs before the process ends."""
+    """SIGTERM and SIGHUP (`kill`, a closed terminal) act like Ctrl-C: every rollback runs."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def write_crash_log() -> str:
-    """The traceback of the exception being handled, with the versions a report needs,
-    in .cache/errors/ (the path, relative to the project, is returned)."""
+    """Log the handled exception's traceback and versions in .cache/errors/; return where."""
     import platform
     import time
     import traceback
 
-    folder = ROOT / ".cache" / "errors"
+    try:
+        facts = _facts()
+        about = f"{facts['DISTRIBUTION']} ({facts['LOCK_TOOL']}, {facts['ENV_MANAGER']})"
+    except ToolError as error:
+        about = str(error)
     text = (
         f"command: {' '.join(sys.argv)}\npython: {sys.version}\n"
-        f"platform: {platform.platform()}\nproject: {_project_line()}\n\n" + traceback.format_exc()
+        f"platform: {platform.platform()}\nproject: {about}\n\n" + traceback.format_exc()
     )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         # One file per crash: two in the same second (parallel jobs) keep both.
-        log = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        log = ROOT / ".cache" / "errors" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(text, encoding="utf-8")
         return log.relative_to(ROOT).as_posix()
     except OSError:  # a read-only checkout: the traceback goes to stderr instead
         print(text, file=sys.stderr)
         return "the output above"
-
-
-def _project_line() -> str:
-    try:
-        facts = _facts()
-    except ToolError as error:
-        return str(error)
-    return f"{facts['DISTRIBUTION']} ({facts['LOCK_TOOL']}, {facts['ENV_MANAGER']})"

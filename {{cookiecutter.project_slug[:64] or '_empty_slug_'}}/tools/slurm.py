@@ -1,10 +1,8 @@
 """`python -m tools slurm-submit`: run a command as a Slurm job in the project's locked env.
 
-The job is `slurm/job.sbatch`: on the compute node it runs check-env --strict
-first (a drifted env stops the job before the command, with check-env's
-message), writes the env's report into `runs/slurm-<job>[_<task>]/`, then runs
-the command there. This verb only builds the `sbatch` command line: options
-given here override the script's `#SBATCH` defaults, as sbatch's own do.
+The job is `slurm/job.sbatch`: on the compute node it runs check-env --strict (a drifted env
+stops it), writes the env's report into `runs/slurm-<job>[_<task>]/`, then runs the command
+there. This verb builds the `sbatch` command line: its options override the script's #SBATCH.
 """
 
 from __future__ import annotations
@@ -23,25 +21,19 @@ RUNS = ROOT / "runs"  # the jobs' output folders, and Slurm's own log of each
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .project import GPU
 
-    parser.add_argument(
-        "--array", type=int, default=0, metavar="N", help="run N tasks (0..N-1), a report each"
-    )
-    parser.add_argument("--cpus", default="", help="CPUs per task (default: the script's, 2)")
-    parser.add_argument("--mem", default="", help="memory per node, e.g. 16G (default: 4G)")
-    parser.add_argument("--time", default="", help="time limit, e.g. 04:00:00 (default: 1 h)")
+    add = parser.add_argument
+    add("--array", type=int, default=0, metavar="N", help="run N tasks (0..N-1), a report each")
+    add("--cpus", default="", help="CPUs per task (default: the script's, 2)")
+    add("--mem", default="", help="memory per node, e.g. 16G (default: 4G)")
+    add("--time", default="", help="time limit, e.g. 04:00:00 (default: 1 h)")
     if GPU:
-        parser.add_argument("--gpus", default="", help="GPUs per job (default: the script's, 1)")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the sbatch command and the script only"
-    )
-    parser.add_argument(
-        "command", nargs=argparse.REMAINDER, help="the command the job runs (after `--`)"
-    )
+        add("--gpus", default="", help="GPUs per job (default: the script's, 1)")
+    add("--dry-run", action="store_true", help="print the sbatch command and the script only")
+    add("command", nargs=argparse.REMAINDER, help="the command the job runs (after `--`)")
 
 
 def sbatch_command(args: argparse.Namespace) -> list[str]:
-    """`sbatch` with the options given (each overrides the script's #SBATCH line), the
-    script, and the job's command."""
+    """`sbatch`, the options given, the script, and the job's command."""
     command = trailing_words(args.command)
     if not command:
         raise UsageError("slurm-submit: no command given; e.g. `slurm-submit -- python -m PKG`")

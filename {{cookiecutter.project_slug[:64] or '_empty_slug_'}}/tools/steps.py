@@ -1,8 +1,7 @@
 """Run one installer or resolver step so that a person can follow it and trust its error.
 
-The tool's output is passed through as it comes; a quiet tool gets a `still <doing> (Ns)`
-line; a failure's output is read for its cause (network, hash, disk, Python, resolution),
-which the error names rather than guessing.
+Output is passed through as it comes, a quiet tool gets a `still <doing> (Ns)` line, and a
+failure's output is read for its cause (network, hash, disk...), which the error names.
 """
 
 from __future__ import annotations
@@ -22,51 +21,37 @@ from .project import ToolError
 
 HEARTBEAT_SECONDS = 10.0
 TAIL_LINES = 200
-# How long a step gets to end after it was asked to stop (Ctrl-C, SIGTERM).
-STOP_SECONDS = 10.0
+STOP_SECONDS = 10.0  # how long a step gets to end once asked to stop (Ctrl-C, SIGTERM)
 
-# Installers' own words for each cause, first match wins (network before
-# resolution: pip reports an unreachable index as "no matching version" too).
+# Each cause: the installers' own words for it (first match wins; network before resolution,
+# as pip reports an unreachable index as "no matching version" too), and what to check.
+# fmt: off
 CAUSES = {
-    "disk": r"No space left on device|\[Errno 28\]|Disk quota exceeded",
-    "network": (
-        "Failed to establish a new connection|Max retries exceeded|Connection refused"
-        "|Network is unreachable|Name or service not known|Temporary failure in name resolution"
-        "|nodename nor servname|getaddrinfo failed|Read timed out|ConnectTimeoutError"
-        "|Could not fetch URL|dns error|error sending request|Failed to fetch|tcp connect error"
-        "|operation timed out"
-    ),
-    "hash": "DO NOT MATCH THE HASHES|[Hh]ash mismatch",
-    "resolution": (
-        "ResolutionImpossible|No solution found|Could not find a version that satisfies"
-        "|No matching distribution found|not found in the package registry"
-    ),
-    # After resolution: pip lists versions it skipped for their Python even when
-    # the real failure is a pin that does not exist.
-    "python": "requires a different Python|the current Python version",
-    "build": "metadata-generation-failed|Failed to build|invalid metadata",
+    "disk": (r"No space left on device|\[Errno 28\]|Disk quota exceeded",
+             "the disk is full ({}); free some space"),
+    "network": ("Failed to establish a new connection|Max retries exceeded|Connection refused"
+                "|Network is unreachable|Name or service not known"
+                "|Temporary failure in name resolution|nodename nor servname|getaddrinfo failed"
+                "|Read timed out|ConnectTimeoutError|Could not fetch URL|dns error"
+                "|error sending request|Failed to fetch|tcp connect error|operation timed out",
+                "cannot reach {}; check the network or your index settings"),
+    "hash": ("DO NOT MATCH THE HASHES|[Hh]ash mismatch",
+             "a download does not match its locked hash ({}); re-lock with `invoke lock` "
+             "if the package was re-published, else check your index"),
+    "resolution": ("ResolutionImpossible|No solution found|Could not find a version that "
+                   "satisfies|No matching distribution found|not found in the package registry",
+                   "no versions satisfy the requirements ({})"),
+    # After resolution: pip lists versions it skipped for their Python even when the
+    # real failure is a pin that does not exist.
+    "python": ("requires a different Python|the current Python version",
+               "a package does not support this Python ({})"),
+    "build": ("metadata-generation-failed|Failed to build|invalid metadata",
+              "a package could not be built or read ({})"),
 }
-# What stopped the step, and what to check, for each cause.
-SENTENCES = {
-    "network": "cannot reach {}; check the network or your index settings",
-    "disk": "the disk is full ({}); free some space",
-    "hash": (
-        "a download does not match its locked hash ({}); re-lock with `invoke lock` "
-        "if the package was re-published, else check your index"
-    ),
-    "python": "a package does not support this Python ({})",
-    "resolution": "no versions satisfy the requirements ({})",
-    "build": "a package could not be built or read ({})",
-}
-# Installers retry an unreachable index for minutes by default (pip: 5 retries
-# of up to a 15 s timeout each, more where PIP_DEFAULT_TIMEOUT is raised). A
-# person's own settings win; these only bound the defaults.
-BOUNDED_NETWORK = {
-    "PIP_RETRIES": "1",
-    "PIP_TIMEOUT": "20",
-    "UV_HTTP_RETRIES": "1",
-    "UV_HTTP_TIMEOUT": "20",
-}
+# fmt: on
+# Installers retry an unreachable index for minutes by default (pip: 5 retries of up to
+# 15 s each). A person's own settings win; these only bound the defaults.
+BOUNDED_NETWORK = dict(PIP_RETRIES="1", PIP_TIMEOUT="20", UV_HTTP_RETRIES="1", UV_HTTP_TIMEOUT="20")
 _HOST = re.compile(r"host='([^']+)'|https?://([^/\s:'\"]+)")
 
 
@@ -78,33 +63,30 @@ class StepFailed(ToolError):
         self.cause = cause
 
 
-def cause_of(output: str, env: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(cause, detail) read from a failed step's output: detail is the host for
-    network failures, the most telling line otherwise."""
+def cause_of(output: str, env: Mapping[str, str]) -> tuple[str, str]:
+    """(cause, detail) of a failed step's output: the host for network failures, else a line."""
     lines = output.splitlines()
-    for cause, markers in CAUSES.items():
+    for cause, (markers, _) in CAUSES.items():
         hits = [line.strip() for line in lines if re.search(markers, line)]
-        if not hits:
-            continue
-        if cause != "network":
+        if hits and cause != "network":
             return cause, hits[-1]
-        # pip's retry warnings name only the path; its "Looking in indexes:"
-        # line (not printed with --quiet) names the index.
-        named = [line for line in lines if line.startswith("Looking in indexes:")]
-        for match in filter(None, map(_HOST.search, hits + named)):
-            return cause, match.group(1) or match.group(2)
-        env = os.environ if env is None else env
-        for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
-            if host := urlsplit(env.get(name, "")).hostname:
-                return cause, host  # the index host the environment sets
-        return cause, "the package index (pypi.org, or the one your pip/uv settings name)"
+        if hits:
+            # pip's retry warnings name only the path; its "Looking in indexes:"
+            # line (not printed with --quiet) names the index.
+            named = [line for line in lines if line.startswith("Looking in indexes:")]
+            for match in filter(None, map(_HOST.search, hits + named)):
+                return cause, match.group(1) or match.group(2)
+            for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL"):
+                if host := urlsplit(env.get(name, "")).hostname:
+                    return cause, host  # the index host the environment sets
+            return cause, "the package index (pypi.org, or the one your pip/uv settings name)"
     errors = [line.strip() for line in lines if re.match(r"\s*(error|ERROR|×)", line)]
-    return "other", (errors[-1] if errors else (lines[-1].strip() if lines else ""))
+    return "other", (errors or lines or [""])[-1].strip()
 
 
 def explain(cause: str, detail: str, doing: str) -> str:
     """One sentence: what stopped `doing`, and what to check."""
-    sentence = SENTENCES[cause].format(detail) if cause in SENTENCES else detail
+    sentence = CAUSES[cause][1].format(detail) if cause in CAUSES else detail
     return f"{doing} failed: {sentence or 'see the output above'}"
 
 
@@ -121,14 +103,6 @@ def shown(command: Sequence[str]) -> str:
     return " ".join(Path(part).name if os.sep in part else part for part in command)
 
 
-def _pump(stream, tail: collections.deque, seen: list[float]) -> None:
-    for line in stream:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        tail.append(line)
-        seen[0] = time.monotonic()
-
-
 def run_step(
     label: str,
     command: Sequence[str],
@@ -136,37 +110,36 @@ def run_step(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> str:
-    """Run `command`, echoing it as `<label>: $ ...`; return its output.
-
-    Raises StepFailed with the cause when it exits non-zero. `doing` names
-    the step in messages ("installing the locks").
-    """
+    """Run `command`, echoing it as `<label>: $ ...`; return its output's last lines. A failure
+    raises StepFailed, naming its cause and `doing` (e.g. "installing the locks")."""
     print(f"{label}: $ {shown(command)}", flush=True)
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
-    started = time.monotonic()
-    seen = [started]
+    started = seen = time.monotonic()
     try:
         process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env=network_env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
+            list(command), cwd=cwd, env=network_env(env), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
             errors="replace",
-        )
+        )  # fmt: skip
     except OSError as error:  # no such program, or not executable
         raise ToolError(f"{doing} failed: cannot run {command[0]} ({error.strerror})") from None
-    reader = threading.Thread(target=_pump, args=(process.stdout, tail, seen), daemon=True)
+
+    def pump() -> None:
+        nonlocal seen
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            tail.append(line)
+            seen = time.monotonic()
+
+    reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     try:
         while reader.is_alive():
             reader.join(1.0)
-            if time.monotonic() - seen[0] >= HEARTBEAT_SECONDS:
+            if time.monotonic() - seen >= HEARTBEAT_SECONDS:
                 print(f"{label}: still {doing} ({time.monotonic() - started:.0f}s)", flush=True)
-                seen[0] = time.monotonic()
+                seen = time.monotonic()
         code = process.wait()
     finally:
         if process.poll() is None:  # stopped early (Ctrl-C, SIGTERM): make sure it ends

@@ -1,9 +1,8 @@
 """What a project needs before its env exists: its Python, and tools to lock with.
 
-`find_python` asks every candidate for its own version: a pyenv shim may start a
-different Python than its name says, and that must not pass. Tools (pip-compile,
-uv, conda-lock) are each installed once, at a pinned version, into their own venv
-under `.cache/lock-tools/`, so a fresh clone can lock without anything installed.
+`find_python` asks every candidate for its own version: a pyenv shim may start another
+Python than its name says. Tools (pip-compile, uv, conda-lock) are each installed once, at
+a pinned version, into their own venv under `.cache/lock-tools/`, so a fresh clone can lock.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .project import ROOT, ToolError, venv_python, version_matches, wanted_python
+from .project import ROOT, ToolError, python_minor, venv_python, version_matches, wanted_python
 from .steps import StepFailed, run_step
 
 TOOL_CACHE = ROOT / ".cache" / "lock-tools"
@@ -29,34 +28,32 @@ _ASK = (
 
 def interpreter_version(python: str | Path) -> tuple[str, str] | None:
     """(X.Y.Z, base interpreter path) of a candidate, or None when it does not start."""
-    try:
-        # -I -S: no site, no .pth files to run; the answer needs neither.
-        command = [str(python), "-I", "-S", "-c", _ASK]
-        probe = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    try:  # -I -S: no site, no .pth files to run; the answer needs neither.
+        probe = subprocess.run(
+            [str(python), "-I", "-S", "-c", _ASK], capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = probe.stdout.splitlines()
     return (lines[0], lines[1]) if probe.returncode == 0 and len(lines) == 2 else None
 
 
-def _printed_by(command: list[str]) -> Iterator[str]:
-    """The path a finder (the py launcher, uv) prints, when it is installed and finds one."""
-    if shutil.which(command[0]):
-        probe = subprocess.run(command, capture_output=True, text=True, check=False)
-        if probe.returncode == 0:
-            yield probe.stdout.strip()
-
-
 def candidates(version: str) -> Iterator[str | Path]:
-    minor = ".".join(version.split(".")[:2])
+    """Interpreters that may be `version`: this one, PATH's, pyenv's, then what the py
+    launcher or uv finds (when installed)."""
+    minor = python_minor(version)
     yield sys.executable
     yield from filter(None, map(shutil.which, (f"python{version}", f"python{minor}", "python3")))
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     for folder in sorted((pyenv / "versions").glob(f"{version}*"), reverse=True):
         yield folder / ("python.exe" if os.name == "nt" else "bin/python")
+    finders = [["uv", "python", "find", "--no-project", version]]
     if os.name == "nt":
-        yield from _printed_by(["py", f"-{minor}", "-c", "import sys; print(sys.executable)"])
-    yield from _printed_by(["uv", "python", "find", "--no-project", version])
+        finders.insert(0, ["py", f"-{minor}", "-c", "import sys; print(sys.executable)"])
+    for finder in filter(lambda command: shutil.which(command[0]), finders):
+        probe = subprocess.run(finder, capture_output=True, text=True, check=False)
+        if probe.returncode == 0:
+            yield probe.stdout.strip()
 
 
 def find_python(version: str | None = None) -> str:
@@ -105,7 +102,5 @@ def cached_tool(
 def bootstrapped(package: str, version: str, command: str) -> Path:
     """`command` of `package==version`, installed once into a cache venv of the project's
     Python (the lock tool, and pylock.toml's uv in pip-tools projects)."""
-    python_version = wanted_python()
-    return cached_tool(
-        package, version, command, python_version, lambda: find_python(python_version)
-    )
+    wanted = wanted_python()
+    return cached_tool(package, version, command, wanted, lambda: find_python(wanted))
