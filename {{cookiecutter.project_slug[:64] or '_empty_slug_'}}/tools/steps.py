@@ -92,8 +92,9 @@ def explain(cause: str, detail: str, doing: str) -> str:
 
 def network_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """`base` (default: this process's environment) with bounded network retries."""
-    env = {**BOUNDED_NETWORK, **(os.environ if base is None else base)}
-    if "PIP_DEFAULT_TIMEOUT" in env and "PIP_TIMEOUT" not in (base or os.environ):
+    own = os.environ if base is None else base
+    env = {**BOUNDED_NETWORK, **own}
+    if "PIP_DEFAULT_TIMEOUT" in env and "PIP_TIMEOUT" not in own:
         del env["PIP_TIMEOUT"]  # the person's own timeout, under its other name
     return env
 
