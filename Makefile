@@ -22,7 +22,7 @@ demo: $(VENV)/.installed  ## bake the defaults into build/demo, build its env, c
 test: $(VENV)/.installed  ## the template's tests, slow tier included
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(VENV)/.installed  ## only the fast tier (unit tests, bakes, answers, hook files: about 53 s on 2 cores)
+test-fast: $(VENV)/.installed  ## only the fast tier (unit tests, bakes, answers, hook files: 52-69 s on 2 cores, most runs under 60 s)
 	$(BIN)/python -m pytest -m "not slow" -n auto $(PYTEST_ARGS)
 
 lock: $(VENV)/.installed  ## re-lock requirements-dev.txt from requirements-dev.in
