@@ -1,7 +1,6 @@
-"""nox sessions: throwaway envs built from the same locks as `make env`.
-
-`nox -s check_env` proves the locks install and match, `nox -s tests` runs the tests in such
-an env, `nox -s lock` re-locks. From a subfolder: `nox -f ../noxfile.py` (run from here).
+"""nox sessions: throwaway envs built from the same locks as `make env`. `nox -s check_env`
+proves the locks install and match, `tests` runs the tests in such an env, `lint` the hooks and
+mypy, `lock` re-locks. From a subfolder: `nox -f ../noxfile.py` (sessions run from here).
 """
 
 from __future__ import annotations

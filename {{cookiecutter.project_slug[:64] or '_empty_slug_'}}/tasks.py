@@ -18,12 +18,6 @@ from tools import cli
 from tools.project import EXIT_INTERRUPTED, ROOT, ToolError, env_python
 
 
-def from_root(typed: str) -> str:
-    """A path typed where invoke was started, as the tools (run from the root) see it."""
-    path = Path(typed).resolve()
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
 def invoke_default(action: argparse.Action) -> object:
     """What invoke needs to see to offer the same option: a flag, a list or a string."""
     if action.nargs == 0:
@@ -49,7 +43,10 @@ def to_argv(action: argparse.Action, value: object) -> list[str]:
         values = value or []
     else:
         values = [] if value in ("", str(action.default)) else [value]
-    return [f"{flag}={from_root(item) if action.type is Path else item}" for item in values]
+    if action.type is Path:  # typed where invoke was started, as the tools (run from ROOT) see it
+        paths = [Path(item).resolve() for item in values]
+        values = [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths]
+    return [f"{flag}={item}" for item in values]
 
 
 def invoke_help(action: argparse.Action) -> str:

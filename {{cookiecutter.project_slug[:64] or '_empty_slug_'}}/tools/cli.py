@@ -112,21 +112,18 @@ def verb_parser(verb: Verb, parser: ArgumentParser | None = None) -> ArgumentPar
     return parser
 
 
-def parser() -> ArgumentParser:
-    about = "The project's environment tools: make, invoke, nox, pre-commit and CI run these verbs."
-    top = Parser(prog="python -m tools", description=about)
-    subparsers = top.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for verb in verbs():
-        verb_parser(verb, subparsers.add_parser(verb.name, help=verb.help))
-    return top
-
-
 def parse(argv: list[str]) -> Namespace:
     """Only the named verb's module is imported: `env` and `check-env` start fast."""
     by_name = {verb.name: verb for verb in verbs()}
     if argv and argv[0] in by_name:
         return verb_parser(by_name[argv[0]]).parse_args(argv[1:])
-    return parser().parse_args(argv)  # no verb, --help, or an unknown verb: the full list
+    # No verb, --help, or an unknown verb: the full list.
+    about = "The project's environment tools: make, invoke, nox, pre-commit and CI run these verbs."
+    top = Parser(prog="python -m tools", description=about)
+    subparsers = top.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb in by_name.values():
+        verb_parser(verb, subparsers.add_parser(verb.name, help=verb.help))
+    return top.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,25 +11,15 @@ import json
 import re
 from pathlib import Path
 
+from . import project
 from .lockfile import CONDA_NAMES
-from .project import (
-    CUDA_VERSION,
-    DISTRIBUTION,
-    ENV_MANAGER,
-    ROOT,
-    ToolError,
-    python_minor,
-    wanted_python,
-)
+from .project import CUDA_VERSION, ENV_MANAGER, ROOT, ToolError, python_minor, wanted_python
 
-REQUIREMENTS_IN = ROOT / "requirements.in"
-ENVIRONMENT_YML = ROOT / "environment.yml"
 # The file a person edits, the file written from it, and what messages say it is written from.
+INTENT, DERIVED = ROOT / "requirements.in", ROOT / "environment.yml"
+SOURCES = "requirements.in and .python-version give"
 if ENV_MANAGER == "conda":
-    INTENT, DERIVED, SOURCES = ENVIRONMENT_YML, REQUIREMENTS_IN, "environment.yml gives"
-else:
-    INTENT, DERIVED = REQUIREMENTS_IN, ENVIRONMENT_YML
-    SOURCES = "requirements.in and .python-version give"
+    INTENT, DERIVED, SOURCES = DERIVED, INTENT, "environment.yml gives"
 REQUIREMENTS_HEADER = (
     "# Written by `invoke lock` from environment.yml: add dependencies there, not\n"
     "# here. The pip locks (requirements.txt), nox and CI install from this file.\n"
@@ -78,7 +68,7 @@ def render(requirements_text: str, python_version: str) -> str:
     # X.Y, as the locks record it: a patch release changes neither.
     dependencies = [f"python={python_minor(python_version)}", "pip"]
     dependencies += [f"cuda-version={CUDA_VERSION}"] if CUDA_VERSION else []
-    lines = [HEADER.rstrip("\n"), f"name: {DISTRIBUTION}", "channels:"]
+    lines = [HEADER.rstrip("\n"), f"name: {project.DISTRIBUTION}", "channels:"]
     lines += [f"  - {channel}" for channel in channels]
     lines += ["dependencies:"] + [f"  - {yaml_item(item)}" for item in dependencies + conda]
     if pip:
@@ -100,12 +90,12 @@ def pip_range(conda_version: str) -> str:
     return ",".join(sorted(parts))
 
 
-def render_requirements(environment_path: Path = ENVIRONMENT_YML) -> str:
+def render_requirements() -> str:
     """requirements.in for a conda project's environment.yml."""
     from . import conda_meta
 
     lines = [REQUIREMENTS_HEADER.rstrip("\n")]
-    for spec in conda_meta.read_environment(environment_path).specs:
+    for spec in conda_meta.read_environment(INTENT).specs:
         if spec.pip:
             lines.append(spec.text)
             continue

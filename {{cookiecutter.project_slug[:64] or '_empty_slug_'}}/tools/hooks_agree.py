@@ -21,11 +21,10 @@ def drift() -> Iterator[Problem]:
         return
     root = yaml_nodes.read(CONFIG)
     for number, repo in yaml_nodes.scalars(root, "repo"):
-        if repo in ("local", "meta"):
-            continue
-        what = f"hook repository {repo} is cloned from the network"
-        fix = "use `repo: local` with `language: python` and a pinned `additional_dependencies`"
-        yield at(CONFIG, number, what, fix)
+        if repo not in ("local", "meta"):
+            what = f"hook repository {repo} is cloned from the network"
+            fix = "use `repo: local` with `language: python` and a pinned `additional_dependencies`"
+            yield at(CONFIG, number, what, fix)
     if not DEV_LOCK.exists():
         return  # lock-fresh reports the missing lock
     pins = {e.name: e.pinned_version for e in lockfile.read_lock(DEV_LOCK) if e.pinned_version}

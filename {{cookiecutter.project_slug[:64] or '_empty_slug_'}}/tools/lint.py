@@ -15,6 +15,7 @@ from .results import Result, json_text, print_lines
 
 
 def pin_checks() -> dict[str, str]:
+    """Each pin check's module (the manual's table shows its docstring's first line)."""
     return {
         "lock-fresh": "lock_fresh",
         "pins-exact": "pins_exact",
@@ -25,18 +26,14 @@ def pin_checks() -> dict[str, str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    checks = list(pin_checks())
     parser.add_argument(
         "--pins",
         action="store_true",
         help="run only the pin checks (offline, instant), not every pre-commit hook",
     )
-    parser.add_argument(
-        "--only",
-        action="append",
-        choices=list(pin_checks()),
-        metavar="CHECK",
-        help=f"run only this pin check (repeatable): {', '.join(pin_checks())}",
-    )
+    only = f"run only this pin check (repeatable): {', '.join(checks)}"
+    parser.add_argument("--only", action="append", choices=checks, metavar="CHECK", help=only)
     parser.add_argument(
         "--json", action="store_true", help="the pin checks' results as one JSON object"
     )
@@ -53,22 +50,22 @@ def run_check(name: str) -> int:
 
 def run_pin_checks(names: list[str], as_json: bool = False) -> int:
     if len(names) == 1 and not as_json:  # a pre-commit hook: its output and exit code only
-        return print_lines(result_of(names[0]))
+        return run_check(names[0])
     found = []
     for name in names:
         try:
             found.append(result_of(name))
         except ToolError as error:  # a check that cannot read its files fails with that error
             found.append(Result(name, "FAIL", f"ERROR: {error}"))
+    failed = [result.name for result in found if result.status == "FAIL"]
     if as_json:
         print(json_text(found))
-        return EXIT_FAILED if any(result.status == "FAIL" for result in found) else EXIT_OK
+        return EXIT_FAILED if failed else EXIT_OK
     for result in found:
         if result.detail.startswith("ERROR: "):
             print(result.detail, file=sys.stderr, flush=True)
         else:
             print_lines(result)
-    failed = [result.name for result in found if result.status == "FAIL"]
     if failed:
         raise ToolError(f"pin checks failed: {', '.join(failed)}; fix the lines above")
     return EXIT_OK

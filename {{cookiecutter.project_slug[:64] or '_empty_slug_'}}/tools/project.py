@@ -5,6 +5,8 @@ Stdlib only: these tools run before anything is installed.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import signal
@@ -52,9 +54,9 @@ def answers() -> dict:
         return dict(record["context"]["cookiecutter"])
     except FileNotFoundError:
         what = ".cruft.json is missing: the tools read the project's answers from it"
-        raise ToolError(f"{what}; {_RESTORE}") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise ToolError(f".cruft.json does not hold the answers ({error}); {_RESTORE}") from None
+        what = f".cruft.json does not hold the answers ({error})"
+    raise ToolError(what, _RESTORE)
 
 
 @cache
@@ -87,7 +89,7 @@ def _facts() -> dict[str, object]:
         }
     except (KeyError, TypeError) as error:
         what = f".cruft.json does not hold the answers ({error} is missing)"
-        raise ToolError(f"{what}; {_RESTORE}") from None
+        raise ToolError(what, _RESTORE) from None
 
 
 def __getattr__(name: str) -> object:
@@ -98,8 +100,8 @@ def __getattr__(name: str) -> object:
 
 
 def runtime_locks(variant: str) -> tuple[str, ...]:
-    """The runtime locks of an env variant ("cpu" or "gpu"), as the gpu image installs them:
-    torch's CUDA build replaces its CPU build, other GPU locks add to requirements.txt."""
+    """An env variant's ("cpu" or "gpu") runtime locks: torch's CUDA build replaces its CPU
+    build, other GPU locks add to requirements.txt."""
     if variant == "cpu":
         return (LOCKS[0][0],)
     gpu_lock = GPU_LOCKS[0][0]
@@ -154,14 +156,10 @@ def trailing_words(words: list[str]) -> list[str]:
 
 def toml_module() -> ModuleType | None:
     """tomllib, else tomli (Python 3.10, where pytest brings it), else None."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:
-        try:
-            import tomli as tomllib
-        except ModuleNotFoundError:
-            return None
-    return tomllib
+    for name in ("tomllib", "tomli"):
+        with contextlib.suppress(ModuleNotFoundError):
+            return importlib.import_module(name)
+    return None
 
 
 def load_pyproject() -> dict | None:

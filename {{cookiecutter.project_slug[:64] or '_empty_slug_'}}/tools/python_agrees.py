@@ -11,17 +11,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import dockerfile
-from .project import (
-    ENV_MANAGER,
-    PYTHON_VERSION_FILE,
-    ROOT,
-    ToolError,
-    load_pyproject,
-    python_minor,
-    wanted_python,
-    workflows,
-)
+from . import dockerfile, project
+from .project import ROOT, ToolError, python_minor, wanted_python, workflows
 from .results import Problem, Result, at, checked, line_of, major_minor
 
 CHECK = "python-agrees"
@@ -39,7 +30,7 @@ def pyproject(wanted: str) -> Iterator[Problem]:
     if not path.exists():
         return
     try:
-        data = load_pyproject()
+        data = project.load_pyproject()
     except ValueError as error:  # tomllib.TOMLDecodeError
         yield at(path, 1, f"cannot read TOML ({error})", "fix the syntax")
         return
@@ -47,12 +38,11 @@ def pyproject(wanted: str) -> Iterator[Problem]:
         print(f"{CHECK}: note: pyproject.toml skipped: reading TOML needs Python 3.11+ or tomli")
         return
     spec = data.get("project", {}).get("requires-python")
-    if spec is None:
-        return
-    line = line_of(path.read_text(encoding="utf-8"), r"^\s*requires-python\s*=")
-    lower = re.search(r"(?:>=|==|~=)\s*(\d+\.\d+)", spec)
-    found, fix = lower.group(1) if lower else spec, f'set `requires-python = ">={wanted}"`'
-    yield from _differs(path, line, found, wanted, f"requires-python `{spec}`", fix)
+    if spec is not None:
+        line = line_of(path.read_text(encoding="utf-8"), r"^\s*requires-python\s*=")
+        lower = re.search(r"(?:>=|==|~=)\s*(\d+\.\d+)", spec)
+        found, fix = lower.group(1) if lower else spec, f'set `requires-python = ">={wanted}"`'
+        yield from _differs(path, line, found, wanted, f"requires-python `{spec}`", fix)
 
 
 def dockerfiles(wanted: str) -> Iterator[Problem]:
@@ -89,9 +79,8 @@ def ci_workflows(wanted: str) -> Iterator[Problem]:
 
 def noxfile(wanted: str) -> Iterator[Problem]:
     path = ROOT / "noxfile.py"
-    if not path.exists():
-        return
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for number, line in enumerate(lines, start=1):
         if re.search(r"\bpython\s*=\s*[\[(]?\s*['\"]\d", line):
             for version in re.findall(r"['\"](\d+\.\d+(?:\.\d+)?)['\"]", line):
                 fix = "read the version from .python-version instead of writing it"
@@ -99,7 +88,7 @@ def noxfile(wanted: str) -> Iterator[Problem]:
 
 
 def environment_yml(wanted: str) -> Iterator[Problem]:
-    if ENV_MANAGER != "conda" or not (ROOT / "environment.yml").exists():
+    if project.ENV_MANAGER != "conda" or not (ROOT / "environment.yml").exists():
         return
     from . import conda_meta
 
@@ -116,7 +105,7 @@ def disagreements() -> Iterator[Problem]:
     try:
         wanted = python_minor(wanted_python())
     except ToolError as error:  # missing or not X.Y(.Z): one line, like every finding
-        yield at(PYTHON_VERSION_FILE, 1, error.what, error.fix)
+        yield at(project.PYTHON_VERSION_FILE, 1, error.what, error.fix)
         return
     for source in (pyproject, dockerfiles, ci_workflows, noxfile, environment_yml):
         yield from source(wanted)

@@ -32,22 +32,14 @@ def read(path: Path) -> Any:
     return compose(path.read_text(encoding="utf-8"), path.name)
 
 
-def pairs(node: Any) -> Iterator[tuple[str, Any]]:
-    """(key, value node) of every mapping in the tree, depth first, in file order."""
-    if node is None:
+def scalars(node: Any, key: str) -> Iterator[tuple[int, str]]:
+    """(line, text) of each scalar value of `key` in the tree, or scalar item of its list,
+    depth first, in file order."""
+    if node is None or node.id == "scalar":
         return
-    if node.id == "mapping":
-        for key, value in node.value:
-            yield str(key.value), value
-            yield from pairs(value)
-    elif node.id == "sequence":
-        for item in node.value:
-            yield from pairs(item)
-
-
-def scalars(root: Any, key: str) -> Iterator[tuple[int, str]]:
-    """(line, text) of each scalar value of `key` in the tree, or scalar item of its list."""
-    for name, value in pairs(root):
-        if name == key:
+    for item in node.value:
+        name, value = item if node.id == "mapping" else (None, item)
+        if name is not None and name.value == key:
             items = value.value if value.id == "sequence" else [value]
             yield from ((i.start_mark.line + 1, str(i.value)) for i in items if i.id == "scalar")
+        yield from scalars(value, key)
