@@ -33,8 +33,8 @@ HEADER = (
     "# environment.yml`, or `conda-lock -f environment.yml` for a conda lock.\n"
 )
 PLATFORMS = ("linux-64", "osx-64", "osx-arm64", "win-64")
-# `name` + optional version specifiers, nothing else: what a conda spec can say.
-_PLAIN_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*((?:[<>=!~]=?\s*[^,;\s\[]+\s*,?\s*)*)")
+# `name` + optional version specifiers (not `===`), nothing else: what a conda spec can say.
+_PLAIN_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*((?:[<>=!~]=?\s*(?!=)[^,;\s\[]+\s*,?\s*)*)")
 _SAFE_YAML_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._<>=!~,*\[\]+-]*")
 
 
@@ -46,8 +46,6 @@ def conda_spec(requirement: str) -> str | None:
         return None
     name = match.group(1).lower().replace("_", "-")
     parts = [part.replace(" ", "") for part in match.group(2).split(",") if part.strip()]
-    if any(part.startswith("===") for part in parts):
-        return None
     parts = ["=" + part[2:-2] if part[:2] == "==" and part[-2:] == ".*" else part for part in parts]
     return CONDA_NAMES.get(name, name) + ",".join(parts)
 
