@@ -32,10 +32,8 @@ nox.options.default_venv_backend = "uv|virtualenv"
 def install_locked(session: nox.Session) -> None:
     """The CPU env's locks hash-checked (runners have no GPU), then the project as `make env`."""
     if MISSING_LOCKS:
-        session.error(
-            f"{', '.join(MISSING_LOCKS)} missing, and nox never locks: run `invoke lock`, "
-            "then commit the locks with the .in files"
-        )
+        missing = f"{', '.join(MISSING_LOCKS)} missing, and nox never locks"
+        session.error(f"{missing}: run `invoke lock`, then commit the locks with the .in files")
     session.install(*install_args(project.env_locks("cpu")))
     session.install(*project.PROJECT_INSTALL_ARGS)
 

@@ -147,10 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code, message = project.EXIT_INTERRUPTED, "interrupted"
     except Exception as error:  # noqa: BLE001 - the last line of defence
         code, log = project.EXIT_UNEXPECTED, project.write_crash_log()
-        message = (
-            f"ERROR: unexpected {type(error).__name__}: {error}; the traceback is in {log}: "
-            "please report it with the command you ran"
-        )
+        what = f"ERROR: unexpected {type(error).__name__}: {error}; the traceback is in {log}"
+        message = f"{what}: please report it with the command you ran"
     print(message, file=sys.stderr)
     if "--json" in argv:  # a machine reading stdout never gets a bare traceback or nothing
         print(error_json(message.removeprefix("ERROR: "), code))

@@ -99,10 +99,8 @@ def render_requirements() -> str:
             continue
         match = _CONDA_SPEC_RE.match(spec.text)
         if not match:
-            raise ToolError(
-                f"environment.yml:{spec.line}: cannot read `{spec.text}` as a conda spec; "
-                "write `name`, `name>=1.2` or `name=1.2`"
-            )
+            what = f"environment.yml:{spec.line}: cannot read `{spec.text}` as a conda spec"
+            raise ToolError(what, "write `name`, `name>=1.2` or `name=1.2`")
         name = match.group(1).lower()
         if spec.conda_only or name in CONDA_ONLY_NAMES:
             continue

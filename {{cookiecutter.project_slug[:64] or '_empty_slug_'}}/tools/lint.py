@@ -27,16 +27,12 @@ def pin_checks() -> dict[str, str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     checks = list(pin_checks())
-    parser.add_argument(
-        "--pins",
-        action="store_true",
-        help="run only the pin checks (offline, instant), not every pre-commit hook",
-    )
+    pins = "run only the pin checks (offline, instant), not every pre-commit hook"
+    parser.add_argument("--pins", action="store_true", help=pins)
     only = f"run only this pin check (repeatable): {', '.join(checks)}"
     parser.add_argument("--only", action="append", choices=checks, metavar="CHECK", help=only)
-    parser.add_argument(
-        "--json", action="store_true", help="the pin checks' results as one JSON object"
-    )
+    as_json = "the pin checks' results as one JSON object"
+    parser.add_argument("--json", action="store_true", help=as_json)
 
 
 def result_of(name: str) -> Result:

@@ -18,10 +18,9 @@ def compose(text: str, name: str) -> Any:
     try:
         import yaml
     except ModuleNotFoundError:
-        raise ToolError(
-            f"reading {name} needs pyyaml, which this Python lacks; run the pin checks "
-            "with the project env (`invoke lint --pins`) or through pre-commit"
-        ) from None
+        what = f"reading {name} needs pyyaml, which this Python lacks"
+        fix = "run the pin checks with the project env (`invoke lint --pins`) or through pre-commit"
+        raise ToolError(what, fix) from None
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
