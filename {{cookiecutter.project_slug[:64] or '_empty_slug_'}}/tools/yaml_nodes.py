@@ -32,8 +32,7 @@ def read(path: Path) -> Any:
 
 
 def scalars(node: Any, key: str) -> Iterator[tuple[int, str]]:
-    """(line, text) of each scalar value of `key` in the tree, or scalar item of its list,
-    depth first, in file order."""
+    """(line, text) of each scalar value of `key` in the tree, or scalar item of its list."""
     if node is None or node.id == "scalar":
         return
     for item in node.value:
