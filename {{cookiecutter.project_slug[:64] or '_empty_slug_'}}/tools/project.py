@@ -100,8 +100,8 @@ def __getattr__(name: str) -> object:
 
 
 def runtime_locks(variant: str) -> tuple[str, ...]:
-    """An env variant's ("cpu" or "gpu") runtime locks: torch's CUDA build replaces its CPU
-    build, other GPU locks add to requirements.txt."""
+    """The runtime locks of an env variant ("cpu" or "gpu"), as the gpu image installs them:
+    torch's CUDA build replaces its CPU build, other GPU locks add to requirements.txt."""
     if variant == "cpu":
         return (LOCKS[0][0],)
     gpu_lock = GPU_LOCKS[0][0]
