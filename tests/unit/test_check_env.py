@@ -165,7 +165,7 @@ def test_a_gpu_env_compares_its_frameworks_cuda_with_the_locked_one(
 ) -> None:
     tools.answer(gpu="13.0", __cuda_version="13.0", framework="jax")
     check_env = tools.module("check_env")
-    monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: [])
+    monkeypatch.setattr(check_env.env_state, "visible_devices", lambda: [])
     env = {"jax-cuda13-plugin": "0.10.2", "nvidia-cuda-runtime": "13.0.96"}
     ok = check_env.check_gpu(gpu_context(env, "gpu"))
     assert (ok.status, ok.detail) == (
@@ -186,12 +186,12 @@ def test_expect_gpu_fails_with_one_line_when_no_gpu_is_visible(
     tools.answer(gpu="13.0", __cuda_version="13.0")
     check_env = tools.module("check_env")
     env = {"nvidia-cuda-runtime": "13.0.96"}
-    monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: [])
+    monkeypatch.setattr(check_env.env_state, "visible_devices", lambda: [])
     missing = check_env.check_gpu(gpu_context(env, "gpu", expect_gpu=True))
     assert [str(problem) for problem in missing.problems] == [
         "no GPU visible; fix: check the driver (`nvidia-smi`), `docker run --gpus all`, "
         "and CUDA_VISIBLE_DEVICES"
     ]
-    monkeypatch.setattr(check_env.cuda_state, "visible_devices", lambda: ["GPU 0: NVIDIA L4"])
+    monkeypatch.setattr(check_env.env_state, "visible_devices", lambda: ["GPU 0: NVIDIA L4"])
     seen = check_env.check_gpu(gpu_context(env, "gpu", expect_gpu=True))
     assert seen.status == "ok" and seen.detail.endswith("; 1 GPU(s): GPU 0: NVIDIA L4")

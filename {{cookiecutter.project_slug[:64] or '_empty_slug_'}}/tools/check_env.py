@@ -6,6 +6,7 @@ A conda env's checks also read conda-meta/ and conda-lock.yml; CHECKS lists them
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import sys
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from . import cuda_state, dist_files, env_state, lockfile
+from . import dist_files, env_state, lockfile
 from .env_state import FORCE_REBUILD, REBUILD, SEEDS, Context
 from .project import (
     CUDA_VERSION,
@@ -137,7 +138,7 @@ def check_gpu(ctx: Context) -> Result:
         fix += "; for the GPU env, `make env GPU=1`" if GPU else ""
         problems = [
             Problem(name, "no CUDA wheel in the CPU env", f"{name} {ctx.installed[name]}", fix)
-            for name in cuda_state.cuda_wheels(ctx.installed)
+            for name in env_state.cuda_wheels(ctx.installed)
         ]
         if ctx.expect_gpu:
             fix = (
@@ -145,10 +146,10 @@ def check_gpu(ctx: Context) -> Result:
             )
             problems.append(Problem("GPU", "a GPU env", "the CPU env (requirements.txt)", fix))
         return checked("gpu", problems, "CPU env: no CUDA wheels")
-    found = cuda_state.framework_cuda(FRAMEWORK, ctx.installed)
+    found = env_state.framework_cuda(FRAMEWORK, ctx.installed)
     other = Problem("CUDA", f"{CUDA_VERSION} (the gpu answer)", found.version or "none", REBUILD)
     problems = [other] if found.version != CUDA_VERSION else []
-    devices = cuda_state.visible_devices()
+    devices = env_state.visible_devices()
     if ctx.expect_gpu and not devices:
         fix = "check the driver (`nvidia-smi`), `docker run --gpus all`, and CUDA_VISIBLE_DEVICES"
         problems.append(Problem("no GPU visible", fix=fix))
@@ -181,8 +182,6 @@ def stdout_to_stderr() -> Iterator[None]:
 
 
 def check_imports(ctx: Context) -> Result:
-    import importlib
-
     try:
         data = load_pyproject()
         if data is None:

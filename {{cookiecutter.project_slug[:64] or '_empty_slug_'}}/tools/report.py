@@ -1,8 +1,6 @@
-"""`invoke report [--compare OTHER.json]`: write or compare an environment report.
-
-A report records what produced a result: Python, platform, packages, the locks' hashes, the
-variant with its CUDA and cuDNN, and the GPUs and driver. `--compare` exits 1 when a
-difference matters (Python, platform, variant, CUDA, a package, a lock).
+"""`invoke report [--compare OTHER.json]`: write or compare what produced a result (Python,
+platform, packages, the locks' hashes, the variant with its CUDA and cuDNN, GPUs and driver).
+`--compare` exits 1 when a difference matters (all but INFORMATIONAL).
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import cuda_state, dist_files, lockfile
-from .env_state import default_locks, in_conda_env, installed_versions
+from . import dist_files, env_state, lockfile
 from .project import ALL_LOCKS, EXIT_FAILED, EXIT_OK, FRAMEWORK, ROOT, ToolError, variant_of
 
 # Recorded, but no difference: the machine's GPUs and driver, and where the env lives
@@ -26,9 +23,10 @@ INFORMATIONAL = {"created", "prefix", "cuda_driver", "devices", "image"}
 
 
 def collect() -> dict:
-    packages = installed_versions(dist_files.installed())
+    packages = env_state.installed_versions(dist_files.installed())
     found = [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
-    locks = default_locks(in_conda_env(Path(sys.prefix)))  # the variant check-env sees
+    in_conda = env_state.in_conda_env(Path(sys.prefix))
+    locks = env_state.default_locks(in_conda)  # the variant check-env sees
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
@@ -37,10 +35,10 @@ def collect() -> dict:
         "prefix": sys.prefix,
         "image": os.environ.get("REPRO_IMAGE", ""),
         "variant": variant_of([lock.name for lock in locks]),
-        "cuda": cuda_state.framework_cuda(FRAMEWORK, packages).version or None,
-        "cudnn": cuda_state.cudnn_version(packages) or None,
-        "cuda_driver": cuda_state.driver_version(),
-        "devices": cuda_state.visible_devices(),
+        "cuda": env_state.framework_cuda(FRAMEWORK, packages).version or None,
+        "cudnn": env_state.cudnn_version(packages) or None,
+        "cuda_driver": env_state.driver_version(),
+        "devices": env_state.visible_devices(),
         "locks": {name: lockfile.content_sha256(ROOT / name) for name in found},
         "packages": dict(sorted(packages.items())),
     }

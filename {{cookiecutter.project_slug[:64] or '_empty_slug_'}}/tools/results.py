@@ -1,7 +1,6 @@
-"""One result model for check-env's rows and the pin checks (stdlib only).
-
-A Problem is one thing wrong, a Result one check's outcome. They render as check-env's table,
-as `<file>:<line>: <check>: <what>; <fix>` lines (editors and CI logs link these), and as JSON.
+"""One result model (stdlib only): a Problem is one thing wrong, a Result one check's outcome,
+rendered as check-env's table, as `<file>:<line>: <check>: <what>; <fix>` lines (editors and CI
+logs link these) and as JSON.
 """
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .project import EXIT_FAILED, EXIT_OK, ROOT
@@ -36,9 +35,6 @@ class Problem:
     def located(self, check: str) -> str:
         return f"{display(self.path)}:{self.line}: {check}: {self.what}; {self.fix}"
 
-    def as_dict(self) -> dict:
-        return {**vars(self), "path": display(self.path) if self.path else None}
-
 
 def at(path: Path, line: int, what: str, fix: str) -> Problem:
     """A problem in a file, at a line: what the pin checks find."""
@@ -51,9 +47,6 @@ class Result:
     status: str = "ok"  # ok | FAIL | warn | skip
     detail: str = ""
     problems: list[Problem] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {**vars(self), "problems": [problem.as_dict() for problem in self.problems]}
 
 
 def checked(name: str, problems: Iterable[Problem], passed: str) -> Result:
@@ -74,7 +67,8 @@ def print_lines(result: Result) -> int:
 
 def json_text(results: list[Result]) -> str:
     ok = all(result.status != "FAIL" for result in results)
-    return json.dumps({"ok": ok, "checks": [result.as_dict() for result in results]}, indent=2)
+    checks = [asdict(result) for result in results]  # a problem's path is shown by display()
+    return json.dumps({"ok": ok, "checks": checks}, indent=2, default=display)
 
 
 def error_json(message: str, code: int) -> str:
