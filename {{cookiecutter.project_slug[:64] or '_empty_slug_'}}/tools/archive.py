@@ -147,8 +147,7 @@ def problems(folder: Path) -> Iterator[Problem]:
 
 
 def refuse_unusable(folder: Path) -> None:
-    """One line when the archive cannot rebuild this checkout's env: a file changed, or its
-    locks are not the ones here (the env is the locks')."""
+    """Refuse an archive with a changed file, or whose locks are not this checkout's."""
     first = next(problems(folder), None)
     if first:
         raise ToolError(

@@ -57,8 +57,7 @@ def find_engine() -> str:
 
 
 def lock_sha256(target: str) -> str:
-    """Hash of the target's locks' content (so `invoke lock --upgrade` with unchanged inputs
-    changes the tag); refuses a missing or stale lock."""
+    """Hash of the target's locks' content (a re-lock retags); refuses a missing or stale lock."""
     locks = [ROOT / name for name in target_locks(target)]
     for lock in locks:
         if not lock.exists():
