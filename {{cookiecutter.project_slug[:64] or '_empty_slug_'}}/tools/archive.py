@@ -98,7 +98,9 @@ def create(folder: Path, lock_sha: str) -> None:
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "locks").mkdir(parents=True)
+    # The env's report (what a rebuild is compared with) and the SBOM, each by its verb.
     tools = [str(env_python()), "-m", "tools"]
+    report = [*tools, "report", "--output", str(partial / "env-report.json")]
     locks = [arg for name in lock_names() for arg in ("--lock", name)]
     sbom = [*tools, "sbom", "--output", str(partial / "sbom.cdx.json"), *locks]
     try:
@@ -108,8 +110,6 @@ def create(folder: Path, lock_sha: str) -> None:
         for name in lock_names():  # pip refuses any file the lock has no hash of
             command = [*pip, "--dest", str(partial / "wheels"), *install_args([name])]
             run_step("archive", command, f"downloading the wheels of {name}", cwd=ROOT)
-        # The env's report (what a rebuild is compared with) and the SBOM, each by its verb.
-        report = [*tools, "report", "--output", str(partial / "env-report.json")]
         run_step("archive", report, "writing the env's report", cwd=ROOT)
         run_step("archive", sbom, "writing the SBOM", cwd=ROOT)
         image_line = save_image(partial)
