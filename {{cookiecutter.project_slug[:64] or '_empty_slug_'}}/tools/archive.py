@@ -27,22 +27,8 @@ def lock_names() -> list[str]:
     return [name for name, _ in ALL_LOCKS if (ROOT / name).exists()]
 
 
-def locks_sha256() -> str:  # what names the archive
-    return lockfile.content_sha256(*(ROOT / name for name in lock_names()))
-
-
 def sha256(path: Path) -> str:
     return lockfile.file_sha256(path).hex()
-
-
-def download_wheels(folder: Path) -> None:
-    """Each lock's wheels for this platform; pip refuses any file the lock has no hash of."""
-    from .lock import install_args
-
-    pip = [find_python(wanted_python()), "-m", "pip", "download", "--no-deps"]
-    for name in lock_names():
-        command = [*pip, "--dest", str(folder), *install_args([name])]
-        run_step("archive", command, f"downloading the wheels of {name}", cwd=ROOT)
 
 
 def save_image(folder: Path) -> str:
@@ -64,23 +50,13 @@ def save_image(folder: Path) -> str:
     return f"saved image {tag} as {output.name}"
 
 
-def write_record(folder: Path) -> None:
-    """The env's report (what a rebuild is compared with) and the SBOM, each by its verb."""
-    tools = [str(env_python()), "-m", "tools"]
-    report = [*tools, "report", "--output", str(folder / "env-report.json")]
-    run_step("archive", report, "writing the env's report", cwd=ROOT)
-    locks = [arg for name in lock_names() for arg in ("--lock", name)]
-    sbom = [*tools, "sbom", "--output", str(folder / "sbom.cdx.json"), *locks]
-    run_step("archive", sbom, "writing the SBOM", cwd=ROOT)
-
-
-def rebuild_note(image_line: str) -> str:
+def rebuild_note(image_line: str, lock_sha: str) -> str:
     python = wanted_python()
     locks = " ".join(f"-r locks/{name}" for name in lock_names())
     load = "\nThe image, saved beside them:\n\n```bash\ndocker load --input image-cpu.tar\n```\n"
     return f"""# Rebuilding {DISTRIBUTION}'s environment without a network
 
-Made from the locks whose hash is `{locks_sha256()[:12]}` ({image_line}).
+Made from the locks whose hash is `{lock_sha[:12]}` ({image_line}).
 You need a fresh machine with Python {python} (the platform of
 `env-report.json`) and this folder; nothing is downloaded.
 
@@ -105,9 +81,10 @@ def write_sums(folder: Path) -> None:
     (folder / SUMS).write_text("".join(lines), encoding="utf-8")
 
 
-def create(folder: Path) -> None:
-    if not lock_names():
-        raise ToolError("no lock to archive", "run `invoke lock` first")
+def create(folder: Path, lock_sha: str) -> None:
+    """Written as `<folder>.partial`, renamed when whole: never a folder that looks whole."""
+    from .lock import install_args
+
     if not env_python().exists():
         raise ToolError(
             "no project env to report on", "run `make env` first: the archive records its report"
@@ -117,21 +94,30 @@ def create(folder: Path) -> None:
     # The locks, their inputs and the Python: the text files that say what the env is.
     kept = [name for pair in ALL_LOCKS for name in pair]
     kept += ["pylock.toml", "environment.yml", "conda-lock.yml", project.PYTHON_VERSION_FILE.name]
+    pip = [find_python(wanted_python()), "-m", "pip", "download", "--no-deps"]
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "locks").mkdir(parents=True)
+    # The env's report (what a rebuild is compared with) and the SBOM, each by its verb.
+    tools = [str(env_python()), "-m", "tools"]
+    report = [*tools, "report", "--output", str(partial / "env-report.json")]
+    locks = [arg for name in lock_names() for arg in ("--lock", name)]
+    sbom = [*tools, "sbom", "--output", str(partial / "sbom.cdx.json"), *locks]
     try:
         for name in kept:
             if (ROOT / name).exists():
                 shutil.copy2(ROOT / name, partial / "locks" / name)
-        download_wheels(partial / "wheels")
-        write_record(partial)
+        for name in lock_names():  # pip refuses any file the lock has no hash of
+            command = [*pip, "--dest", str(partial / "wheels"), *install_args([name])]
+            run_step("archive", command, f"downloading the wheels of {name}", cwd=ROOT)
+        run_step("archive", report, "writing the env's report", cwd=ROOT)
+        run_step("archive", sbom, "writing the SBOM", cwd=ROOT)
         image_line = save_image(partial)
         print(f"archive: {image_line}", flush=True)
-        (partial / NOTE).write_text(rebuild_note(image_line), encoding="utf-8")
+        (partial / NOTE).write_text(rebuild_note(image_line, lock_sha), encoding="utf-8")
         write_sums(partial)
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)  # never a folder that looks whole
+        shutil.rmtree(partial, ignore_errors=True)
         raise
     partial.rename(folder)
 
@@ -161,16 +147,14 @@ def problems(folder: Path) -> Iterator[Problem]:
 
 
 def refuse_unusable(folder: Path) -> None:
-    """One line when the archive cannot rebuild this checkout's env: a file changed, or its
-    locks are not the ones here (the env is the locks')."""
+    """Refuse an archive with a changed file, or whose locks are not this checkout's."""
     first = next(problems(folder), None)
     if first:
         raise ToolError(
             f"{folder} is not the archive it was ({first.what})",
             f"`invoke archive --verify {folder}` lists every problem; use an intact copy",
         )
-    locks = (path for path in (folder / "locks").glob("*") if path.is_file())
-    archived = {path.name: path.read_bytes() for path in locks}
+    archived = {p.name: p.read_bytes() for p in (folder / "locks").glob("*") if p.is_file()}
     differ = [name for name in lock_names() if archived.get(name) != (ROOT / name).read_bytes()]
     if differ:
         raise ToolError(
@@ -180,8 +164,9 @@ def refuse_unusable(folder: Path) -> None:
 
 
 def verify(folder: Path) -> Result:
-    passed = f"{folder}: every file matches {SUMS} and the locks"
-    return checked("archive", problems(folder), passed)
+    return checked(
+        "archive", problems(folder), f"{folder}: every file matches {SUMS} and the locks"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -200,8 +185,11 @@ def run(args: argparse.Namespace) -> int:
             count = len(result.problems)
             raise ToolError(f"{args.verify} is not the archive it was: {count} problem(s) above")
         return print_lines(result)
-    folder = ROOT / (args.output or f"archives/{DISTRIBUTION}-{locks_sha256()[:12]}")
-    create(folder)
+    if not lock_names():
+        raise ToolError("no lock to archive", "run `invoke lock` first")
+    lock_sha = lockfile.content_sha256(*(ROOT / name for name in lock_names()))
+    folder = ROOT / (args.output or f"archives/{DISTRIBUTION}-{lock_sha[:12]}")
+    create(folder, lock_sha)
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     print(f"archive: wrote {shown}; {NOTE} there says how to rebuild from it", flush=True)
     return EXIT_OK

@@ -21,7 +21,6 @@ from . import dockerfile, lockfile
 from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError, trailing_words
 
 DOCKERFILE = ROOT / "Dockerfile"
-LOCKS_VARIABLE = "REPRO_LOCKS"
 
 
 def targets() -> dict[str, tuple[str, ...]]:
@@ -29,8 +28,8 @@ def targets() -> dict[str, tuple[str, ...]]:
     if not DOCKERFILE.exists():
         raise ToolError("Dockerfile not found; restore it (`git checkout -- Dockerfile`)")
     stages = dockerfile.stage_env(DOCKERFILE).items()
-    return {stage: tuple(env[LOCKS_VARIABLE].split()) for stage, env in stages
-            if env.get(LOCKS_VARIABLE, "").strip()}  # fmt: skip
+    return {stage: tuple(env["REPRO_LOCKS"].split()) for stage, env in stages
+            if env.get("REPRO_LOCKS", "").strip()}  # fmt: skip
 
 
 def target_locks(target: str) -> tuple[str, ...]:
@@ -39,7 +38,7 @@ def target_locks(target: str) -> tuple[str, ...]:
         hint = " (this project has no gpu stage: bake it with gpu=yes or a CUDA version)"
         raise ToolError(
             f"unknown target '{target}'{hint if target == 'gpu' else ''}; choose one of: "
-            f"{', '.join(sorted(known))} (the Dockerfile stages that set {LOCKS_VARIABLE})"
+            f"{', '.join(sorted(known))} (the Dockerfile stages that set REPRO_LOCKS)"
         )
     return known[target]
 
@@ -58,8 +57,7 @@ def find_engine() -> str:
 
 
 def lock_sha256(target: str) -> str:
-    """Hash of the target's locks' content (so `invoke lock --upgrade` with unchanged inputs
-    changes the tag); refuses a missing or stale lock."""
+    """Hash of the target's locks' content (a re-lock retags); refuses a missing or stale lock."""
     locks = [ROOT / name for name in target_locks(target)]
     for lock in locks:
         if not lock.exists():
@@ -142,7 +140,7 @@ def check_command(engine: str, image: str, extra: str = "") -> list[str]:
 
 def _add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     """The options of `docker-<verb>`: build, run or check."""
-    stage = f"image stage to {verb}: a Dockerfile stage that sets {LOCKS_VARIABLE}"
+    stage = f"image stage to {verb}: a Dockerfile stage that sets REPRO_LOCKS"
     parser.add_argument("--target", default="cpu", help=stage)
     if verb != "build":
         instead = f"{verb} this image instead of <slug>:<target>"

@@ -136,12 +136,8 @@ def _clearly_own(module: str, dist: Dist) -> bool:
     if module in sys.builtin_module_names or not stock or len(sys.path_hooks) > 2:
         return False
     own = str(dist.site_dir)
-    for entry in sys.path:
-        if entry == own:
-            return module in _names_in(entry)
-        if module in _names_in(entry):
-            return False
-    return False
+    first = next((entry for entry in sys.path if entry == own or module in _names_in(entry)), "")
+    return first == own and module in _names_in(own)
 
 
 def shadows(dist: Dist) -> list[Problem]:
@@ -173,25 +169,6 @@ def shadows(dist: Dist) -> list[Problem]:
     return found
 
 
-def pth_file_adding(entry: Path) -> Path | None:
-    """The site-packages *.pth file that puts `entry` on sys.path (by a path or `import` line)."""
-    folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
-    if site.ENABLE_USER_SITE:
-        folders.append(site.getusersitepackages())
-    for pth in [path for folder in folders for path in sorted(Path(folder).glob("*.pth"))]:
-        try:
-            lines = pth.read_text("utf-8", "replace").splitlines()
-        except OSError:
-            continue
-        for line in map(str.strip, lines):
-            if line.startswith(("import ", "import\t")):
-                if str(entry) in line or os.path.realpath(entry) in line:
-                    return pth
-            elif line and line[0] != "#" and _same(pth.parent / line, entry):
-                return pth
-    return None
-
-
 def blame(entry: Path) -> tuple[str, str]:
     """(what put `entry` on sys.path, how to take it off)."""
     for item in filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)):
@@ -201,9 +178,20 @@ def blame(entry: Path) -> tuple[str, str]:
     if site.ENABLE_USER_SITE and _same(entry, Path(user_site)):
         fix = "set PYTHONNOUSERSITE=1, or remove the package from the user site"
         return f"the user site ({user_site})", fix
-    pth = pth_file_adding(entry)
-    if pth is not None:
-        return f"the .pth file {pth}", f"delete {pth}"
+    folders = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    folders += [user_site] if site.ENABLE_USER_SITE else []
+    for pth in [path for folder in folders for path in sorted(Path(folder).glob("*.pth"))]:
+        try:
+            lines = pth.read_text("utf-8", "replace").splitlines()
+        except OSError:
+            continue
+        for line in map(str.strip, lines):  # a path line, or an `import` line that names it
+            if line.startswith(("import ", "import\t")):
+                adds = str(entry) in line or os.path.realpath(entry) in line
+            else:
+                adds = bool(line) and line[0] != "#" and _same(pth.parent / line, entry)
+            if adds:
+                return f"the .pth file {pth}", f"delete {pth}"
     fix = f"remove {entry} from sys.path (see what adds it: sitecustomize, a wrapper script)"
     return "a sys.path entry", fix
 

@@ -90,24 +90,23 @@ def base_images(path: Path) -> list[BaseImage]:
 
 
 def _resolve(line: int, written: str, known: dict[str, Arg]) -> BaseImage:
-    source_line, missing = line, ""
+    """`written` with the ARG defaults put in: `$X`, `${X}`, `${X:-word}`, `${X:+word}`."""
+    source_lines, missing = [line], []
 
     def substitute(match: re.Match[str]) -> str:
-        nonlocal source_line, missing
         name, operator, word = match.group(1) or match.group(4), match.group(2), match.group(3)
-        arg = known.get(name)
-        if arg is not None and arg.default is not None:
-            source_line = arg.line
-            return word if operator == "+" else arg.default  # ${X:+word}: word when X is set
-        if operator:
-            return "" if operator == "+" else word
-        missing = missing or name  # the first unresolved ARG is named
-        return ""
+        default = known[name].default if name in known else None
+        if default is not None:
+            source_lines.append(known[name].line)
+            return word if operator == "+" else default  # ${X:+word}: word when X is set
+        if not operator:
+            missing.append(name)
+        return word if operator == "-" else ""
 
     image = _VAR_RE.sub(substitute, written)
-    if missing:
-        return BaseImage(line, written, None, line, missing)
-    return BaseImage(line, written, image, source_line)
+    if missing:  # the first unresolved ARG is named
+        return BaseImage(line, written, None, line, missing[0])
+    return BaseImage(line, written, image, source_lines[-1])
 
 
 def stage_env(path: Path) -> dict[str, dict[str, str]]:

@@ -17,59 +17,49 @@ from .project import DISTRIBUTION, EXIT_OK, ROOT, ToolError, load_pyproject, run
 DEFAULT_OUTPUT = "sbom.cdx.json"
 
 
-def purl(entry: lockfile.LockLine) -> str:
-    return f"pkg:pypi/{entry.name}@{entry.pinned_version}"  # the name PEP 503-normalised
-
-
 def default_locks() -> list[str]:
     """The locks an image declares (REPRO_LOCKS), else the CPU env's runtime locks."""
     return os.environ.get("REPRO_LOCKS", "").split() or list(runtime_locks("cpu"))
 
 
-def components(entries: list[lockfile.LockLine]) -> list[dict]:
-    """One component per pinned name and version, with every sha256 the locks allow."""
+def bom(locks: list[Path]) -> dict:
+    """One component per pinned name and version, with every sha256 the locks allow; the
+    graph from `# via`: a pin `via rich` is needed by rich's pins, `via -r x.in` by the project."""
+    entries = [e for lock in locks for e in lockfile.read_lock(lock) if e.pinned_version]
+    purls = [f"pkg:pypi/{entry.name}@{entry.pinned_version}" for entry in entries]
     pins: dict[str, tuple[lockfile.LockLine, set[str]]] = {}
-    for entry in entries:
-        _, digests = pins.setdefault(purl(entry), (entry, set()))
+    parents: dict[str, list[str]] = {"-r": [DISTRIBUTION]}
+    for entry, purl in zip(entries, purls, strict=True):
+        _, digests = pins.setdefault(purl, (entry, set()))
         digests.update(h.removeprefix("sha256:") for h in entry.hashes if h.startswith("sha256:"))
-    return [
+        parents.setdefault(entry.name, []).append(purl)
+    needs: dict[str, set[str]] = {DISTRIBUTION: set(), **{purl: set() for purl in purls}}
+    for entry, purl in zip(entries, purls, strict=True):
+        for via in entry.via:  # `-c x.txt` names no parent: no canonical name starts with "-"
+            parent = "-r" if via.startswith("-r") else lockfile.canonical(via.split("[")[0])
+            for ref in parents.get(parent, []):
+                needs[ref].add(purl)
+    components = [
         {"type": "library", "bom-ref": ref, "name": entry.name, "version": entry.pinned_version,
          "purl": ref, "hashes": [{"alg": "SHA-256", "content": c} for c in sorted(digests)]}
         for ref, (entry, digests) in sorted(pins.items())
     ]  # fmt: skip
-
-
-def dependencies(entries: list[lockfile.LockLine]) -> list[dict]:
-    """From `# via`: a pin `via rich` is needed by rich's pins, `via -r x.in` by the project."""
-    parents: dict[str, list[str]] = {"-r": [DISTRIBUTION]}
-    for entry in entries:
-        parents.setdefault(entry.name, []).append(purl(entry))
-    needs: dict[str, set[str]] = {DISTRIBUTION: set(), **{purl(entry): set() for entry in entries}}
-    for entry in entries:
-        for via in entry.via:  # `-c x.txt` names no parent: no canonical name starts with "-"
-            parent = "-r" if via.startswith("-r") else lockfile.canonical(via.split("[")[0])
-            for ref in parents.get(parent, []):
-                needs[ref].add(purl(entry))
-    return [{"ref": ref, "dependsOn": sorted(needs[ref])} for ref in sorted(needs)]
-
-
-def bom(locks: list[Path]) -> dict:
-    entries = [e for lock in locks for e in lockfile.read_lock(lock) if e.pinned_version]
     project = {"type": "application", "bom-ref": DISTRIBUTION, "name": DISTRIBUTION}
     version = (load_pyproject() or {}).get("project", {}).get("version")  # None: 3.10, no tomli
-    project = {**project, "version": version} if version else project
-    properties = [
-        {"name": "repro:locks", "value": " ".join(lock.name for lock in locks)},
-        # The hash an image's tag and its io.repro.lock-sha256 label carry.
-        {"name": "repro:lock-sha256", "value": lockfile.content_sha256(*locks)},
-    ]
     return {
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
         "version": 1,
-        "metadata": {"component": project, "properties": properties},
-        "components": components(entries),
-        "dependencies": dependencies(entries),
+        "metadata": {
+            "component": {**project, "version": version} if version else project,
+            "properties": [
+                {"name": "repro:locks", "value": " ".join(lock.name for lock in locks)},
+                # The hash an image's tag and its io.repro.lock-sha256 label carry.
+                {"name": "repro:lock-sha256", "value": lockfile.content_sha256(*locks)},
+            ],
+        },
+        "components": components,
+        "dependencies": [{"ref": ref, "dependsOn": sorted(needs[ref])} for ref in sorted(needs)],
     }
 
 
