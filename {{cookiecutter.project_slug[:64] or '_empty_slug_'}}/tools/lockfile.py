@@ -24,13 +24,8 @@ _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
 
 # PyPI name -> conda-forge name, where the two differ (extend when you need one).
-CONDA_NAMES = {
-    "torch": "pytorch",
-    "tables": "pytables",
-    "opencv-python": "py-opencv",
-    "opencv-python-headless": "py-opencv",
-    "msgpack": "msgpack-python",
-}
+CONDA_NAMES = {"torch": "pytorch", "tables": "pytables", "msgpack": "msgpack-python"}
+CONDA_NAMES |= {"opencv-python": "py-opencv", "opencv-python-headless": "py-opencv"}
 
 
 def canonical(name: str) -> str:
@@ -298,10 +293,8 @@ def read_intent(in_file: Path) -> tuple[list[Wanted], list[Path]]:
         from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
     wanted: list[Wanted] = []
     constraints: list[Path] = []
-    pending, seen = [in_file], set()
-    while pending:
-        path = pending.pop(0)
-        seen.add(path)
+    paths = [in_file]
+    for path in paths:  # each `-r` .in file joins the list once
         for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             line = raw.split(" #", 1)[0].strip()
             include = _INCLUDE_RE.match(line)
@@ -309,8 +302,8 @@ def read_intent(in_file: Path) -> tuple[list[Wanted], list[Path]]:
                 target = path.parent / include.group(2)
                 if include.group(1) in {"-c", "--constraint"}:
                     constraints.append(target)
-                elif target not in seen and target.suffix == ".in":
-                    pending.append(target)
+                elif target not in paths and target.suffix == ".in":
+                    paths.append(target)
             elif line and not line.startswith(("#", "-")):  # not a comment or index option
                 try:
                     requirement = Requirement(line)

@@ -29,16 +29,6 @@ def lock_pins() -> Pins:
     return pins
 
 
-def pylock_pins(document: dict) -> Pins:
-    pins: Pins = {}
-    for package in document.get("packages", []):
-        files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
-        hashes = {file.get("hashes", {}).get("sha256", "") for file in files}
-        key = (lockfile.canonical(package.get("name", "")), str(package.get("version", "?")))
-        pins.setdefault(key, set()).update(hashes)
-    return pins
-
-
 def line_of_package(text: str, name: str, version: str) -> int:
     """The line of the `name = "..."` of this package and version (any PEP 503 spelling)."""
     name_line, current = 1, ""
@@ -61,8 +51,14 @@ def problems() -> Iterator[Problem]:
     toml = toml_module()
     if toml is None:  # a bare 3.10 hook env: the tomli pip carries
         from pip._vendor import tomli as toml
+    found: Pins = {}
     try:
-        found = pylock_pins(toml.loads(text))
+        for package in toml.loads(text).get("packages", []):
+            sdist = [package["sdist"]] if "sdist" in package else []
+            files = [*package.get("wheels", []), *sdist]
+            hashes = {file.get("hashes", {}).get("sha256", "") for file in files}
+            key = (lockfile.canonical(package.get("name", "")), str(package.get("version", "?")))
+            found.setdefault(key, set()).update(hashes)
     except ValueError as error:  # tomllib's TOMLDecodeError
         yield at(PYLOCK, 1, f"is not valid TOML ({error})", FIX)
         return
