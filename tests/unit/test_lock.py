@@ -182,11 +182,28 @@ def test_pylock_only_writes_pylock_and_locks_nothing(
     re-resolves: the slow tier runs it for real on a bot's bump."""
     lock = tools.module("lock")
     done: list[str] = []
-    monkeypatch.setattr(lock.pylock, "write", lambda: done.append("pylock"))
+    monkeypatch.setattr(lock, "write_pylock", lambda: done.append("pylock"))
     monkeypatch.setattr(lock, "lock", lambda *args: done.append("lock"))
     assert parse(tools).pylock_only is False
     assert lock.run(parse(tools, "--pylock-only")) == 0
     assert done == ["pylock"]
+
+
+def test_uv_converts_without_resolving_again(tools: ToolsProject) -> None:
+    """Every platform's wheels, from the pins alone (`--no-deps`), for the project's Python."""
+    command = tools.module("lock").pylock_command(Path("uv"))
+    assert command == [
+        "uv", "pip", "compile", "requirements.txt", "--no-deps", "--universal",
+        "--output-file", "pylock.toml", "--python-version", "3.11", "--quiet",
+    ]  # fmt: skip
+
+
+def test_pytorch_takes_the_torch_family_from_its_cpu_index(tools: ToolsProject) -> None:
+    """Only uv's torch backend, never an extra index for every package."""
+    tools.answer(framework="pytorch", lock_tool="uv")
+    command = tools.module("lock").pylock_command(Path("uv"))
+    assert command[-2:] == ["--torch-backend", "cpu"]
+    assert "--extra-index-url" not in command
 
 
 def test_upgrade_package_repeats(tools: ToolsProject) -> None:

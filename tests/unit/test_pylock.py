@@ -129,23 +129,6 @@ def test_invalid_toml_is_one_problem(tools: ToolsProject) -> None:
     assert problem.endswith(f"; {FIX}")
 
 
-def test_uv_converts_without_resolving_again(tools: ToolsProject) -> None:
-    """Every platform's wheels, from the pins alone (`--no-deps`), for the project's Python."""
-    command = tools.module("pylock").convert_command(Path("uv"))
-    assert command == [
-        "uv", "pip", "compile", "requirements.txt", "--no-deps", "--universal",
-        "--output-file", "pylock.toml", "--python-version", "3.11", "--quiet",
-    ]  # fmt: skip
-
-
-def test_pytorch_takes_the_torch_family_from_its_cpu_index(tools: ToolsProject) -> None:
-    """Only uv's torch backend, never an extra index for every package."""
-    tools.answer(framework="pytorch", lock_tool="uv")
-    command = tools.module("pylock").convert_command(Path("uv"))
-    assert command[-2:] == ["--torch-backend", "cpu"]
-    assert "--extra-index-url" not in command
-
-
 def test_an_untracked_pylock_fails_until_it_is_added(
     tools: ToolsProject, capsys: pytest.CaptureFixture[str]
 ) -> None:

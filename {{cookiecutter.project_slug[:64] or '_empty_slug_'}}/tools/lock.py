@@ -1,4 +1,4 @@
-"""Write the hashed locks from the `.in` files: `invoke lock`, `nox -s lock`.
+"""Write the hashed locks from the `.in` files, then pylock.toml: `invoke lock`, `nox -s lock`.
 
 Every pin is `==` with hashes, no index line of the locking machine is written, and the header
 (lockfile.stamp) lets freshness be checked offline.
@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import lockfile, pylock
+from . import lockfile
 from .project import (
     ALL_LOCKS,
     DEV_LOCK,
@@ -27,26 +27,25 @@ from .project import (
     PYTORCH_INDEX,
     ROOT,
     TORCH_BACKENDS,
+    UV_VERSION,
     WHEELS_ONLY,
     ToolError,
     wanted_python,
 )
+from .pylock import PYLOCK, SOURCE
 from .steps import StepFailed, run_step
 from .tool_venv import bootstrapped
 
 COMPILE_COMMAND = "invoke lock"
-# uv's flags for each lockfile.scope_for: one lock for every OS CI's matrix runs on; image
-# locks for the image's Linux. pip-compile has no such flag: it resolves for here.
-UV_SCOPE_FLAGS = {"universal": ["--universal"], "linux": ["--python-platform", "linux"]}
+# pip-compile's and uv's headers then name the project's command, not this machine's paths.
+COMMAND_ENV = {f"{prefix}CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND for prefix in ("", "UV_")}
 
 
 def pinned_tool_version() -> str:
     """The lock tool's version in requirements-dev.txt, else the template's default."""
-    if DEV_LOCK.exists():
-        for entry in lockfile.read_lock(DEV_LOCK):
-            if entry.name == LOCK_TOOL and entry.pinned_version:
-                return entry.pinned_version
-    return LOCK_TOOL_VERSION
+    entries = lockfile.read_lock(DEV_LOCK) if DEV_LOCK.exists() else []
+    versions = (entry.pinned_version for entry in entries if entry.name == LOCK_TOOL)
+    return next((version for version in versions if version), LOCK_TOOL_VERSION)
 
 
 def tool_executable() -> Path:
@@ -58,11 +57,12 @@ def tool_executable() -> Path:
 def compile_command(
     tool: Path, in_file: str, lock: str, upgrade: bool, upgrade_packages: Sequence[str]
 ) -> list[str]:
-    if LOCK_TOOL == "uv":
+    if LOCK_TOOL == "uv":  # for every OS CI's matrix runs on (image locks: the image's Linux)
         command = [str(tool), "pip", "compile", in_file, "--output-file", lock]
         command += ["--generate-hashes", "--python-version", wanted_python()]
-        command += [*UV_SCOPE_FLAGS[lockfile.scope_for(lock)], "--quiet"]
-    else:
+        universal = lockfile.scope_for(lock) == "universal"
+        command += [*(["--universal"] if universal else ["--python-platform", "linux"]), "--quiet"]
+    else:  # pip-compile has no such flag: it locks for this machine
         command = [str(tool), in_file, "--output-file", lock, "--generate-hashes"]
         command += ["--allow-unsafe", "--strip-extras", "--no-emit-index-url"]
         command += ["--no-emit-find-links", "--no-emit-trusted-host", "--quiet"]
@@ -71,6 +71,14 @@ def compile_command(
         command.append("--emit-index-annotation")
     command += ["--upgrade"] if upgrade else []
     return command + [arg for name in upgrade_packages for arg in ("--upgrade-package", name)]
+
+
+def pylock_command(uv: Path) -> list[str]:
+    """uv writes, for every platform, each wheel of requirements.txt's pins the project's Python
+    can use: no new resolution."""
+    command = [str(uv), "pip", "compile", SOURCE.name, "--no-deps", "--universal"]
+    command += ["--output-file", PYLOCK.name, "--python-version", wanted_python(), "--quiet"]
+    return command + torch_index_args(SOURCE.name)
 
 
 def torch_index_args(lock_name: str) -> list[str]:
@@ -99,14 +107,13 @@ def unknown_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str]
 
 def check_upgrades(upgrade_packages: Sequence[str], extra_names: Sequence[str] = ()) -> None:
     """Refuse to upgrade a package no lock holds: the lock tools would silently do nothing."""
-    if not (unknown := unknown_upgrades(upgrade_packages, extra_names)):
-        return
-    names = [lock_name for lock_name, _ in ALL_LOCKS]
-    where = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-    raise ToolError(
-        f"--upgrade-package {', '.join(unknown)}: not in {where}; add it to "
-        f"{ALL_LOCKS[0][1]} (or {ALL_LOCKS[1][1]}), then run `{COMPILE_COMMAND}`"
-    )
+    if unknown := unknown_upgrades(upgrade_packages, extra_names):
+        names = [lock_name for lock_name, _ in ALL_LOCKS]
+        raise ToolError(
+            f"--upgrade-package {', '.join(unknown)}: not in {', '.join(names[:-1])} or "
+            f"{names[-1]}; add it to {ALL_LOCKS[0][1]} (or {ALL_LOCKS[1][1]}), then run "
+            f"`{COMPILE_COMMAND}`"
+        )
 
 
 def failure(
@@ -121,8 +128,8 @@ def failure(
 
 
 def refuse_unreachable_torch_index(lock_name: str, timeout: float = 15) -> None:
-    """Fail fast when PyTorch's index for this lock is unreachable: the resolvers would retry
-    for minutes and blame the requirements."""
+    """Fail fast: on an unreachable index the resolvers retry for minutes, then blame the
+    requirements."""
     if not (backend := TORCH_BACKENDS.get(lock_name)):
         return
     import urllib.request
@@ -143,9 +150,7 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
     tool = tool_executable()
     # pip-compile resolves for this machine only: image locks need a Linux one.
     skip_image_locks = LOCK_TOOL != "uv" and not sys.platform.startswith("linux")
-    # The header then names the project's command, not this machine's paths.
-    env = {**os.environ, "CUSTOM_COMPILE_COMMAND": COMPILE_COMMAND}
-    env["UV_CUSTOM_COMPILE_COMMAND"] = COMPILE_COMMAND
+    env = os.environ | COMMAND_ENV
     for lock_name, in_name in ALL_LOCKS:
         if skip_image_locks and (lock_name, in_name) in GPU_LOCKS:
             print(
@@ -165,7 +170,19 @@ def lock(upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> None:
         lockfile.stamp(ROOT / lock_name, ROOT / in_name)
         print(f"lock: wrote {lock_name} in {time.monotonic() - started:.1f}s", flush=True)
         if lock_name == LOCKS[0][0]:
-            pylock.write()  # the same pins in PEP 751's format
+            write_pylock()
+
+
+def write_pylock() -> None:
+    """requirements.txt's pins in PEP 751's format."""
+    print(f"lock: {SOURCE.name} -> {PYLOCK.name} (uv, no new resolution)", flush=True)
+    # The lock tool of a uv project, else the same pinned uv in the cache.
+    uv = tool_executable() if LOCK_TOOL == "uv" else bootstrapped("uv", UV_VERSION, "uv")
+    env = os.environ | COMMAND_ENV
+    try:
+        run_step("lock", pylock_command(uv), "writing pylock.toml", cwd=ROOT, env=env)
+    except StepFailed as error:
+        raise ToolError(f"{error}; run `invoke lock` again once that is fixed") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -203,7 +220,7 @@ def write_derived() -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.pylock_only:
-        pylock.write()
+        write_pylock()
         return EXIT_OK
     conda = getattr(args, "conda", False)
     write_derived()  # first: --upgrade-package may name what the intent just gained

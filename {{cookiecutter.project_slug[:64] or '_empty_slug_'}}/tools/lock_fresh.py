@@ -40,28 +40,19 @@ def checked_pairs() -> list[tuple[Path, Path, str]]:
     return pairs
 
 
-def tracked(paths: Sequence[Path]) -> set[Path] | None:
-    """Which of `paths` git tracks (staged counts), or None outside a git work tree."""
-    names = [path.relative_to(ROOT).as_posix() for path in paths]
+def untracked_locks(locks: Sequence[Path]) -> Iterator[Problem]:
+    """The locks git does not track (staged counts); none outside a git work tree."""
+    names = [lock.relative_to(ROOT).as_posix() for lock in locks if lock.exists()]
+    command = ["git", "ls-files", "-z", "--", *names]
     try:
-        command = ["git", "ls-files", "-z", "--", *names]
         listed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     except OSError:  # no git: nothing to compare with
-        return None
-    if listed.returncode != 0:  # not a git work tree
-        return None
-    found = {name for name in listed.stdout.split("\0") if name}
-    return {path for path, name in zip(paths, names, strict=True) if name in found}
-
-
-def untracked_locks(locks: Sequence[Path]) -> Iterator[Problem]:
-    present = [lock for lock in locks if lock.exists()]
-    known = tracked(present)
-    missing = [] if known is None else [lock for lock in present if lock not in known]
-    names = " ".join(lock.relative_to(ROOT).as_posix() for lock in missing)
+        return
+    tracked = listed.stdout.split("\0") if listed.returncode == 0 else names  # else: no work tree
+    missing = [name for name in names if name not in tracked]
     them = "them with their input files" if len(missing) > 1 else "it with its input file"
-    for lock in missing:
-        yield at(lock, 1, "not tracked by git", f"`git add {names}` and commit {them}")
+    fix = f"`git add {' '.join(missing)}` and commit {them}"
+    yield from (at(ROOT / name, 1, "not tracked by git", fix) for name in missing)
 
 
 def problems() -> Iterator[Problem]:

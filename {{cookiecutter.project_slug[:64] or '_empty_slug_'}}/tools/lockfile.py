@@ -1,23 +1,22 @@
-"""Read lock files, the header `invoke lock` writes into them, and whether they are fresh.
+"""Read lock files and the header `invoke lock` writes atop them; tell whether a lock is fresh.
 
-The header records the inputs' hash, the Python X.Y and scope the lock was resolved for, and a
-digest of the pins below it: `# input-sha256: 6f16... (requirements.in) python=3.11
-scope=universal pins=89ab...`. A lock whose hashes no longer match is fresh while its pins
-satisfy its `.in` file. Stdlib only at import: `make env` runs this before any env exists.
+The header holds the inputs' hash, Python X.Y, scope and a digest of the pins below it. A lock
+whose hashes no longer match is fresh while its pins satisfy its `.in` file. Stdlib only at
+import: `make env` runs this before any env exists.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-HEADER = "# input-sha256: "
+HEADER = "# input-sha256: "  # 6f16... (requirements.in) python=3.11 scope=universal pins=89ab...
 CONDA_LOCK_NAME = "conda-lock.yml"
 # A `-r`/`-c` line, in every spelling pip takes.
 _INCLUDE_RE = re.compile(r"^(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
@@ -25,13 +24,8 @@ _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
 
 # PyPI name -> conda-forge name, where the two differ (extend when you need one).
-CONDA_NAMES = {
-    "torch": "pytorch",
-    "tables": "pytables",
-    "opencv-python": "py-opencv",
-    "opencv-python-headless": "py-opencv",
-    "msgpack": "msgpack-python",
-}
+CONDA_NAMES = {"torch": "pytorch", "tables": "pytables", "msgpack": "msgpack-python"}
+CONDA_NAMES |= {"opencv-python": "py-opencv", "opencv-python-headless": "py-opencv"}
 
 
 def canonical(name: str) -> str:
@@ -90,16 +84,13 @@ def relock_command(lock: Path) -> str:
     return "invoke lock --conda" if lock.name == CONDA_LOCK_NAME else "invoke lock"
 
 
-def header_line(
-    in_file: Path, python: str | None = None, scope: str | None = None, pins: str | None = None
-) -> str:
-    """The first line of a lock of `in_file` for `python` (default: the project's)."""
+def header_line(in_file: Path, scope: str | None = None, pins: str | None = None) -> str:
+    """The first line of a lock of `in_file`, for the project's Python."""
     files = input_files(in_file)
     names = " + ".join(path.name for path in files)
-    python = python or wanted_minor(in_file.parent)
-    named = (("python", python), ("scope", scope), ("pins", pins))
-    fields = [f"{key}={value}" for key, value in named if value]
-    return " ".join([f"{HEADER}{content_sha256(*files)} ({names})", *fields])
+    fields = {"python": wanted_minor(in_file.parent), "scope": scope, "pins": pins}
+    head = f"{HEADER}{content_sha256(*files)} ({names})"
+    return " ".join([head, *(f"{key}={value}" for key, value in fields.items() if value)])
 
 
 def pins_sha256(lines: list[str]) -> str:
@@ -123,17 +114,16 @@ class Header(NamedTuple):
 
 
 def read_header(lock: Path) -> Header | None:
-    """The recorded header of `lock`, or None when it has none (or does not exist)."""
+    """The header of `lock`, or None when it has none (or does not exist)."""
     try:
         lines = lock.read_text(encoding="utf-8").splitlines()[:5]
     except FileNotFoundError:
         return None
     for number, line in enumerate(lines, start=1):
         if line.startswith(HEADER):
-            rest = line[len(HEADER) :]
-            fields = dict(_FIELD_RE.findall(rest.partition(")")[2] or rest))
-            sha256 = (rest.split() or [""])[0]  # an empty hash matches nothing
-            python, scope, pins = (fields.get(key) for key in ("python", "scope", "pins"))
+            sha256 = (line[len(HEADER) :].split() or [""])[0]  # an empty hash matches nothing
+            fields = dict(_FIELD_RE.findall(line))
+            python, scope, pins = map(fields.get, ("python", "scope", "pins"))
             return Header(sha256, python, scope, number, pins)
     return None
 
@@ -147,10 +137,10 @@ def tool_python(lock: Path) -> str | None:
     return None
 
 
-def stamp(lock: Path, in_file: Path, scope: str | None = None) -> None:
-    """Write the header (for `scope`, default scope_for) as the lock's first line."""
+def stamp(lock: Path, in_file: Path) -> None:
+    """Write the header as the lock's first line."""
     lines = lines_below_header(lock)
-    header = header_line(in_file, scope=scope or scope_for(lock.name), pins=pins_sha256(lines))
+    header = header_line(in_file, scope_for(lock.name), pins_sha256(lines))
     lock.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
 
 
@@ -178,9 +168,8 @@ def staleness(lock: Path, in_file: Path) -> Staleness | None:
     hashed = header is not None and header.sha256 == now
     if lock.name == CONDA_LOCK_NAME:  # fresh by its header alone
         if header is None:
-            return Staleness(
-                f"is stale: no `{HEADER.strip()}` line: not written by `invoke lock`", fix
-            )
+            what = f"no `{HEADER.strip()}` line: not written by `invoke lock`"
+            return Staleness(f"is stale: {what}", fix)
         if not hashed:
             names = " + ".join(path.name for path in files)
             what = f"locked from an older {names} (recorded {header.sha256[:12]}, now {now[:12]})"
@@ -222,10 +211,9 @@ def satisfaction(lock: Path, in_file: Path) -> Staleness | None:
     memo_path = lock.parent / ".cache" / "lock-satisfies.json"
     key = content_sha256(lock, *input_files(in_file))
     try:
-        memo = json.loads(memo_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        memo = dict(json.loads(memo_path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
         memo = {}
-    memo = memo if isinstance(memo, dict) else {}
     known = memo.get(lock.name)
     if isinstance(known, list) and len(known) == 3 and known[0] == key:
         return Staleness(known[1], line_no=known[2]) if known[1] else None
@@ -233,11 +221,9 @@ def satisfaction(lock: Path, in_file: Path) -> Staleness | None:
     if found and found.problem.startswith("cannot be checked"):
         return found  # says something of this Python, not of the lock: not kept
     memo[lock.name] = [key, *((found.problem, found.line_no) if found else (None, 1))]
-    try:
+    with contextlib.suppress(OSError):  # a read-only project (an image): ask again next time
         memo_path.parent.mkdir(exist_ok=True)
         memo_path.write_text(json.dumps(memo), encoding="utf-8")
-    except OSError:  # a read-only project (an image): ask again next time
-        pass
     return found
 
 
@@ -265,13 +251,11 @@ class LockLine:
 def read_lock(lock: Path) -> list[LockLine]:
     """The requirements of a lock, each at its first line; options are not requirements."""
     entries: list[LockLine] = []
-    logical, start, via_list = "", 0, False
+    logical, start, in_list = "", 0, False
     for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
         is_comment = raw.lstrip().startswith("#")
         text, _, comment = ("", "", raw) if is_comment else raw.partition(" #")
         text, comment = text.strip(), comment.strip().lstrip("#")
-        if entries and not logical and not text:  # a comment line after an entry
-            via_list = _collect_via(entries[-1], comment, via_list)
         start = start if logical else number
         logical += " " + text.rstrip("\\").strip()
         if text.endswith("\\"):
@@ -281,21 +265,18 @@ def read_lock(lock: Path) -> list[LockLine]:
             requirement, _, marker = re.sub(r"--hash=\S+", "", spec).strip().partition(";")
             hashes = re.findall(r"--hash=(\S+)", spec)
             entries.append(LockLine(start, requirement.strip(), marker.strip(), hashes))
-            via_list = _collect_via(entries[-1], comment, False)
+            in_list = False
+        elif spec or not entries:
+            continue
+        # The entry's `# via a, b`, or `# via` alone and then one `#   name` a line.
+        words = comment.split()
+        listed = in_list and comment.startswith("   ") and bool(words)
+        if words[:1] == ["via"]:
+            entries[-1].via += [name for name in " ".join(words[1:]).split(", ") if name]
+        elif listed:
+            entries[-1].via.append(" ".join(words))
+        in_list = words == ["via"] or listed
     return entries
-
-
-def _collect_via(entry: LockLine, comment: str, in_list: bool) -> bool:
-    """Add what a `# via` comment (or a line of its list) names to `entry`; whether a list
-    goes on (pip-compile and uv write `# via` alone, then one `#   name` per line)."""
-    words = comment.split()
-    if words[:1] == ["via"]:
-        entry.via += [name for name in " ".join(words[1:]).split(", ") if name]
-        return len(words) == 1
-    if in_list and comment.startswith("   ") and words:
-        entry.via.append(" ".join(words))
-        return True
-    return False
 
 
 class Wanted(NamedTuple):
@@ -312,10 +293,8 @@ def read_intent(in_file: Path) -> tuple[list[Wanted], list[Path]]:
         from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
     wanted: list[Wanted] = []
     constraints: list[Path] = []
-    pending, seen = [in_file], set()
-    while pending:
-        path = pending.pop(0)
-        seen.add(path)
+    paths = [in_file]
+    for path in paths:  # each `-r` .in file joins the list once
         for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             line = raw.split(" #", 1)[0].strip()
             include = _INCLUDE_RE.match(line)
@@ -323,8 +302,8 @@ def read_intent(in_file: Path) -> tuple[list[Wanted], list[Path]]:
                 target = path.parent / include.group(2)
                 if include.group(1) in {"-c", "--constraint"}:
                     constraints.append(target)
-                elif target not in seen and target.suffix == ".in":
-                    pending.append(target)
+                elif target not in paths and target.suffix == ".in":
+                    paths.append(target)
             elif line and not line.startswith(("#", "-")):  # not a comment or index option
                 try:
                     requirement = Requirement(line)
@@ -342,31 +321,26 @@ def _by_name(entries: list[LockLine]) -> dict[str, list[LockLine]]:
 
 
 def unsatisfied(lock: Path, in_file: Path) -> Staleness | None:
-    """The first way `lock` fails its intent (see _failures), or None."""
+    """The first way `lock` fails its intent, or None. Each requirement is pinned in range (one
+    with a marker may be missing: the lock was resolved where it is false); each pin agrees with
+    the `-c` locks and is reached through `# via` annotations, if any. A pin edited by hand
+    inside its range passes: its hashes fail installs."""
     try:
         wanted, constraints = read_intent(in_file)
     except ValueError as error:
         return Staleness(str(error))
     except ImportError:
         return Staleness("cannot be checked here: neither packaging nor pip is installed")
-    return next(_failures(_by_name(read_lock(lock)), wanted, constraints, in_file), None)
-
-
-def _failures(
-    pins: dict[str, list[LockLine]], wanted: list[Wanted], constraints: list[Path], in_file: Path
-) -> Iterator[Staleness]:
-    """Each requirement pinned in range (one with a marker may be missing: the lock was resolved
-    where it is false); each pin agrees with the `-c` locks and is reached through `# via`
-    annotations, if any. A pin edited by hand inside its range passes: its hashes fail installs."""
+    pins = _by_name(read_lock(lock))
     for want in wanted:
         name = canonical(want.requirement.name)
         if name not in pins and want.requirement.marker is None:
-            yield Staleness(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
+            return Staleness(f"does not pin {name}, which {want.where} asks for (`{want.text}`)")
         for pin in pins.get(name, []):
             version = pin.pinned_version
             if version and not want.requirement.specifier.contains(version, prereleases=True):
                 what = f"pins {name}=={version}, outside {want.where}'s `{want.text}`"
-                yield Staleness(what, line_no=pin.line_no)
+                return Staleness(what, line_no=pin.line_no)
     for constraint in (path for path in constraints if path.exists()):
         for name, fixed in _by_name(read_lock(constraint)).items():
             allowed = " or ".join(sorted(str(entry.pinned_version) for entry in fixed))
@@ -374,9 +348,9 @@ def _failures(
                 if pin.pinned_version not in {entry.pinned_version for entry in fixed}:
                     what = f"pins {name}=={pin.pinned_version}, where {constraint.name} "
                     what += f"(its `-c` constraint) pins {allowed}"
-                    yield Staleness(what, line_no=pin.line_no)
+                    return Staleness(what, line_no=pin.line_no)
     if not any(entry.via for entries in pins.values() for entry in entries):
-        return  # written without `# via` annotations: nothing to follow
+        return None  # written without `# via` annotations: nothing to follow
     parents = {
         name: {canonical(via.split("[")[0]) for e in entries for via in e.via if via[:1] != "-"}
         for name, entries in pins.items()
@@ -388,4 +362,5 @@ def _failures(
     if lost:  # the one that claims the intent itself (removed from it) first
         entry = min(lost, key=lambda e: (not any(v.startswith("-r") for v in e.via), e.line_no))
         what = f"pins {entry.name}, which nothing in {in_file.name} asks for or depends on"
-        yield Staleness(f"{what} (removed from it?)", line_no=entry.line_no)
+        return Staleness(f"{what} (removed from it?)", line_no=entry.line_no)
+    return None

@@ -29,8 +29,7 @@ SOURCE_FIX = (
 
 
 def loose_lock_lines() -> Iterator[Problem]:
-    for lock_name, _ in ALL_LOCKS:
-        lock = ROOT / lock_name
+    for lock in (ROOT / lock_name for lock_name, _ in ALL_LOCKS):
         if not lock.exists():
             continue  # lock-fresh reports a missing lock
         for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
@@ -40,8 +39,8 @@ def loose_lock_lines() -> Iterator[Problem]:
                 what = f"`{source.group(1)}` line: the lock names where packages come from"
                 yield at(lock, number, what, SOURCE_FIX)
         for entry in lockfile.read_lock(lock):
-            loose = "is not pinned with ==" if entry.pinned_version is None else "has no --hash"
             if entry.pinned_version is None or not entry.hashes:
+                loose = "has no --hash" if entry.pinned_version else "is not pinned with =="
                 yield at(lock, entry.line_no, f"`{entry.requirement}` {loose}", RELOCK)
 
 

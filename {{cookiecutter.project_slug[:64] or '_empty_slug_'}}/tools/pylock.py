@@ -1,22 +1,18 @@
 """pylock-agrees: pylock.toml lists requirements.txt's pins, from files with its hashes.
 
-pylock.toml (PEP 751) is requirements.txt converted by uv without resolving again, for pip
-26.1+ and uv (experimentally: make env, nox, CI and the images install requirements.txt).
-A bot that rewrites requirements.txt alone leaves pylock.toml behind.
+pylock.toml (PEP 751), which `invoke lock` converts from requirements.txt, is for pip 26.1+ and
+uv (experimentally: make env, nox, CI and the images install requirements.txt). A bot that
+rewrites requirements.txt alone leaves it behind.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from . import lockfile
-from .project import LOCK_TOOL, LOCKS, ROOT, UV_VERSION, ToolError, toml_module, wanted_python
+from .project import LOCKS, ROOT, toml_module
 from .results import Problem, Result, at, checked
-from .steps import StepFailed, run_step
-from .tool_venv import bootstrapped
 
 PYLOCK = ROOT / "pylock.toml"
 SOURCE = ROOT / LOCKS[0][0]  # requirements.txt
@@ -25,43 +21,11 @@ _FIELD_LINE = re.compile(r'^(name|version)\s*=\s*"([^"]+)"')
 Pins = dict[tuple[str, str], set[str]]  # (name, version) -> sha256 hashes
 
 
-def convert_command(uv: Path) -> list[str]:
-    """uv writes, for every platform, each wheel of the pins the project's Python can use."""
-    from .lock import torch_index_args  # lock imports this module
-
-    command = [str(uv), "pip", "compile", SOURCE.name, "--no-deps", "--universal"]
-    command += ["--output-file", PYLOCK.name, "--python-version", wanted_python(), "--quiet"]
-    return command + torch_index_args(SOURCE.name)
-
-
-def write() -> None:
-    from . import lock
-
-    print(f"lock: {SOURCE.name} -> {PYLOCK.name} (uv, no new resolution)", flush=True)
-    # The lock tool of a uv project, else the same pinned uv in the cache.
-    uv = lock.tool_executable() if LOCK_TOOL == "uv" else bootstrapped("uv", UV_VERSION, "uv")
-    env = {**os.environ, "UV_CUSTOM_COMPILE_COMMAND": "invoke lock"}
-    try:
-        run_step("lock", convert_command(uv), "writing pylock.toml", cwd=ROOT, env=env)
-    except StepFailed as error:
-        raise ToolError(f"{error}; run `invoke lock` again once that is fixed") from None
-
-
 def lock_pins() -> Pins:
     pins: Pins = {}
     for entry in lockfile.read_lock(SOURCE):
         hashes = {value.removeprefix("sha256:") for value in entry.hashes}
         pins.setdefault((entry.name, entry.pinned_version or "?"), set()).update(hashes)
-    return pins
-
-
-def pylock_pins(document: dict) -> Pins:
-    pins: Pins = {}
-    for package in document.get("packages", []):
-        files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
-        hashes = {file.get("hashes", {}).get("sha256", "") for file in files}
-        key = (lockfile.canonical(package.get("name", "")), str(package.get("version", "?")))
-        pins.setdefault(key, set()).update(hashes)
     return pins
 
 
@@ -87,8 +51,14 @@ def problems() -> Iterator[Problem]:
     toml = toml_module()
     if toml is None:  # a bare 3.10 hook env: the tomli pip carries
         from pip._vendor import tomli as toml
+    found: Pins = {}
     try:
-        found = pylock_pins(toml.loads(text))
+        for package in toml.loads(text).get("packages", []):
+            sdist = [package["sdist"]] if "sdist" in package else []
+            files = [*package.get("wheels", []), *sdist]
+            hashes = {file.get("hashes", {}).get("sha256", "") for file in files}
+            key = (lockfile.canonical(package.get("name", "")), str(package.get("version", "?")))
+            found.setdefault(key, set()).update(hashes)
     except ValueError as error:  # tomllib's TOMLDecodeError
         yield at(PYLOCK, 1, f"is not valid TOML ({error})", FIX)
         return
