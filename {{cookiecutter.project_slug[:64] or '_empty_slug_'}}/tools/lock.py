@@ -31,8 +31,7 @@ from .project import (
     ToolError,
     wanted_python,
 )
-from .steps import StepFailed, run_step
-from .tool_venv import bootstrapped
+from .steps import StepFailed, bootstrapped, run_step
 
 COMPILE_COMMAND = "invoke lock"
 # uv's flags for each lockfile.scope_for: one lock for every OS CI's matrix runs on; image

@@ -15,8 +15,7 @@ from pathlib import Path
 from . import lockfile
 from .project import LOCK_TOOL, LOCKS, ROOT, UV_VERSION, ToolError, toml_module, wanted_python
 from .results import Problem, Result, at, checked
-from .steps import StepFailed, run_step
-from .tool_venv import bootstrapped
+from .steps import StepFailed, bootstrapped, run_step
 
 PYLOCK = ROOT / "pylock.toml"
 SOURCE = ROOT / LOCKS[0][0]  # requirements.txt
