@@ -105,8 +105,7 @@ def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], se
 
 
 def marker_applies(marker: str, python_version: str) -> bool | None:
-    """Whether a lock's marker holds in an env of `python_version` here (None: no `packaging`,
-    nor pip's vendored copy, to evaluate it)."""
+    """Whether a lock's marker holds in an env of `python_version` (None: no `packaging`)."""
     if not marker:
         return True
     packaging = packaging_module()
@@ -170,11 +169,9 @@ def project_reason(venv: Path, dists: dict[str, dist_files.Dist]) -> str:
         url = ""
     if url.rstrip("/") != ROOT.resolve().as_uri():
         return f"{project.DISTRIBUTION} (this project) is installed from elsewhere"
-    if env_swap.read_stamp(venv).get("pyproject") != lockfile.content_sha256(
-        ROOT / "pyproject.toml"
-    ):
-        return "pyproject.toml changed"
-    return ""
+    pyproject = lockfile.content_sha256(ROOT / "pyproject.toml")
+    changed = env_swap.read_stamp(venv).get("pyproject") != pyproject
+    return "pyproject.toml changed" if changed else ""
 
 
 def differences(
@@ -225,8 +222,7 @@ def project_locks(variant: str = "cpu") -> list[Path]:
 
 
 def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
-    """A CI runner (CI set, as most set it) that locked for itself would test an env nobody
-    reviewed: say which lock is missing, change nothing."""
+    """A CI runner that locked for itself would test an env nobody reviewed: change nothing."""
     in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
     if (missing := missing_locks(variant)) and in_ci:
         raise ToolError(

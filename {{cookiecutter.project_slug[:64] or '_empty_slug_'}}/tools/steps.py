@@ -1,7 +1,8 @@
-"""What `make env` and `invoke lock` stand on. Installer steps a person can follow and trust:
-output passes through, a quiet tool gets a `still <doing> (Ns)` line, a failure names its cause
-(network, hash, disk...). The project's Python, every candidate asked its version (a pyenv shim
-may start another); lock tools installed once per version into `.cache/lock-tools/` venvs.
+"""Installer steps a person can follow and trust, and what they need before any env exists.
+
+A step's output passes through, a quiet tool gets a `still <doing> (Ns)` line, and a failure
+names its cause (network, hash, disk...). find_python asks each candidate its version (a pyenv
+shim may start another); lock tools are installed once per version under `.cache/lock-tools/`.
 """
 
 from __future__ import annotations
@@ -195,14 +196,13 @@ def candidates(version: str) -> Iterator[str | Path]:
 def find_python(version: str | None = None) -> str:
     """Path of an interpreter of the wanted version, or a ToolError saying how to get one."""
     version = version or wanted_python()
-    seen: set[str] = set()
-    for candidate in candidates(version):
-        if str(candidate) in seen or not Path(candidate).exists():
-            continue
-        seen.add(str(candidate))
-        found = interpreter_version(candidate)
-        if found and version_matches(found[0], version):
-            return found[1]
+    tried: set[str] = set()
+    for candidate in map(str, candidates(version)):
+        if candidate not in tried and Path(candidate).exists():
+            tried.add(candidate)
+            found = interpreter_version(candidate)
+            if found and version_matches(found[0], version):
+                return found[1]
     raise ToolError(
         f"Python {version} (named by .python-version) is not installed; install it "
         f"(`pyenv install {version}`, `uv python install {version}` or python.org), "
