@@ -37,6 +37,18 @@ def test_a_written_stamp_is_read_back(tools: ToolsProject) -> None:
     assert sorted(path.name for path in env.iterdir()) == [".repro-stamp", "which"]
 
 
+def test_read_stamp_is_empty_for_a_missing_or_unreadable_record(tools: ToolsProject) -> None:
+    env_swap = tools.module("env_swap")
+    env = make_env(tools.root, ".venv", "new")
+    assert env_swap.read_stamp(env) == {} and env_swap.stamped_locks(env) == []
+    (env / ".repro-stamp").write_text("{not json", encoding="utf-8")
+    assert env_swap.read_stamp(env) == {}
+    (env / ".repro-stamp").write_text("[1, 2]", encoding="utf-8")
+    assert env_swap.read_stamp(env) == {}
+    (env / ".repro-stamp").write_text('{"lock_files": ["requirements.txt", 3]}', encoding="utf-8")
+    assert env_swap.stamped_locks(env) == ["requirements.txt"]
+
+
 def test_inputs_stamp_follows_content_and_salt_not_line_endings(tools: ToolsProject) -> None:
     env_swap = tools.module("env_swap")
     lock = tools.write("requirements.txt", "a==1\nb==2\n")

@@ -15,8 +15,7 @@ from pathlib import Path
 from . import lockfile, project
 from .project import ALL_LOCKS, DISTRIBUTION, EXIT_OK, ROOT, ToolError, env_python, wanted_python
 from .results import Problem, Result, checked, print_lines
-from .steps import run_step
-from .tool_venv import find_python
+from .steps import find_python, run_step
 
 SUMS = "SHA256SUMS"
 NOTE = "REBUILD.md"

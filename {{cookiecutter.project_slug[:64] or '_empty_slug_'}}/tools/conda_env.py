@@ -19,8 +19,7 @@ from .conda_meta import CONDA_ENV, CONDA_LOCK, ENVIRONMENT_YML, conda_python
 from .env_swap import has_stamp, inputs_stamp, recover_interrupted_build, run_steps, swapped_in
 from .lock import failure, install_args
 from .project import DEV_LOCK, PROJECT_INSTALL_ARGS, PYTHON_VERSION_FILE, ROOT, ToolError
-from .steps import StepFailed, run_step
-from .tool_venv import cached_tool
+from .steps import StepFailed, cached_tool, run_step
 
 # conda-lock's large dependency tree lives in its own tool venv, not in requirements-dev.txt.
 CONDA_LOCK_VERSION = "4.0.3"

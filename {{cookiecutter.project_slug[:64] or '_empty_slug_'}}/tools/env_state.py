@@ -43,7 +43,7 @@ def default_locks(in_conda: bool) -> list[Path]:
     if in_conda:  # its runtime comes from conda-lock.yml, only the dev tools from a pip lock
         return [DEV_LOCK]
     if GPU:  # the GPU locks when `make env GPU=1` built this env (its stamp names them)
-        from .env_diff import stamped_locks
+        from .env_swap import stamped_locks
 
         if variant_of(stamped_locks(Path(sys.prefix))) == "gpu":
             return [ROOT / name for name in env_locks("gpu")]

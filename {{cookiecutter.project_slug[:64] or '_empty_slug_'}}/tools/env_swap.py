@@ -1,13 +1,13 @@
-"""Replace a project env (.venv, .conda-env) all at once, or not at all.
-
-Envs cannot move (their scripts hold absolute paths): the new env is built in place while the
-old one waits as `<name>.previous`, put back on failure. A stamp written last marks it complete
-and records its inputs; `env_lock` keeps two builds from renaming each other's envs away.
+"""Replace a project env (.venv, .conda-env) all at once, or not at all: envs cannot move
+(their scripts hold absolute paths), so the new one is built in place while the old waits as
+`<name>.previous`, put back on failure. A stamp written last marks it complete and records its
+inputs; `env_lock` keeps two builds from renaming each other's envs away.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -40,15 +40,29 @@ def has_stamp(env: Path, stamp: str) -> bool:
     return stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp
 
 
+def read_stamp(env: Path) -> dict:
+    """The record of the last complete build, as JSON ({} without a readable one)."""
+    try:
+        data = json.loads((env / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def stamped_locks(env: Path) -> list[str]:
+    """The names of the locks the env was last built or synced from ([] when unknown)."""
+    names = read_stamp(env).get("lock_files")
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
 def recover_interrupted_build(env: Path) -> None:
     """A build killed hard leaves `<env>.previous`: keep whichever env is complete."""
     previous = env.with_name(env.name + ".previous")
-    if previous.exists() and (env / STAMP).exists():
-        shutil.rmtree(previous)
-    elif previous.exists():
+    if previous.exists() and not (env / STAMP).exists():
         print(f"env: restoring the previous {env.name} left by an interrupted build", flush=True)
         shutil.rmtree(env, ignore_errors=True)
         previous.rename(env)
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 @contextmanager

@@ -33,8 +33,7 @@ from .project import (
     wanted_python,
 )
 from .pylock import PYLOCK, SOURCE
-from .steps import StepFailed, run_step
-from .tool_venv import bootstrapped
+from .steps import StepFailed, bootstrapped, run_step
 
 COMPILE_COMMAND = "invoke lock"
 # pip-compile's and uv's headers then name the project's command, not this machine's paths.

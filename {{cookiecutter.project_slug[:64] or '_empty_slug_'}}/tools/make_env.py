@@ -1,25 +1,216 @@
-"""Make `.venv` exactly the locks: `make env`, `invoke env`.
+"""Make `.venv` exactly the locks: `make env`, `invoke env`. Stdlib only (it runs first).
 
-An env that matches its locks (env_diff.py) is left alone; drift is synced in place, downloads
-and hash checks first, so a failure leaves it as it was. What cannot be synced (no env, another
-Python, a moved folder) and `--force` rebuild it (env_swap.py).
+What differs is read from files alone, never the env's interpreter, so a no-op run takes a
+fraction of a second. Drift is synced in place, downloads and hash checks first; what cannot
+be synced (no env, another Python, a moved folder) and `--force` rebuild it (env_swap.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import env_diff, lockfile, project
-from .env_swap import env_lock, recover_interrupted_build, run_steps, swapped_in, write_stamp
+from . import dist_files, env_swap, lockfile, project
+from .env_state import SEEDS, packaging_module
 from .lock import install_args, lock, tool_executable
 from .project import GPU, LOCK_TOOL, ROOT, VENV, ToolError, UsageError, env_locks, wanted_python
-from .steps import run_step
-from .tool_venv import find_python
+from .steps import find_python, run_step
+
+
+@dataclass(frozen=True)
+class Pin:
+    version: str
+    line: str  # the lock's requirement with its marker and hashes, for a requirements file
+
+
+@dataclass
+class EnvDiff:
+    """What to do to `.venv`: rebuild it (and why), or the packages to change."""
+
+    rebuild: str = ""  # why the env cannot be synced, e.g. "it was built by Python 3.12"
+    install: list[Pin] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    project: str = ""  # why the project itself must be (re)installed
+    changes: list[str] = field(default_factory=list)  # one line per repair, for the person
+
+    @property
+    def empty(self) -> bool:
+        return not (self.rebuild or self.install or self.remove or self.project)
+
+
+def venv_config(venv: Path) -> dict[str, str]:
+    """pyvenv.cfg as a dict (venv writes `version`, uv `version_info`)."""
+    try:
+        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    pairs = (line.partition("=") for line in text.splitlines())
+    return {key.strip(): value.strip() for key, sep, value in pairs if sep}
+
+
+def venv_version(venv: Path) -> str | None:
+    config = venv_config(venv)
+    return config.get("version") or config.get("version_info")
+
+
+def site_packages(venv: Path) -> Path | None:
+    pattern = "Lib/site-packages" if os.name == "nt" else "lib/python*/site-packages"
+    return min(venv.glob(pattern), default=None)
+
+
+def installed(venv: Path) -> dict[str, dist_files.Dist]:
+    """canonical name -> distribution installed in the env."""
+    site = site_packages(venv)
+    return dist_files.by_name(dist_files.installed([str(site)])) if site else {}
+
+
+def stamp_text(venv: Path, locks: list[Path], *, just_installed: bool = False) -> str:
+    """The record a complete build or sync leaves: where, with what, from which files, and the
+    versions the locks ask of this env (after an install, those it put in), so that a no-op
+    `make env` evaluates no marker: importing an evaluator costs more than the rest."""
+    python = venv_version(venv) or ""
+    if just_installed:
+        found, unknown = installed(venv), set()
+        names = {entry.name for lock_file in locks for entry in lockfile.read_lock(lock_file)}
+        versions = {name: found[name].version for name in sorted(names & found.keys())}
+    else:
+        pins, unknown = wanted_pins(locks, python)
+        versions = {name: pin.version for name, pin in pins.items()}
+    record = {
+        "path": str(venv.resolve()),
+        "python": python,
+        "lock_tool": LOCK_TOOL,
+        "pyproject": lockfile.content_sha256(ROOT / "pyproject.toml"),
+        "locks": lockfile.content_sha256(*locks),
+        "lock_files": [lock_file.name for lock_file in locks],  # the variant, for check-env too
+        "versions": versions,
+        "unknown": sorted(unknown),
+    }
+    return json.dumps(record, indent=2, sort_keys=True) + "\n"
+
+
+def recorded_versions(venv: Path, locks: list[Path]) -> tuple[dict[str, str], set[str]] | None:
+    """The versions the stamp recorded, when it was written from these very locks."""
+    stamp = env_swap.read_stamp(venv)
+    versions, unknown = stamp.get("versions"), stamp.get("unknown")
+    if stamp.get("locks") != lockfile.content_sha256(*locks) or not isinstance(versions, dict):
+        return None
+    return (versions, set(unknown)) if isinstance(unknown, list) else None
+
+
+def marker_applies(marker: str, python_version: str) -> bool | None:
+    """Whether a lock's marker holds in an env of `python_version` (None: no `packaging`)."""
+    if not marker:
+        return True
+    packaging = packaging_module()
+    if packaging is None:
+        return None
+    minor = project.python_minor(python_version)
+    return packaging.markers.Marker(marker).evaluate(
+        {"python_version": minor, "python_full_version": python_version}
+    )
+
+
+def wanted_pins(locks: list[Path], python_version: str) -> tuple[dict[str, Pin], set[str]]:
+    """Pins that apply to this env, and names whose marker could not be evaluated."""
+    pins: dict[str, Pin] = {}
+    unknown: set[str] = set()
+    for lock_file in locks:
+        for entry in lockfile.read_lock(lock_file):
+            if not entry.pinned_version or entry.name in pins:
+                continue
+            applies = marker_applies(entry.marker, python_version)
+            if applies is None:
+                unknown.add(entry.name)
+            elif applies:
+                marker = f" ; {entry.marker}" if entry.marker else ""
+                hashes = " ".join(f"--hash={digest}" for digest in entry.hashes)
+                line = f"{entry.requirement}{marker} {hashes}".strip()
+                pins[entry.name] = Pin(entry.pinned_version, line)
+    return pins, unknown
+
+
+def rebuild_reason(venv: Path, wanted_python: str) -> str:
+    """Why `venv` cannot be synced in place ('' when it can)."""
+    if not venv.exists():
+        return "there is none yet"
+    version = venv_version(venv)
+    if version is None:
+        return f"{venv.name}/pyvenv.cfg is missing or unreadable"
+    if not project.version_matches(version, wanted_python):
+        return f"it was built by Python {version}, and .python-version says {wanted_python}"
+    home = venv_config(venv).get("home")
+    if home and not Path(home).is_dir():
+        return f"its base interpreter's folder {home} is gone"
+    stamp = env_swap.read_stamp(venv)
+    if not stamp:
+        return "it has no record of a complete build"
+    if stamp.get("path") != str(venv.resolve()):
+        return f"it was built at {stamp.get('path')} (moved or renamed; venvs cannot move)"
+    if stamp.get("lock_tool") != LOCK_TOOL:
+        return f"it was built with {stamp.get('lock_tool')}, and this project uses {LOCK_TOOL}"
+    return "" if site_packages(venv) else "it has no site-packages folder"
+
+
+def project_reason(venv: Path, dists: dict[str, dist_files.Dist]) -> str:
+    """Why the project's own editable install must be redone ('' when it is in place)."""
+    dist = dists.get(lockfile.canonical(project.DISTRIBUTION))
+    if dist is None:
+        return f"{project.DISTRIBUTION} (this project) is not installed"
+    try:
+        url = json.loads((dist.path / "direct_url.json").read_text(encoding="utf-8"))["url"]
+    except (OSError, ValueError, TypeError, KeyError):
+        url = ""
+    if url.rstrip("/") != ROOT.resolve().as_uri():
+        return f"{project.DISTRIBUTION} (this project) is installed from elsewhere"
+    pyproject = lockfile.content_sha256(ROOT / "pyproject.toml")
+    changed = env_swap.read_stamp(venv).get("pyproject") != pyproject
+    return "pyproject.toml changed" if changed else ""
+
+
+def differences(
+    dists: dict[str, dist_files.Dist], versions: dict[str, str], unknown: set[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """(names to install, names to remove, one line per change) between the two."""
+    install, changes = [], []
+    for name, version in sorted(versions.items()):
+        found = dists[name].version if name in dists else None
+        if found != version:
+            install.append(name)
+            changes.append(
+                f"installed {name} {version}" if found is None else f"{name} {found} -> {version}"
+            )
+    keep = set(versions) | unknown | SEEDS | {lockfile.canonical(project.DISTRIBUTION)}
+    remove = sorted(set(dists) - keep)
+    changes += [f"removed {name} {dists[name].version}" for name in remove]
+    return install, remove, changes
+
+
+def diff(venv: Path, locks: list[Path], wanted_python: str) -> EnvDiff:
+    """Compare `venv` with the locks; every repair is named in `changes`."""
+    if reason := rebuild_reason(venv, wanted_python):
+        return EnvDiff(rebuild=reason)
+    dists = installed(venv)  # rebuild_reason made sure it has site-packages
+    if LOCK_TOOL == "pip-tools" and "pip" not in dists:
+        return EnvDiff(rebuild="pip, which syncs it, was removed from it")
+    reinstall = project_reason(venv, dists)
+    recorded = recorded_versions(venv, locks)
+    if recorded and not reinstall and differences(dists, *recorded) == ([], [], []):
+        return EnvDiff()  # the common no-op: no marker evaluated
+    pins, unknown = wanted_pins(locks, venv_version(venv) or wanted_python)
+    versions = {name: pin.version for name, pin in pins.items()}
+    install, remove, changes = differences(dists, versions, unknown)
+    if reinstall:
+        changes.append(f"reinstalled the project ({reinstall})")
+    return EnvDiff(
+        install=[pins[name] for name in install], remove=remove, project=reinstall, changes=changes
+    )
 
 
 def missing_locks(variant: str = "cpu") -> list[str]:
@@ -31,8 +222,7 @@ def project_locks(variant: str = "cpu") -> list[Path]:
 
 
 def refuse_missing_locks_in_ci(variant: str = "cpu") -> None:
-    """A CI runner (CI set, as GitHub, GitLab and most set it) that locked for itself would
-    test an env nobody reviewed: say which lock is missing, change nothing."""
+    """A CI runner that locked for itself would test an env nobody reviewed: change nothing."""
     in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
     if (missing := missing_locks(variant)) and in_ci:
         raise ToolError(
@@ -58,7 +248,7 @@ def chosen_variant(gpu: bool, cpu: bool) -> str:
     if gpu and cpu:
         raise UsageError("--gpu and --cpu ask for two envs; give one of them")
     if not gpu:
-        return project.variant_of(env_diff.stamped_locks(VENV)) if GPU and not cpu else "cpu"
+        return project.variant_of(env_swap.stamped_locks(VENV)) if GPU and not cpu else "cpu"
     if not GPU:
         raise ToolError(
             "this project has no GPU variant (its gpu answer is no); "
@@ -85,20 +275,19 @@ def pip(verb: str) -> list[str]:
 
 
 def build_commands(python: str, locks: list[Path]) -> list[list[str]]:
-    names = [lock.name for lock in locks]
+    names = [lock_file.name for lock_file in locks]
     if LOCK_TOOL != "uv":
         locks_install = [*pip("install"), *install_args(names)]
         project_install = [*pip("install"), *project.PROJECT_INSTALL_ARGS]
         return [[python, "-m", "venv", str(VENV)], locks_install, project_install]
     # The locks and the project in one uv run (a second uv start is most of the project's
-    # install time). Hash-checking mode refuses a local project, so its guarantee is kept
-    # another way: every pin must carry hashes (checked here), uv checks each one it is
-    # given, and --no-deps installs nothing the locks do not list.
-    for lock_path in locks:
-        for entry in lockfile.read_lock(lock_path):
+    # install time). Hash-checking mode refuses a local project, so every pin must carry
+    # hashes (checked here), uv checks each one, and --no-deps adds nothing the locks omit.
+    for lock_file in locks:
+        for entry in lockfile.read_lock(lock_file):
             if not entry.hashes:
                 raise ToolError(
-                    f"{lock_path.name}:{entry.line_no}: {entry.name} has no --hash; "
+                    f"{lock_file.name}:{entry.line_no}: {entry.name} has no --hash; "
                     "run `invoke lock`, which writes a hash for every pin"
                 )
     create = [str(tool_executable()), "venv", "--quiet", "--python", python, str(VENV)]
@@ -120,53 +309,51 @@ def rebuild(reason: str, locks: list[Path]) -> None:
     python = find_python(wanted)
     commands = build_commands(python, locks)  # its refusals come before the env is moved
     print(f"env: building .venv with Python {wanted} ({python}): {reason}", flush=True)
-    with swapped_in(VENV, lambda: env_diff.stamp_text(VENV, locks, just_installed=True)):
-        run_steps("env", commands, ROOT, "installing the locks into .venv")
+    with env_swap.swapped_in(VENV, lambda: stamp_text(VENV, locks, just_installed=True)):
+        env_swap.run_steps("env", commands, ROOT, "installing the locks into .venv")
 
 
-def apply(diff: env_diff.EnvDiff, locks: list[Path]) -> None:
+def apply(found: EnvDiff, locks: list[Path]) -> None:
     """Sync the env in place: install what differs (all downloads and hash checks come
     before the first change), then remove what no lock names, then the project."""
-    if diff.install:
+    if found.install:
         with tempfile.TemporaryDirectory(prefix="make-env-") as scratch:
             wanted = Path(scratch) / "requirements-sync.txt"
-            wanted.write_text("".join(f"{pin.line}\n" for pin in diff.install), encoding="utf-8")
-            names = [lock.name for lock in locks]
+            wanted.write_text("".join(f"{pin.line}\n" for pin in found.install), encoding="utf-8")
+            names = [lock_file.name for lock_file in locks]
             command = [*pip("install"), "--no-deps", *install_args(names, [str(wanted)])]
             run_step("env", command, "syncing .venv with the locks", cwd=ROOT)
-    if diff.remove:
-        run_step("env", [*pip("uninstall"), *diff.remove], "removing unlocked packages", cwd=ROOT)
-    if diff.project:
+    if found.remove:
+        run_step("env", [*pip("uninstall"), *found.remove], "removing unlocked packages", cwd=ROOT)
+    if found.project:
         command = [*pip("install"), *project.PROJECT_INSTALL_ARGS]
         run_step("env", command, "installing the project", cwd=ROOT)
-    write_stamp(VENV, env_diff.stamp_text(VENV, locks))
+    env_swap.write_stamp(VENV, stamp_text(VENV, locks))
 
 
 def is_exactly_the_locks() -> bool:
     """Whether `make env` would find nothing to do (and the locks are there)."""
     variant = chosen_variant(gpu=False, cpu=False)
-    if missing_locks(variant):
-        return False
-    return env_diff.diff(VENV, project_locks(variant), wanted_python()).empty
+    return not missing_locks(variant) and diff(VENV, project_locks(variant), wanted_python()).empty
 
 
 def sync(force: bool = False, variant: str = "cpu") -> None:
     refuse_missing_locks_in_ci(variant)
-    with env_lock("env"):
-        recover_interrupted_build(VENV)
+    with env_swap.env_lock("env"):
+        env_swap.recover_interrupted_build(VENV)
         ensure_locks(variant)
         started = time.monotonic()
         locks = project_locks(variant)
-        diff = env_diff.diff(VENV, locks, wanted_python())
+        found = diff(VENV, locks, wanted_python())
         what = f".venv ({variant.upper()} env)" if GPU else ".venv"
-        if force or diff.rebuild:
-            rebuild(diff.rebuild or "--force", locks)
-        elif diff.empty:
+        if force or found.rebuild:
+            rebuild(found.rebuild or "--force", locks)
+        elif found.empty:
             print(f"env: {what} is exactly the locks; nothing to do", flush=True)
             return
         else:
-            apply(diff, locks)
-            for change in diff.changes:
+            apply(found, locks)
+            for change in found.changes:
                 print(f"env: {change}", flush=True)
         took = f"{time.monotonic() - started:.1f}s"
         print(f"env: {what} ready in {took}; check it with `invoke check-env`", flush=True)

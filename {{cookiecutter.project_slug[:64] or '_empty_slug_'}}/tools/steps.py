@@ -1,7 +1,8 @@
-"""Run one installer or resolver step so that a person can follow it and trust its error.
+"""Installer steps a person can follow and trust, and what they need before any env exists.
 
-Output is passed through as it comes, a quiet tool gets a `still <doing> (Ns)` line, and a
-failure's output is read for its cause (network, hash, disk...), which the error names.
+A step's output passes through, a quiet tool gets a `still <doing> (Ns)` line, and a failure
+names its cause (network, hash, disk...). find_python asks each candidate its version (a pyenv
+shim may start another); lock tools are installed once per version under `.cache/lock-tools/`.
 """
 
 from __future__ import annotations
@@ -9,19 +10,27 @@ from __future__ import annotations
 import collections
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .project import ToolError
+from .project import ROOT, ToolError, python_minor, venv_python, version_matches, wanted_python
 
 HEARTBEAT_SECONDS = 10.0
 TAIL_LINES = 200
 STOP_SECONDS = 10.0  # how long a step gets to end once asked to stop (Ctrl-C, SIGTERM)
+TOOL_CACHE = ROOT / ".cache" / "lock-tools"
+# A venv's interpreter answers with the base interpreter behind it: a venv
+# about to be rebuilt must not be the base of its own replacement.
+_ASK = (
+    "import sys; print('.'.join(map(str, sys.version_info[:3])));"
+    "print(getattr(sys, '_base_executable', sys.executable))"
+)
 
 # Each cause: the installers' own words for it (first match wins; network before resolution,
 # as pip reports an unreachable index as "no matching version" too), and what to check.
@@ -128,30 +137,105 @@ def run_step(
     def pump() -> None:
         nonlocal seen
         for line in process.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+            print(line, end="", flush=True)
             tail.append(line)
             seen = time.monotonic()
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    try:
-        while reader.is_alive():
-            reader.join(1.0)
-            if time.monotonic() - seen >= HEARTBEAT_SECONDS:
-                print(f"{label}: still {doing} ({time.monotonic() - started:.0f}s)", flush=True)
-                seen = time.monotonic()
-        code = process.wait()
-    finally:
-        if process.poll() is None:  # stopped early (Ctrl-C, SIGTERM): make sure it ends
-            process.terminate()
-            try:
-                process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout.close()
+    with process:  # on leaving: its output closed, and waited for
+        try:
+            while reader.is_alive():
+                reader.join(1.0)
+                if time.monotonic() - seen >= HEARTBEAT_SECONDS:
+                    print(f"{label}: still {doing} ({time.monotonic() - started:.0f}s)", flush=True)
+                    seen = time.monotonic()
+            code = process.wait()
+        finally:
+            if process.poll() is None:  # stopped early (Ctrl-C, SIGTERM): make sure it ends
+                process.terminate()
+                try:
+                    process.wait(STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
     if code != 0:
         cause, detail = cause_of("".join(tail), network_env(env))
         raise StepFailed(explain(cause, detail, doing), cause)
     return "".join(tail)
+
+
+def interpreter_version(python: str | Path) -> tuple[str, str] | None:
+    """(X.Y.Z, base interpreter path) of a candidate, or None when it does not start."""
+    try:  # -I -S: no site, no .pth files to run; the answer needs neither.
+        probe = subprocess.run(
+            [str(python), "-I", "-S", "-c", _ASK], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = probe.stdout.splitlines()
+    return (lines[0], lines[1]) if probe.returncode == 0 and len(lines) == 2 else None
+
+
+def candidates(version: str) -> Iterator[str | Path]:
+    """This interpreter, PATH's, pyenv's, then what the py launcher or uv finds."""
+    minor = python_minor(version)
+    yield sys.executable
+    yield from filter(None, map(shutil.which, (f"python{version}", f"python{minor}", "python3")))
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for folder in sorted((pyenv / "versions").glob(f"{version}*"), reverse=True):
+        yield folder / ("python.exe" if os.name == "nt" else "bin/python")
+    finders = [["uv", "python", "find", "--no-project", version]]
+    if os.name == "nt":
+        finders.insert(0, ["py", f"-{minor}", "-c", "import sys; print(sys.executable)"])
+    for finder in filter(lambda command: shutil.which(command[0]), finders):
+        probe = subprocess.run(finder, capture_output=True, text=True, check=False)
+        if probe.returncode == 0:
+            yield probe.stdout.strip()
+
+
+def find_python(version: str | None = None) -> str:
+    """Path of an interpreter of the wanted version, or a ToolError saying how to get one."""
+    version = version or wanted_python()
+    tried: set[str] = set()
+    for candidate in map(str, candidates(version)):
+        if candidate not in tried and Path(candidate).exists():
+            tried.add(candidate)
+            found = interpreter_version(candidate)
+            if found and version_matches(found[0], version):
+                return found[1]
+    raise ToolError(
+        f"Python {version} (named by .python-version) is not installed; install it "
+        f"(`pyenv install {version}`, `uv python install {version}` or python.org), "
+        "or write an installed version into .python-version"
+    )
+
+
+def cached_tool(
+    package: str, version: str, command: str, python_tag: str, python: Callable[[], str]
+) -> Path:
+    """Path of `command` from `package==version`; `python()` makes the venv when missing."""
+    tool_venv = TOOL_CACHE / f"{package}-{version}-py{python_tag}"
+    tool_python = venv_python(tool_venv)
+    executable = tool_python.with_name(command + tool_python.suffix)  # ".exe" on Windows
+    if executable.exists():
+        return executable
+    doing = f"installing {package}=={version}"
+    print(f"tools: {doing} into {tool_venv.relative_to(ROOT)} (once per version)", flush=True)
+    try:
+        run_step("tools", [python(), "-m", "venv", str(tool_venv)], doing, cwd=ROOT)
+        # Not --quiet: pip's progress, and the index it names, are worth seeing once.
+        install = [str(tool_python), "-m", "pip", "install", f"{package}=={version}"]
+        run_step("tools", install, doing, cwd=ROOT)
+    except StepFailed as error:
+        raise ToolError(f"{error}; run the command again once that is fixed") from None
+    finally:
+        # Half-made (or interrupted): a later run must not find a venv without the tool.
+        if not executable.exists():
+            shutil.rmtree(tool_venv, ignore_errors=True)
+    return executable
+
+
+def bootstrapped(package: str, version: str, command: str) -> Path:
+    """`command` of `package==version` in a cache venv of the project's Python."""
+    wanted = wanted_python()
+    return cached_tool(package, version, command, wanted, lambda: find_python(wanted))
