@@ -158,6 +158,7 @@ def run_step(
                     process.wait(STOP_SECONDS)
                 except subprocess.TimeoutExpired:
                     process.kill()
+                    process.wait()  # Popen's exit waits only briefly after Ctrl-C: reap it here
     if code != 0:
         cause, detail = cause_of("".join(tail), network_env(env))
         raise StepFailed(explain(cause, detail, doing), cause)
