@@ -16,10 +16,12 @@ from .lockfile import CONDA_NAMES
 from .project import CUDA_VERSION, ENV_MANAGER, ROOT, ToolError, python_minor, wanted_python
 
 # The file a person edits, the file written from it, and what messages say it is written from.
-INTENT, DERIVED = ROOT / "requirements.in", ROOT / "environment.yml"
-SOURCES = "requirements.in and .python-version give"
 if ENV_MANAGER == "conda":
-    INTENT, DERIVED, SOURCES = DERIVED, INTENT, "environment.yml gives"
+    INTENT, DERIVED = ROOT / "environment.yml", ROOT / "requirements.in"
+    SOURCES = "environment.yml gives"
+else:
+    INTENT, DERIVED = ROOT / "requirements.in", ROOT / "environment.yml"
+    SOURCES = "requirements.in and .python-version give"
 REQUIREMENTS_HEADER = (
     "# Written by `invoke lock` from environment.yml: add dependencies there, not\n"
     "# here. The pip locks (requirements.txt), nox and CI install from this file.\n"

@@ -24,8 +24,13 @@ _FIELD_RE = re.compile(r"\b(python|scope|pins)=(\S+)")
 _TOOL_PYTHON_RE = re.compile(r"with Python (\d+\.\d+)|--python-version[= ](\d+\.\d+)")
 
 # PyPI name -> conda-forge name, where the two differ (extend when you need one).
-CONDA_NAMES = {"torch": "pytorch", "tables": "pytables", "msgpack": "msgpack-python"}
-CONDA_NAMES |= {"opencv-python": "py-opencv", "opencv-python-headless": "py-opencv"}
+CONDA_NAMES = {
+    "torch": "pytorch",
+    "tables": "pytables",
+    "opencv-python": "py-opencv",
+    "opencv-python-headless": "py-opencv",
+    "msgpack": "msgpack-python",
+}
 
 
 def canonical(name: str) -> str:
