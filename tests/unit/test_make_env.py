@@ -417,13 +417,18 @@ def test_stamp_text_records_the_wanted_versions(tools: ToolsProject) -> None:
     assert make_env.recorded_versions(venv, [lock]) is None
 
 
+def venv_with_pip(tools: ToolsProject, lock_text: str) -> tuple[Path, Path]:
+    """`.venv` of this project with pip in it, and its requirements.txt holding `lock_text`."""
+    venv = fake_venv(tools)
+    tools.write("pyproject.toml", "[project]\nname = 'my-ml-project'\n")
+    add_dist(venv, "pip", "24.0")
+    return venv, tools.write("requirements.txt", lock_text)
+
+
 def test_diff_of_a_synced_env_is_empty_and_a_drift_is_named(tools: ToolsProject) -> None:
     """The stamped env with exactly the locks needs nothing; a changed pin is one upgrade."""
     make_env = tools.module("make_env")
-    venv = fake_venv(tools)
-    tools.write("pyproject.toml", "[project]\nname = 'my-ml-project'\n")
-    lock = tools.write("requirements.txt", "numpy==1.26.4 --hash=sha256:aaa\n")
-    add_dist(venv, "pip", "24.0")
+    venv, lock = venv_with_pip(tools, "numpy==1.26.4 --hash=sha256:aaa\n")
     add_dist(venv, "numpy", "1.26.4")
     add_dist(venv, "my_ml_project", "0.1.0", direct_url=tools.root.resolve().as_uri())
     write_stamp(tools, venv, [lock])
@@ -436,10 +441,7 @@ def test_diff_of_a_synced_env_is_empty_and_a_drift_is_named(tools: ToolsProject)
 
 def test_diff_reinstalls_a_project_installed_from_elsewhere(tools: ToolsProject) -> None:
     make_env = tools.module("make_env")
-    venv = fake_venv(tools)
-    tools.write("pyproject.toml", "[project]\nname = 'my-ml-project'\n")
-    lock = tools.write("requirements.txt", "")
-    add_dist(venv, "pip", "24.0")
+    venv, lock = venv_with_pip(tools, "")
     add_dist(venv, "my-ml-project", "0.1.0", direct_url="file:///elsewhere")
     write_stamp(tools, venv, [lock])
     found = make_env.diff(venv, [lock], "3.11")

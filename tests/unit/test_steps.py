@@ -178,8 +178,11 @@ RUNNING = ".".join(map(str, sys.version_info[:3]))
 RUNNING_MINOR = ".".join(map(str, sys.version_info[:2]))
 
 
-def not_installed(version: str) -> str:
-    return (
+def assert_not_installed(tools: ToolsProject, version: str, *asked: str) -> None:
+    """find_python(*asked) fails with the one line that says how to install `version`."""
+    with pytest.raises(tools.module("project").ToolError) as error:
+        tools.module("steps").find_python(*asked)
+    assert str(error.value) == (
         f"Python {version} (named by .python-version) is not installed; install it "
         f"(`pyenv install {version}`, `uv python install {version}` or python.org), "
         "or write an installed version into .python-version"
@@ -240,10 +243,7 @@ def test_an_absent_version_is_a_tool_error_with_the_install_commands(
     tools: ToolsProject, only_here: Path
 ) -> None:
     tools.write(".python-version", "3.99")
-    steps = tools.module("steps")
-    with pytest.raises(tools.module("project").ToolError) as error:
-        steps.find_python()
-    assert str(error.value) == not_installed("3.99")
+    assert_not_installed(tools, "3.99")
 
 
 def test_a_shim_that_starts_another_version_does_not_pass(
@@ -251,10 +251,7 @@ def test_a_shim_that_starts_another_version_does_not_pass(
 ) -> None:
     """`python3.99` on PATH that is really a 3.98 is not a 3.99."""
     stand_in(only_here / "python3.99", "3.98.0", "/opt/python3.98/bin/python3.98")
-    steps = tools.module("steps")
-    with pytest.raises(tools.module("project").ToolError) as error:
-        steps.find_python("3.99")
-    assert str(error.value) == not_installed("3.99")
+    assert_not_installed(tools, "3.99", "3.99")
 
 
 def test_a_matching_candidate_on_path_gives_its_base_interpreter(
@@ -275,10 +272,7 @@ def test_a_pyenv_version_is_a_candidate(tools: ToolsProject, only_here: Path) ->
 def test_a_patch_version_must_match_exactly(tools: ToolsProject, only_here: Path) -> None:
     """.python-version 3.99.2 is not satisfied by a 3.99.1 on PATH."""
     stand_in(only_here / "python3.99", "3.99.1", "/opt/3.99.1")
-    steps = tools.module("steps")
-    with pytest.raises(tools.module("project").ToolError) as error:
-        steps.find_python("3.99.2")
-    assert str(error.value) == not_installed("3.99.2")
+    assert_not_installed(tools, "3.99.2", "3.99.2")
 
 
 def test_a_bad_python_version_file_is_reported_before_any_search(
