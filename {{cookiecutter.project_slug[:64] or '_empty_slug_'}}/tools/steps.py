@@ -126,10 +126,12 @@ def run_step(
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     started = seen = time.monotonic()
     try:
+        # Its own session: a terminal's Ctrl-C reaches this process alone, which stops the step
+        # below (SIGTERM ends it quietly; Ctrl-C would have printed its traceback).
         process = subprocess.Popen(
             list(command), cwd=cwd, env=network_env(env), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-            errors="replace",
+            errors="replace", start_new_session=True,
         )  # fmt: skip
     except OSError as error:  # no such program, or not executable
         raise ToolError(f"{doing} failed: cannot run {command[0]} ({error.strerror})") from None
